@@ -1,0 +1,66 @@
+package dev.flordb.cli;
+
+import dev.flordb.FlorException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code flordb} command. Exit codes: 0 done, 1 the work failed, 2 bad usage.
+ */
+@Command(
+    name = "flordb",
+    mixinStandardHelpOptions = true,
+    versionProvider = FlorCli.Version.class,
+    description = "Hindsight logging for the machine-learning lifecycle: query what your runs logged.",
+    subcommands = {
+      DataframeCommand.class,
+      QueryCommand.class,
+      RunsCommand.class,
+      UnpackCommand.class,
+      StatCommand.class,
+      ClasspathCommand.class,
+      CommandLine.HelpCommand.class,
+    },
+    usageHelpAutoWidth = true)
+public final class FlorCli implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command, for example: flordb runs");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the command line with these writers; returns the exit code (for tests). */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new FlorCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof IllegalArgumentException) {
+        commandLine.getErr().println("flordb: " + ex.getMessage());
+        return 2;
+      }
+      if (ex instanceof FlorException) {
+        commandLine.getErr().println("flordb: " + ex.getMessage());
+        return 1;
+      }
+      throw ex;
+    });
+    return cl.execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = FlorCli.class.getPackage().getImplementationVersion();
+      return new String[] {"flordb " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.flordb.cli;
+
+import dev.flordb.Table;
+import dev.flordb.internal.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "runs", description = "One line per run: when, program, version, status, arguments.")
+final class RunsCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ProjectOptions project;
+  @Mixin OutputFormat format;
+
+  @Override
+  public Integer call() {
+    try (ProjectOptions.Project p = project.open()) {
+      Table raw = p.store().query("SELECT tstamp, filename, version, status, args, run_id FROM runs"
+          + " ORDER BY tstamp, run_id");
+      List<Object[]> rows = new ArrayList<>();
+      for (Table.Row r : raw) {
+        String version = r.getString("version");
+        rows.add(new Object[] {
+          r.get("tstamp"), r.get("filename"),
+          version == null ? null : version.substring(0, Math.min(10, version.length())),
+          r.get("status"), args(r.getString("args")), r.get("run_id")
+        });
+      }
+      Table t = Table.of(List.of("when", "program", "version", "status", "args", "run"), rows);
+      format.print(t, spec.commandLine().getOut());
+      return 0;
+    }
+  }
+
+  private static String args(String json) {
+    if (json == null) return "";
+    Object parsed = Json.parse(json);
+    if (!(parsed instanceof Map)) return json;
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
+      if (sb.length() > 0) sb.append(' ');
+      sb.append(e.getKey()).append('=').append(e.getValue());
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,31 @@
+package dev.flordb.cli;
+
+import dev.flordb.internal.Store;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "unpack", description = {
+    "Rebuild the query database .flor/flor.db from the record files, restoring any record",
+    "file that is missing from the runs' snapshot commits (refs/flor/runs/*)."})
+final class UnpackCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ProjectOptions project;
+
+  @Override
+  public Integer call() {
+    try (ProjectOptions.Project p = project.open()) {
+      Store.UnpackReport r = Store.unpack(p.florDir, p.git);
+      PrintWriter out = spec.commandLine().getOut();
+      for (String w : r.warnings()) spec.commandLine().getErr().println("flordb: " + w);
+      out.println("restored " + r.filesRestored() + " record file" + (r.filesRestored() == 1 ? "" : "s")
+          + " from git; rebuilt " + p.florDir.resolve(Store.DB_FILE) + ": " + r.runs() + " run"
+          + (r.runs() == 1 ? "" : "s") + ", " + r.records() + " records");
+      out.flush();
+      return 0;
+    }
+  }
+}

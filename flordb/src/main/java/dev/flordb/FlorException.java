@@ -1,0 +1,18 @@
+package dev.flordb;
+
+/**
+ * A problem FlorDB cannot work around: no git repository, a store it cannot read or write, a
+ * query that failed. The message names the bad value or file and says what to do next. Bad
+ * arguments to the API are reported as {@link IllegalArgumentException} instead.
+ */
+public class FlorException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public FlorException(String message) {
+    super(message);
+  }
+
+  public FlorException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,300 @@
+package dev.flordb;
+
+import dev.flordb.internal.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small, immutable table: what {@link Flor#dataframe} and {@link Flor#query} return.
+ *
+ * <pre>{@code
+ * Table t = Flor.dataframe("lr", "acc");
+ * System.out.println(t);                 // aligned, like a data frame
+ * for (Table.Row r : t) {
+ *   double acc = r.getDouble("acc");
+ *   ...
+ * }
+ * t.writeCsv(Files.newBufferedWriter(Path.of("acc.csv")));
+ * }</pre>
+ *
+ * <p>Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double},
+ * booleans {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing
+ * value is {@code null}.
+ */
+public final class Table implements Iterable<Table.Row> {
+  private static final int PRINTED_ROWS = 40;
+
+  private final List<String> columns;
+  private final List<Object[]> rows;
+  private final Map<String, Integer> positions = new HashMap<>();
+
+  private Table(List<String> columns, List<Object[]> rows) {
+    this.columns = Collections.unmodifiableList(new ArrayList<>(columns));
+    this.rows = rows;
+    for (int i = 0; i < columns.size(); i++) positions.putIfAbsent(columns.get(i), i);
+  }
+
+  /** A table of these columns and rows (each row holds one cell per column, in order). */
+  public static Table of(List<String> columns, List<Object[]> rows) {
+    for (Object[] r : rows) {
+      if (r.length != columns.size()) {
+        throw new IllegalArgumentException("a row has " + r.length + " cells but the table has "
+            + columns.size() + " columns " + columns);
+      }
+    }
+    return new Table(columns, rows);
+  }
+
+  public List<String> columns() {
+    return columns;
+  }
+
+  public int size() {
+    return rows.size();
+  }
+
+  public boolean isEmpty() {
+    return rows.isEmpty();
+  }
+
+  public Row row(int i) {
+    return new Row(rows.get(i));
+  }
+
+  /** The cells of one column, top to bottom. */
+  public List<Object> column(String name) {
+    int c = position(name);
+    return new AbstractList<>() {
+      @Override
+      public Object get(int i) {
+        return rows.get(i)[c];
+      }
+
+      @Override
+      public int size() {
+        return rows.size();
+      }
+    };
+  }
+
+  @Override
+  public Iterator<Row> iterator() {
+    Iterator<Object[]> it = rows.iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        return new Row(it.next());
+      }
+    };
+  }
+
+  private int position(String column) {
+    Integer p = positions.get(column);
+    if (p == null) {
+      throw new IllegalArgumentException("no column '" + column + "'; the columns are " + columns);
+    }
+    return p;
+  }
+
+  /** One row, with typed getters that name the column and value when the type is not the one asked for. */
+  public final class Row {
+    private final Object[] cells;
+
+    Row(Object[] cells) {
+      this.cells = cells;
+    }
+
+    public Object get(String column) {
+      return cells[position(column)];
+    }
+
+    public Object get(int column) {
+      return cells[column];
+    }
+
+    /** The cell as text ({@code null} stays null). */
+    public String getString(String column) {
+      Object v = get(column);
+      return v == null ? null : v instanceof String ? (String) v : Json.write(v);
+    }
+
+    /** A whole number, or null when missing. */
+    public Long getLong(String column) {
+      Object v = get(column);
+      if (v == null || v instanceof Long) return (Long) v;
+      if (v instanceof Number && ((Number) v).doubleValue() == ((Number) v).longValue()) {
+        return ((Number) v).longValue();
+      }
+      throw wrongType(column, v, "a whole number");
+    }
+
+    /** A number, or null when missing. */
+    public Double getDouble(String column) {
+      Object v = get(column);
+      if (v == null) return null;
+      if (v instanceof Number) return ((Number) v).doubleValue();
+      throw wrongType(column, v, "a number");
+    }
+
+    public Boolean getBoolean(String column) {
+      Object v = get(column);
+      if (v == null || v instanceof Boolean) return (Boolean) v;
+      throw wrongType(column, v, "a boolean");
+    }
+
+    private IllegalStateException wrongType(String column, Object v, String wanted) {
+      return new IllegalStateException("column '" + column + "' holds " + Json.write(v) + " ("
+          + v.getClass().getSimpleName() + "), not " + wanted + "; use get(\"" + column + "\")");
+    }
+
+    /** Column name to cell, in column order. */
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (int i = 0; i < columns.size(); i++) m.put(columns.get(i), cells[i]);
+      return m;
+    }
+
+    @Override
+    public String toString() {
+      return toMap().toString();
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Aligned text; long tables show their first and last rows, like a data frame. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    print(sb, PRINTED_ROWS);
+    return sb.toString();
+  }
+
+  /** Writes every row as aligned text: numbers to the right, text to the left. */
+  public void print(Appendable out) {
+    print(out, Integer.MAX_VALUE);
+  }
+
+  private void print(Appendable out, int maxRows) {
+    List<Integer> shown = new ArrayList<>();
+    boolean cut = rows.size() > maxRows;
+    for (int i = 0; i < rows.size(); i++) {
+      if (!cut || i < maxRows / 2 || i >= rows.size() - maxRows / 2) shown.add(i);
+    }
+    int n = columns.size();
+    int[] width = new int[n];
+    boolean[] numeric = new boolean[n];
+    for (int c = 0; c < n; c++) {
+      width[c] = columns.get(c).length();
+      numeric[c] = true;
+    }
+    List<String[]> text = new ArrayList<>(shown.size());
+    for (int i : shown) {
+      Object[] r = rows.get(i);
+      String[] t = new String[n];
+      for (int c = 0; c < n; c++) {
+        t[c] = cellText(r[c]);
+        width[c] = Math.max(width[c], t[c].length());
+        if (r[c] != null && !(r[c] instanceof Number)) numeric[c] = false;
+      }
+      text.add(t);
+    }
+    try {
+      String[] header = columns.toArray(new String[0]);
+      line(out, header, width, numeric);
+      for (int k = 0; k < text.size(); k++) {
+        if (cut && k == maxRows / 2) out.append("...\n");
+        line(out, text.get(k), width, numeric);
+      }
+      if (cut || rows.isEmpty()) out.append("[").append(String.valueOf(rows.size())).append(" rows]\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void line(Appendable out, String[] cells, int[] width, boolean[] right) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int c = 0; c < cells.length; c++) {
+      if (c > 0) sb.append("  ");
+      int pad = width[c] - cells[c].length();
+      if (right[c]) sb.append(" ".repeat(pad)).append(cells[c]);
+      else sb.append(cells[c]).append(c == cells.length - 1 ? "" : " ".repeat(pad));
+    }
+    out.append(sb.toString().stripTrailing()).append('\n');
+  }
+
+  private static String cellText(Object v) {
+    if (v == null) return "";
+    if (v instanceof String) return ((String) v).replace("\n", "\\n");
+    if (v instanceof Number || v instanceof Boolean) return v.toString();
+    return Json.write(v);
+  }
+
+  /** Writes RFC 4180 CSV: a header line, then one line per row; missing cells are empty. */
+  public void writeCsv(Appendable out) {
+    try {
+      csvLine(out, new ArrayList<>(columns));
+      for (Object[] r : rows) {
+        List<Object> cells = new ArrayList<>(r.length);
+        Collections.addAll(cells, r);
+        csvLine(out, cells);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void csvLine(Appendable out, List<?> cells) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      if (i > 0) sb.append(',');
+      Object v = cells.get(i);
+      String s = v == null ? "" : v instanceof String ? (String) v : v instanceof Number || v instanceof Boolean ? v.toString() : Json.write(v);
+      if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
+        sb.append('"').append(s.replace("\"", "\"\"")).append('"');
+      } else {
+        sb.append(s);
+      }
+    }
+    out.append(sb).append("\r\n");
+  }
+
+  public String toCsv() {
+    StringBuilder sb = new StringBuilder();
+    writeCsv(sb);
+    return sb.toString();
+  }
+
+  /** Writes a JSON array with one object per row, columns as keys. */
+  public void writeJson(Appendable out) {
+    try {
+      out.append('[');
+      for (int i = 0; i < rows.size(); i++) {
+        out.append(i == 0 ? "\n  " : ",\n  ");
+        out.append(Json.write(row(i).toMap()));
+      }
+      out.append(rows.isEmpty() ? "]\n" : "\n]\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String toJson() {
+    StringBuilder sb = new StringBuilder();
+    writeJson(sb);
+    return sb.toString();
+  }
+}

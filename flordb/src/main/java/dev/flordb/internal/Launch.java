@@ -1,0 +1,104 @@
+package dev.flordb.internal;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How this JVM was launched: the program's file name (the source file for Java's source launcher,
+ * else the main class or jar), its arguments, and what a later replay needs to launch it again.
+ */
+public final class Launch {
+  private static final String SOURCE_LAUNCHER = "com.sun.tools.javac.launcher.Main";
+
+  public final String filename;
+  /** The program's own arguments (after the main class, jar or source file). */
+  public final List<String> programArgs;
+  public final Map<String, Object> details;
+
+  private Launch(String filename, List<String> programArgs, Map<String, Object> details) {
+    this.filename = filename;
+    this.programArgs = programArgs;
+    this.details = details;
+  }
+
+  public static Launch ofThisJvm() {
+    String command = System.getProperty("sun.java.command", "");
+    String[] words = command.trim().isEmpty() ? new String[0] : command.trim().split(" ");
+    String main = words.length == 0 ? "unknown" : words[0];
+    String sourceFile = System.getProperty("jdk.launcher.sourcefile");
+    String mainToken = main;
+    if (main.endsWith(SOURCE_LAUNCHER) && words.length > 1) {
+      mainToken = words[1];
+      if (sourceFile == null) sourceFile = words[1];
+    }
+    String filename;
+    if (sourceFile != null) {
+      filename = Path.of(sourceFile).getFileName().toString();
+    } else if (main.endsWith(".jar")) {
+      filename = Path.of(main).getFileName().toString();
+    } else {
+      filename = main;
+    }
+
+    // The exact argument vector (spaces kept) where the platform gives it, else sun.java.command.
+    List<String> all = ProcessHandle.current().info().arguments().map(Arrays::asList).orElse(null);
+    List<String> args = new ArrayList<>();
+    if (all != null) {
+      int at = all.indexOf(mainToken);
+      if (at < 0) at = indexOfSuffix(all, mainToken);
+      if (at >= 0) args.addAll(all.subList(at + 1, all.size()));
+    } else if (words.length > 1) {
+      int from = mainToken.equals(main) ? 1 : 2;
+      args.addAll(Arrays.asList(words).subList(Math.min(from, words.length), words.length));
+    }
+
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("java", ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    d.put("java_version", System.getProperty("java.version"));
+    d.put("jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    d.put("class_path", System.getProperty("java.class.path", ""));
+    d.put("main", sourceFile != null ? sourceFile : main);
+    d.put("mode", sourceFile != null ? "source" : main.endsWith(".jar") ? "jar" : "class");
+    d.put("args", args);
+    d.put("cwd", System.getProperty("user.dir"));
+    return new Launch(filename, args, d);
+  }
+
+  /** For a session that tests or embedders build directly. */
+  public static Launch of(String filename, List<String> args) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("main", filename);
+    d.put("mode", "embedded");
+    d.put("args", args);
+    return new Launch(filename, args, d);
+  }
+
+  /** The same launch with the arguments the program handed over itself (they are exact). */
+  public Launch withProgramArgs(String[] args) {
+    Map<String, Object> d = new LinkedHashMap<>(details);
+    d.put("args", List.of(args));
+    return new Launch(filename, List.of(args), d);
+  }
+
+  /** Whether progress bars may be drawn: a terminal, and not a CI log. */
+  public static boolean interactiveTerminal() {
+    return Console.detectInteractive();
+  }
+
+  private static int indexOfSuffix(List<String> all, String token) {
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).endsWith("/" + token) || token.endsWith("/" + all.get(i))) return i;
+    }
+    return -1;
+  }
+
+  /** Milliseconds since the epoch when this JVM started. */
+  public static long jvmStartMillis() {
+    return ManagementFactory.getRuntimeMXBean().getStartTime();
+  }
+}

@@ -1,0 +1,575 @@
+package dev.flordb.internal;
+
+import dev.flordb.FlorException;
+import dev.flordb.Table;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * One run of a program: what {@link dev.flordb.Flor}'s static methods delegate to. Tests and
+ * embedders build one directly with {@link #builder(Path)}.
+ *
+ * <p>Starting a session starts the run: it opens the run's record file under {@code .flor/records},
+ * writes the run's header, and snapshots the working tree in the background. {@link #commit()}
+ * makes everything durable and points the run's snapshot commit at the records so far;
+ * {@link #close()} (also run at JVM exit for the default session) ends the run.
+ */
+public final class Session implements AutoCloseable {
+  static final DateTimeFormatter RUN_ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
+
+  private final Snapshots git;
+  private final Path florDir;
+  private final String runId;
+  private final String projid;
+  private final String filename;
+  private final long startMillis;
+  private final String tstamp;
+  private final Launch launch;
+  private final Kwargs kwargs;
+  private final RecordWriter writer;
+  private final Console console;
+  private final OutputCapture capture;
+  private final Names names = new Names();
+  private final CompletableFuture<Snapshots.Tree> codeTree;
+  private final ObjectId headAtStart;
+
+  private final Map<String, Object> argValues = new LinkedHashMap<>();
+  private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
+  private final ThreadLocal<Frame> context = new ThreadLocal<>();
+  /** The context of the thread that runs loops, for threads that run none (helpers, pools). */
+  private volatile Frame loopingThreadTop = Frame.ROOT;
+
+  private final long startNanos = System.nanoTime();
+  private final long jvmToSessionNanos;
+  private long firstOuterLoopNanos = -1;
+  private long lastOuterLoopEndNanos = -1;
+  private volatile String failure;
+  private volatile boolean closed;
+  private Store store;
+  private ObjectId lastCommit;
+
+  private Session(Builder b) {
+    this.git = Snapshots.open(b.dir);
+    this.console = new Console(b.out, b.err, b.quiet, b.interactive);
+    this.launch = b.launch;
+    this.kwargs = Kwargs.parse(b.launch.programArgs);
+    this.filename = b.launch.filename;
+    this.projid = git.workTree().getFileName().toString();
+    this.startMillis = b.startMillis;
+    this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
+    this.tstamp = Instant.ofEpochMilli(startMillis).toString();
+    this.florDir = git.workTree().resolve(".flor");
+    try {
+      Files.createDirectories(florDir.resolve("records"));
+      git.excludeFlorDir();
+      this.headAtStart = git.head();
+    } catch (IOException e) {
+      throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
+          + ". Check that the directory is writable.", e);
+    }
+    RecordWriter w = null;
+    String id = null;
+    for (int attempt = 0; w == null; attempt++) {
+      id = RUN_ID_TIME.format(Instant.ofEpochMilli(startMillis)) + "-"
+          + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+      try {
+        w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
+            b.flushMillis, console::warn);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
+      } catch (IOException e) {
+        throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
+      }
+    }
+    this.runId = id;
+    this.writer = w;
+    writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
+    this.codeTree = CompletableFuture.supplyAsync(this::captureAndFirstCommit, daemonExecutor());
+    this.capture = new OutputCapture(b.out, b.err);
+    if (b.captureOutput) capture.install(this::capturedLine, b.captureLimitChars);
+  }
+
+  private Map<String, Object> header(Builder b) {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("format", RecordFormat.VERSION);
+    h.put("projid", projid);
+    h.put("tstamp", tstamp);
+    h.put("filename", filename);
+    h.put("start_ms", startMillis);
+    h.put("pid", ProcessHandle.current().pid());
+    h.put("pid_start_ms", ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L));
+    h.put("host", hostName());
+    h.put("user", System.getProperty("user.name"));
+    h.put("head", headAtStart == null ? null : headAtStart.name());
+    try {
+      h.put("branch", git.branch());
+    } catch (IOException e) {
+      h.put("branch", null);
+    }
+    h.put("kwargs", kwargs.all());
+    h.put("launch", launch.details);
+    return h;
+  }
+
+  static String hostName() {
+    String h = System.getenv("HOSTNAME");
+    if (h == null) {
+      try {
+        h = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (IOException e) {
+        h = "unknown";
+      }
+    }
+    return h;
+  }
+
+  private static java.util.concurrent.Executor daemonExecutor() {
+    return r -> {
+      Thread t = new Thread(r, "flordb-snapshot");
+      t.setDaemon(true);
+      t.start();
+    };
+  }
+
+  private Snapshots.Tree captureAndFirstCommit() {
+    try {
+      Snapshots.Tree tree = git.captureWorkTree();
+      if (!tree.skipped.isEmpty()) {
+        console.warn("left out of this run's code snapshot (larger than "
+            + (Snapshots.MAX_FILE_BYTES >> 20) + " MiB; add them to .gitignore): " + tree.skipped);
+      }
+      // A first commit right away: a run that crashes still has its code version.
+      synchronized (this) {
+        if (lastCommit == null) lastCommit = commitSnapshot(tree);
+      }
+      return tree;
+    } catch (IOException | RuntimeException e) {
+      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
+          + " kept in " + writer.file());
+      throw new FlorException("snapshot failed: " + e.getMessage(), e);
+    }
+  }
+
+  private ObjectId commitSnapshot(Snapshots.Tree tree) throws IOException {
+    writer.flush();
+    byte[] records = Files.readAllBytes(writer.file());
+    StringBuilder msg = new StringBuilder();
+    msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
+    msg.append("program: ").append(filename).append('\n');
+    msg.append("started: ").append(tstamp).append('\n');
+    synchronized (argValues) {
+      if (!argValues.isEmpty()) {
+        msg.append("args:");
+        argValues.forEach((k, v) -> msg.append(' ').append(k).append('=').append(v));
+        msg.append('\n');
+      }
+      msg.append("\nFlor-Run: ").append(runId).append('\n');
+      msg.append("Flor-Args: ").append(Json.write(argValues)).append('\n');
+    }
+    return git.commitRun(tree, runId, records, headAtStart, msg.toString());
+  }
+
+  // ---------------------------------------------------------------- the logging API
+
+  public <T> T log(String name, T value) {
+    names.check("Flor.log", name);
+    record("log", name, value, true);
+    return value;
+  }
+
+  private void record(String kind, String name, Object value, boolean echo) {
+    Frame ctx = context();
+    Values type = Values.classify(value);
+    if (type == Values.REPR && toldRepr.add(value.getClass())) {
+      console.warn("'" + name + "' is a " + value.getClass().getName() + ", which FlorDB stores as its"
+          + " string form (numbers, strings, booleans, and arrays, lists and maps of those keep"
+          + " their type). Log the numbers you need, or a Map of them.");
+    }
+    writer.append(ctx, kind, name, type, value, "forward");
+    if (echo && !console.quiet()) console.echo(ctx, name, value);
+  }
+
+  public <T> T arg(String name, T defaultValue) {
+    names.check("Flor.arg", name);
+    synchronized (argValues) {
+      if (argValues.containsKey(name)) {
+        @SuppressWarnings("unchecked")
+        T seen = (T) argValues.get(name);
+        return seen;
+      }
+    }
+    Kwargs.checkDefaultType(name, defaultValue);
+    T value;
+    var given = kwargs.get(name);
+    if (given.isPresent()) {
+      value = Kwargs.cast(name, given.get(), defaultValue);
+    } else if (defaultValue == null) {
+      throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null) has no default and no value"
+          + " on the command line: pass one with --kwargs " + name + "=VALUE, or give a default.");
+    } else {
+      value = defaultValue;
+    }
+    synchronized (argValues) {
+      argValues.put(name, value);
+    }
+    record("arg", name, value, true);
+    return value;
+  }
+
+  public <T> Iterable<T> loop(String name, Iterable<T> items) {
+    names.check("Flor.loop", name);
+    if (items == null) throw new IllegalArgumentException("Flor.loop(\"" + name + "\", null): items is null");
+    long size = items instanceof Collection ? ((Collection<?>) items).size() : -1;
+    return () -> new LoopIterator<>(name, items.iterator(), size, false);
+  }
+
+  public Iterable<Integer> loop(String name, int start, int end) {
+    names.check("Flor.loop", name);
+    if (end < start) {
+      throw new IllegalArgumentException("Flor.loop(\"" + name + "\", " + start + ", " + end
+          + "): end is before start; a range counts up from start to end (exclusive)");
+    }
+    Iterable<Integer> range = () -> new Iterator<>() {
+      int next = start;
+
+      @Override
+      public boolean hasNext() {
+        return next < end;
+      }
+
+      @Override
+      public Integer next() {
+        if (next >= end) throw new NoSuchElementException();
+        return next++;
+      }
+    };
+    // The position of range(0, n) is its value: only other ranges keep a value column.
+    return () -> new LoopIterator<>(name, range.iterator(), (long) end - start, start == 0);
+  }
+
+  public AutoCloseable iteration(String name, long index, String value) {
+    names.check("Flor.iteration", name);
+    Thread me = Thread.currentThread();
+    Frame parent = context();
+    Frame f = new Frame(parent, name, index, value);
+    setContext(f);
+    return new AutoCloseable() {
+      boolean done;
+
+      @Override
+      public void close() {
+        if (done) return;
+        done = true;
+        if (Thread.currentThread() == me) setContext(parent);
+      }
+    };
+  }
+
+  /** Makes everything logged so far durable and points the run's snapshot at it. */
+  public void commit() {
+    writer.sync();
+    snapshotNow();
+  }
+
+  private void snapshotNow() {
+    Snapshots.Tree tree;
+    try {
+      tree = codeTree.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (ExecutionException e) {
+      return; // already reported; the records are safe on disk
+    }
+    try {
+      synchronized (this) {
+        lastCommit = commitSnapshot(tree);
+      }
+    } catch (IOException | RuntimeException e) {
+      console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
+          + " are safe in " + writer.file());
+    }
+  }
+
+  public Table dataframe(String... names) {
+    writer.flush();
+    return store().dataframe(names);
+  }
+
+  public Table query(String sql) {
+    writer.flush();
+    return store().query(sql);
+  }
+
+  private synchronized Store store() {
+    if (store == null) store = Store.open(florDir, git);
+    return store;
+  }
+
+  public void quiet(boolean quiet) {
+    console.quiet(quiet);
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Path recordFile() {
+    return writer.file();
+  }
+
+  /** The run's snapshot commit so far (null until the first snapshot is written). */
+  public synchronized ObjectId snapshotCommit() {
+    return lastCommit;
+  }
+
+  /** Marks the run as failed (an uncaught exception in the main thread). */
+  public void failed(Throwable t) {
+    failure = t.toString();
+  }
+
+  // ---------------------------------------------------------------- context and loops
+
+  Frame context() {
+    Frame f = context.get();
+    return f != null ? f : loopingThreadTop;
+  }
+
+  private void setContext(Frame f) {
+    context.set(f);
+    loopingThreadTop = f;
+  }
+
+  private final class LoopIterator<T> implements Iterator<T> {
+    private final String name;
+    private final Iterator<T> items;
+    private final long size;
+    private final boolean indexIsValue;
+    private final Frame parent;
+    private long index = -1;
+    private long iterStart;
+    private final long loopStart;
+    private boolean finished;
+    // Welford's running mean and variance of iteration times
+    private double mean;
+    private double m2;
+
+    LoopIterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
+      this.name = name;
+      this.items = items;
+      this.size = size;
+      this.indexIsValue = indexIsValue;
+      Frame top = context();
+      // A loop started again while an earlier run of it was left by 'break' replaces that one.
+      Frame stale = top.find(name);
+      this.parent = stale != null ? stale.parent : top;
+      this.loopStart = System.nanoTime();
+      if (parent == Frame.ROOT) {
+        synchronized (Session.this) {
+          if (firstOuterLoopNanos < 0) firstOuterLoopNanos = loopStart;
+        }
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (finished) return false;
+      if (items.hasNext()) return true;
+      finish();
+      return false;
+    }
+
+    @Override
+    public T next() {
+      if (finished) throw new NoSuchElementException();
+      long now = System.nanoTime();
+      if (index >= 0) endIteration(now);
+      T item = items.next();
+      index++;
+      Object value = indexIsValue ? null : item;
+      setContext(new Frame(parent, name, index, value));
+      iterStart = System.nanoTime();
+      return item;
+    }
+
+    private void endIteration(long now) {
+      double secs = (now - iterStart) / 1e9;
+      long n = index + 1;
+      double delta = secs - mean;
+      mean += delta / n;
+      m2 += delta * (secs - mean);
+      console.progress(name, n, size, mean);
+    }
+
+    private void finish() {
+      finished = true;
+      long now = System.nanoTime();
+      if (index >= 0) endIteration(now);
+      console.endProgress();
+      setContext(parent);
+      long count = index + 1;
+      recordProf("prof::" + name + "::iterations", count);
+      recordProf("prof::" + name + "::iter_mean_s", mean);
+      recordProf("prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
+      recordProf("prof::" + name + "::loop_s", (now - loopStart) / 1e9);
+      if (parent == Frame.ROOT) {
+        synchronized (Session.this) {
+          lastOuterLoopEndNanos = now;
+        }
+      }
+    }
+  }
+
+  private void recordProf(String name, Object value) {
+    writer.append(context(), "prof", name, Values.classify(value), value, "forward");
+  }
+
+  private void capturedLine(String stream, String text) {
+    if (closed) return;
+    writer.append(context(), "io", stream, Values.STR, text, "forward");
+  }
+
+  // ---------------------------------------------------------------- the end of the run
+
+  /** Ends the run: timings, status, durable records and the final snapshot commit. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+    }
+    capture.uninstall();
+    long now = System.nanoTime();
+    double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
+    Frame root = Frame.ROOT;
+    writer.append(root, "prof", "prof::setup_s", Values.FLOAT, setup, "forward");
+    if (lastOuterLoopEndNanos >= 0) {
+      writer.append(root, "prof", "prof::teardown_s", Values.FLOAT, (now - lastOuterLoopEndNanos) / 1e9, "forward");
+    }
+    writer.append(root, "prof", "prof::run_s", Values.FLOAT, (now - startNanos + jvmToSessionNanos) / 1e9, "forward");
+    reportUnusedKwargs();
+    Map<String, Object> end = new LinkedHashMap<>();
+    end.put("status", failure == null ? "finished" : "failed");
+    if (failure != null) end.put("error", failure);
+    end.put("end_ms", System.currentTimeMillis());
+    writer.append(root, "end", "end", Values.JSON, end, "forward");
+    try {
+      writer.close();
+    } finally {
+      snapshotNow();
+      synchronized (this) {
+        if (store != null) store.close();
+      }
+      git.close();
+    }
+  }
+
+  private void reportUnusedKwargs() {
+    List<String> unknown = new ArrayList<>();
+    synchronized (argValues) {
+      for (String k : kwargs.all().keySet()) if (!argValues.containsKey(k)) unknown.add(k);
+      if (unknown.isEmpty()) return;
+      String msg = "--kwargs named " + unknown + ", which the program never read with Flor.arg"
+          + (argValues.isEmpty() ? "" : " (it read " + argValues.keySet() + ")")
+          + ": check the spelling; those values were not used.";
+      writer.append(Frame.ROOT, "warn", "warn", Values.STR, msg, "forward");
+      console.warn(msg);
+    }
+  }
+
+  // ---------------------------------------------------------------- building
+
+  public static Builder builder(Path dir) {
+    return new Builder(dir);
+  }
+
+  /** How to start a session; the defaults are those of a program's own run. */
+  public static final class Builder {
+    final Path dir;
+    Launch launch;
+    boolean quiet = "1".equals(System.getenv("FLOR_QUIET")) || "true".equalsIgnoreCase(System.getenv("FLOR_QUIET"));
+    boolean interactive = false;
+    boolean captureOutput = false;
+    long captureLimitChars = 1 << 20;
+    long flushMillis = 100;
+    long startMillis = System.currentTimeMillis();
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+
+    Builder(Path dir) {
+      this.dir = dir;
+      this.launch = Launch.of("session", List.of());
+    }
+
+    public Builder launch(Launch l) {
+      this.launch = l;
+      return this;
+    }
+
+    /** For tests: a program name and its arguments, as if it had been launched with them. */
+    public Builder program(String filename, String... args) {
+      this.launch = Launch.of(filename, List.of(args));
+      return this;
+    }
+
+    public Builder quiet(boolean q) {
+      this.quiet = q;
+      return this;
+    }
+
+    public Builder interactive(boolean i) {
+      this.interactive = i;
+      return this;
+    }
+
+    public Builder captureOutput(boolean c) {
+      this.captureOutput = c;
+      return this;
+    }
+
+    public Builder captureLimitChars(long limit) {
+      this.captureLimitChars = limit;
+      return this;
+    }
+
+    public Builder flushMillis(long ms) {
+      this.flushMillis = ms;
+      return this;
+    }
+
+    public Builder startMillis(long ms) {
+      this.startMillis = ms;
+      return this;
+    }
+
+    public Builder streams(PrintStream out, PrintStream err) {
+      this.out = out;
+      this.err = err;
+      return this;
+    }
+
+    public Session start() {
+      return new Session(this);
+    }
+  }
+}

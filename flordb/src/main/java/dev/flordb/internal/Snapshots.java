@@ -1,0 +1,267 @@
+package dev.flordb.internal;
+
+import dev.flordb.FlorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.dircache.DirCacheIterator;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.FileTreeIterator;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.WorkingTreeIterator;
+import org.eclipse.jgit.util.FS;
+
+/**
+ * Run snapshots in the user's git repository, written without disturbing it: objects go into the
+ * object database and each run's commit is kept on a ref of our own,
+ * {@code refs/flor/runs/<run>}. The user's branch, HEAD, index and working tree are only read.
+ *
+ * <p>A run's commit holds the working tree as it was when the run started (what {@code git add
+ * -A} would take: tracked files plus untracked ones that are not ignored) and the run's record
+ * file at {@code .flor/records/<run>.jsonl}; its parent is the user's HEAD at that time (none in a
+ * repository without commits). {@code commit()} and the end of the run re-point the ref to a new
+ * commit with the longer record file, so there is exactly one commit per run.
+ */
+public final class Snapshots implements AutoCloseable {
+  public static final String REF_PREFIX = "refs/flor/runs/";
+  public static final String RECORDS_DIR = ".flor/records/";
+  /** Files larger than this are left out of snapshots (data sets belong in .gitignore). */
+  static final long MAX_FILE_BYTES = 64L << 20;
+
+  static {
+    // JGit measures the file system's timestamp resolution on first use, which takes seconds;
+    // do it in the background so that it never lands on a run.
+    FS.FileStoreAttributes.setBackground(true);
+  }
+
+  private final Repository repo;
+  private final Path workTree;
+
+  private Snapshots(Repository repo) {
+    this.repo = repo;
+    this.workTree = repo.getWorkTree().toPath();
+  }
+
+  /** Opens the repository that contains {@code dir}, or explains how to make one. */
+  public static Snapshots open(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    FileRepositoryBuilder b = new FileRepositoryBuilder().readEnvironment().findGitDir(abs.toFile());
+    if (b.getGitDir() == null) {
+      throw new FlorException(abs + " is not inside a git repository. FlorDB keeps the code version"
+          + " of every run in git: run 'git init' in your project's directory (no commit is needed)"
+          + " and run the program again.");
+    }
+    try {
+      Repository r = b.setMustExist(true).build();
+      if (r.isBare()) {
+        r.close();
+        throw new FlorException(abs + " is in a bare git repository, which has no working tree to"
+            + " snapshot. Run the program from a clone with a working tree.");
+      }
+      return new Snapshots(r);
+    } catch (IOException e) {
+      throw new FlorException("cannot open the git repository at " + b.getGitDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path workTree() {
+    return workTree;
+  }
+
+  public Repository repository() {
+    return repo;
+  }
+
+  /** The user's HEAD commit, or null in a repository without commits. */
+  public ObjectId head() throws IOException {
+    return repo.resolve(Constants.HEAD);
+  }
+
+  /** The short name of the user's current branch, or the commit id when HEAD is detached. */
+  public String branch() throws IOException {
+    return repo.getBranch();
+  }
+
+  /** Makes git ignore {@code .flor/} through {@code .git/info/exclude}, never the user's files. */
+  public void excludeFlorDir() throws IOException {
+    Path exclude = repo.getDirectory().toPath().resolve("info").resolve("exclude");
+    String line = "/.flor/";
+    if (Files.exists(exclude)) {
+      for (String l : Files.readAllLines(exclude, StandardCharsets.UTF_8)) {
+        if (l.trim().equals(line) || l.trim().equals(".flor/") || l.trim().equals("/.flor")) return;
+      }
+    } else {
+      Files.createDirectories(exclude.getParent());
+    }
+    String existing = Files.exists(exclude) ? Files.readString(exclude, StandardCharsets.UTF_8) : "";
+    String text = (existing.isEmpty() || existing.endsWith("\n") ? "" : "\n")
+        + "# FlorDB's local store (record files are kept in refs/flor/runs/*)\n" + line + "\n";
+    Files.writeString(exclude, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** The working tree as it is now: the entries of a snapshot, before the record file is added. */
+  public static final class Tree {
+    final List<DirCacheEntry> entries;
+    public final List<String> skipped;
+
+    Tree(List<DirCacheEntry> entries, List<String> skipped) {
+      this.entries = entries;
+      this.skipped = skipped;
+    }
+  }
+
+  /** Captures the working tree: tracked files and untracked, unignored ones, minus {@code .flor/}. */
+  public Tree captureWorkTree() throws IOException {
+    List<DirCacheEntry> entries = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    DirCache index = repo.readDirCache(); // read only: never locked or written
+    try (ObjectInserter ins = repo.newObjectInserter();
+        ObjectReader reader = repo.newObjectReader();
+        TreeWalk tw = new TreeWalk(repo, reader)) {
+      int iIdx = tw.addTree(new DirCacheIterator(index));
+      FileTreeIterator wt = new FileTreeIterator(repo);
+      int wIdx = tw.addTree(wt);
+      wt.setDirCacheIterator(tw, iIdx);
+      while (tw.next()) {
+        WorkingTreeIterator w = tw.getTree(wIdx, WorkingTreeIterator.class);
+        DirCacheIterator d = tw.getTree(iIdx, DirCacheIterator.class);
+        String path = tw.getPathString();
+        if (w == null || path.equals(".flor")) continue; // deleted in the work tree, or our store
+        if (d == null && w.isEntryIgnored()) continue;
+        FileMode mode = w.getEntryFileMode();
+        if (tw.isSubtree() && mode != FileMode.GITLINK) {
+          tw.enterSubtree();
+          continue;
+        }
+        DirCacheEntry e = new DirCacheEntry(path);
+        if (mode == FileMode.GITLINK) {
+          if (d == null) continue; // a nested repository that is not a submodule
+          e.setFileMode(FileMode.GITLINK);
+          e.setObjectId(d.getEntryObjectId());
+          entries.add(e);
+          continue;
+        }
+        long length = w.getEntryContentLength();
+        if (length > MAX_FILE_BYTES) {
+          skipped.add(path);
+          continue;
+        }
+        ObjectId id;
+        DirCacheEntry tracked = d == null ? null : d.getDirCacheEntry();
+        if (tracked != null && !w.isModified(tracked, false, reader)) {
+          id = tracked.getObjectId(); // the staged blob is already in the object database
+        } else {
+          try (InputStream in = w.openEntryStream()) {
+            id = ins.insert(Constants.OBJ_BLOB, w.getEntryContentLength(), in);
+          }
+        }
+        e.setFileMode(mode);
+        e.setObjectId(id);
+        e.setLength(length);
+        entries.add(e);
+      }
+      ins.flush();
+    }
+    return new Tree(entries, skipped);
+  }
+
+  /**
+   * Writes the run's commit (code tree plus its record file) and points
+   * {@code refs/flor/runs/<run>} at it. Returns the commit id.
+   */
+  public ObjectId commitRun(Tree tree, String runId, byte[] records, ObjectId parent, String message)
+      throws IOException {
+    try (ObjectInserter ins = repo.newObjectInserter()) {
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      for (DirCacheEntry e : tree.entries) b.add(e);
+      DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + runId + RecordFormat.SUFFIX);
+      rec.setFileMode(FileMode.REGULAR_FILE);
+      rec.setObjectId(ins.insert(Constants.OBJ_BLOB, records));
+      rec.setLength(records.length);
+      b.add(rec);
+      b.finish();
+      ObjectId treeId = dc.writeTree(ins);
+
+      CommitBuilder c = new CommitBuilder();
+      c.setTreeId(treeId);
+      if (parent != null) c.setParentId(parent);
+      PersonIdent who = ident();
+      c.setAuthor(who);
+      c.setCommitter(who);
+      c.setMessage(message);
+      ObjectId commit = ins.insert(c);
+      ins.flush();
+
+      RefUpdate u = repo.updateRef(REF_PREFIX + runId);
+      u.setNewObjectId(commit);
+      u.setForceUpdate(true); // our own ref: a later commit() of the same run replaces it
+      u.disableRefLog();
+      RefUpdate.Result r = u.update();
+      switch (r) {
+        case NEW:
+        case FORCED:
+        case FAST_FORWARD:
+        case NO_CHANGE:
+          return commit;
+        default:
+          throw new IOException("could not update " + REF_PREFIX + runId + ": " + r);
+      }
+    }
+  }
+
+  private PersonIdent ident() {
+    String name = repo.getConfig().getString("user", null, "name");
+    String email = repo.getConfig().getString("user", null, "email");
+    return new PersonIdent(name == null ? "FlorDB" : name, email == null ? "flordb@localhost" : email);
+  }
+
+  /** Every recorded run's snapshot commit, by run id. */
+  public Map<String, ObjectId> runRefs() throws IOException {
+    Map<String, ObjectId> out = new LinkedHashMap<>();
+    for (Ref r : repo.getRefDatabase().getRefsByPrefix(REF_PREFIX)) {
+      out.put(r.getName().substring(REF_PREFIX.length()), r.getObjectId());
+    }
+    return out;
+  }
+
+  /** The record file kept in a run's snapshot commit, or null if the commit has none. */
+  public byte[] recordsInCommit(ObjectId commit, String runId) throws IOException {
+    try (RevWalk rw = new RevWalk(repo)) {
+      RevCommit c = rw.parseCommit(commit);
+      try (TreeWalk tw = TreeWalk.forPath(repo, RECORDS_DIR + runId + RecordFormat.SUFFIX, c.getTree())) {
+        if (tw == null) return null;
+        ObjectLoader l = repo.open(tw.getObjectId(0), Constants.OBJ_BLOB);
+        return l.getBytes();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    repo.close();
+  }
+}

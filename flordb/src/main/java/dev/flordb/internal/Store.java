@@ -1,0 +1,704 @@
+package dev.flordb.internal;
+
+import dev.flordb.FlorException;
+import dev.flordb.Table;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.eclipse.jgit.lib.ObjectId;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The query database {@code .flor/flor.db}: a cache of the record files, kept in step with them
+ * by {@link #sync()} (every read syncs first) and rebuilt from them by {@link #unpack}.
+ *
+ * <h2>Schema version 1</h2>
+ *
+ * <pre>
+ * meta(key PRIMARY KEY, value)          schema_version = 1
+ * runs(rid INTEGER PRIMARY KEY, run_id UNIQUE, projid, tstamp, filename,
+ *      status,                          running | finished | failed | crashed
+ *      version,                         the run's snapshot commit (refs/flor/runs/RUN)
+ *      args,                            JSON object: the arg values the run used
+ *      start_ms, end_ms, pid, pid_start_ms, host, error, header)
+ * ctx(id INTEGER PRIMARY KEY, rid, parent, depth, loop, idx, value)
+ *                                       one row per loop position; parent 0 = outside all loops
+ * logs(rid, seq, ctx, kind, name, type, value, source, t)
+ *                                       one row per record; ctx 0 = outside all loops;
+ *                                       value is INTEGER, REAL or TEXT as type says
+ *                                       (bool: 0/1; json: JSON text; non-finite float: TEXT)
+ * files(path PRIMARY KEY, run_id, offset, lines, bad_lines)
+ *                                       how far each record file has been read
+ * view records: logs joined with runs and the innermost loop position, for hand-written SQL
+ * </pre>
+ *
+ * Several processes may sync at once: each file is read inside an immediate transaction that
+ * re-reads its offset, so no record is stored twice.
+ */
+public final class Store implements AutoCloseable {
+  public static final int SCHEMA_VERSION = 1;
+  public static final String DB_FILE = "flor.db";
+  private static final int READ_CHUNK = 4 << 20;
+
+  private static final String[] SCHEMA = {
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, projid TEXT,"
+        + " tstamp TEXT, filename TEXT, status TEXT, version TEXT, args TEXT, start_ms INTEGER,"
+        + " end_ms INTEGER, pid INTEGER, pid_start_ms INTEGER, host TEXT, error TEXT, header TEXT)",
+    "CREATE TABLE IF NOT EXISTS ctx(id INTEGER PRIMARY KEY, rid INTEGER NOT NULL, parent INTEGER NOT NULL,"
+        + " depth INTEGER NOT NULL, loop TEXT NOT NULL, idx INTEGER NOT NULL, value)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ctx_position ON ctx(rid, parent, loop, idx)",
+    "CREATE TABLE IF NOT EXISTS logs(rid INTEGER NOT NULL, seq INTEGER NOT NULL, ctx INTEGER NOT NULL,"
+        + " kind TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, value, source TEXT NOT NULL, t INTEGER)",
+    "CREATE INDEX IF NOT EXISTS logs_name ON logs(name, rid)",
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL,"
+        + " lines INTEGER NOT NULL, bad_lines INTEGER NOT NULL)",
+    "CREATE VIEW IF NOT EXISTS records AS SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq,"
+        + " c.loop, c.idx AS iteration, l.ctx, l.kind, l.name, l.value, l.type, l.source"
+        + " FROM logs l JOIN runs r ON r.rid = l.rid LEFT JOIN ctx c ON c.id = l.ctx",
+  };
+
+  private final Path florDir;
+  private final Path dbFile;
+  private final Snapshots git;
+  private final Connection conn;
+  private final List<String> warnings = new ArrayList<>();
+
+  private Store(Path florDir, Path dbFile, Snapshots git) {
+    this.florDir = florDir;
+    this.dbFile = dbFile;
+    this.git = git;
+    this.conn = connect(dbFile, false);
+    try {
+      checkSchema();
+    } catch (SQLException e) {
+      close();
+      throw failure(e, "open");
+    }
+  }
+
+  /** Opens (creating if needed) the query database of the store in {@code florDir}. */
+  public static Store open(Path florDir, Snapshots git) {
+    try {
+      Files.createDirectories(florDir.resolve("records"));
+    } catch (IOException e) {
+      throw new FlorException("cannot create " + florDir + ": " + e.getMessage(), e);
+    }
+    return new Store(florDir, florDir.resolve(DB_FILE), git);
+  }
+
+  private static Connection connect(Path file, boolean readOnly) {
+    SQLiteConfig cfg = new SQLiteConfig();
+    cfg.setBusyTimeout(60_000);
+    cfg.setReadOnly(readOnly);
+    if (!readOnly) {
+      cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+      cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+      cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    }
+    try {
+      return DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
+    } catch (SQLException e) {
+      throw corruptOr(file, e, "open");
+    }
+  }
+
+  private void checkSchema() throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)");
+      String found = null;
+      try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
+        if (rs.next()) found = rs.getString(1);
+      }
+      if (found != null && Integer.parseInt(found) > SCHEMA_VERSION) {
+        throw new FlorException(dbFile + " has schema version " + found + ", newer than this flordb"
+            + " reads (at most " + SCHEMA_VERSION + "). Use the newer flordb, or rebuild the database"
+            + " for this one with 'flordb unpack' (the record files are kept).");
+      }
+      for (String ddl : SCHEMA) s.execute(ddl);
+      if (found == null) {
+        s.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- sync
+
+  /** Reads what the record files hold beyond what the database has; refreshes statuses and versions. */
+  public synchronized void sync() {
+    Path dir = florDir.resolve("records");
+    try {
+      Map<String, Long> offsets = new HashMap<>();
+      try (Statement s = conn.createStatement();
+          ResultSet rs = s.executeQuery("SELECT path, offset FROM files")) {
+        while (rs.next()) offsets.put(rs.getString(1), rs.getLong(2));
+      }
+      List<Path> files = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + RecordFormat.SUFFIX)) {
+        for (Path p : ds) files.add(p);
+      }
+      files.sort(null);
+      for (Path f : files) {
+        String key = f.getFileName().toString();
+        long known = offsets.getOrDefault(key, 0L);
+        if (Files.size(f) > known) ingest(f);
+      }
+      refreshStatusesAndVersions();
+    } catch (IOException e) {
+      throw new FlorException("cannot read the record files in " + dir + ": " + e.getMessage(), e);
+    } catch (SQLException e) {
+      throw failure(e, "update");
+    }
+  }
+
+  /** Problems seen while reading record files (a cut-off line, a malformed one), for the user. */
+  public synchronized List<String> warnings() {
+    return new ArrayList<>(warnings);
+  }
+
+  private void ingest(Path file) throws SQLException, IOException {
+    String key = file.getFileName().toString();
+    conn.setAutoCommit(false); // BEGIN IMMEDIATE: one writer at a time, so the offset below is current
+    boolean ok = false;
+    try {
+      long offset = 0;
+      long lines = 0;
+      long bad = 0;
+      try (PreparedStatement ps = conn.prepareStatement("SELECT offset, lines, bad_lines FROM files WHERE path = ?")) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            offset = rs.getLong(1);
+            lines = rs.getLong(2);
+            bad = rs.getLong(3);
+          }
+        }
+      }
+      Ingest in = new Ingest(key);
+      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+        long size = raf.length();
+        long pos = offset;
+        byte[] buf = new byte[READ_CHUNK];
+        byte[] carry = new byte[0];
+        while (pos < size) {
+          raf.seek(pos);
+          int n = raf.read(buf, 0, (int) Math.min(buf.length, size - pos));
+          if (n <= 0) break;
+          pos += n;
+          byte[] chunk = carry.length == 0 ? buf : concat(carry, buf, n);
+          int len = carry.length == 0 ? n : carry.length + n;
+          int start = 0;
+          for (int i = 0; i < len; i++) {
+            if (chunk[i] == '\n') {
+              String line = new String(chunk, start, i - start, StandardCharsets.UTF_8);
+              lines++;
+              if (!in.line(line, lines)) bad++;
+              start = i + 1;
+            }
+          }
+          carry = java.util.Arrays.copyOfRange(chunk, start, len);
+        }
+        long consumed = pos - carry.length;
+        in.finish();
+        try (PreparedStatement ps = conn.prepareStatement(
+            "INSERT INTO files(path, run_id, offset, lines, bad_lines) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT(path) DO UPDATE SET run_id = excluded.run_id, offset = excluded.offset,"
+                + " lines = excluded.lines, bad_lines = excluded.bad_lines")) {
+          ps.setString(1, key);
+          ps.setString(2, in.fileRun);
+          ps.setLong(3, consumed);
+          ps.setLong(4, lines);
+          ps.setLong(5, bad);
+          ps.executeUpdate();
+        }
+      }
+      conn.commit();
+      ok = true;
+    } finally {
+      if (!ok) conn.rollback();
+      conn.setAutoCommit(true);
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b, int bLen) {
+    byte[] out = new byte[a.length + bLen];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, bLen);
+    return out;
+  }
+
+  /** The state of reading one file: prepared statements and caches of run and loop-position ids. */
+  private final class Ingest {
+    final String file;
+    String fileRun;
+    final PreparedStatement insertLog;
+    final PreparedStatement findCtx;
+    final PreparedStatement insertCtx;
+    final Map<String, Long> rids = new HashMap<>();
+    final Map<Long, Map<String, Object>> args = new HashMap<>();
+    final Map<CtxKey, Long> ctxIds = new HashMap<>();
+    List<RecordFormat.Position> lastCtx;
+    long lastCtxId;
+    long lastCtxRid = -1;
+    int batched;
+
+    Ingest(String file) throws SQLException {
+      this.file = file;
+      insertLog = conn.prepareStatement("INSERT INTO logs(rid, seq, ctx, kind, name, type, value, source, t)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      findCtx = conn.prepareStatement("SELECT id FROM ctx WHERE rid = ? AND parent = ? AND loop = ? AND idx = ?");
+      insertCtx = conn.prepareStatement("INSERT INTO ctx(rid, parent, depth, loop, idx, value) VALUES (?, ?, ?, ?, ?, ?)",
+          Statement.RETURN_GENERATED_KEYS);
+    }
+
+    /** Stores one line; false if it could not be read (it is skipped and counted). */
+    boolean line(String text, long lineNo) throws SQLException {
+      if (text.isBlank()) return true;
+      RecordFormat.Entry e;
+      try {
+        e = RecordFormat.parse(text);
+      } catch (RuntimeException ex) {
+        warnings.add(file + " line " + lineNo + " is not a valid record (" + ex.getMessage() + "); it was skipped");
+        return false;
+      }
+      if (fileRun == null) fileRun = e.run();
+      if (e.kind().equals("run")) {
+        header(e);
+        return true;
+      }
+      long rid = rid(e.run());
+      if (e.kind().equals("end")) {
+        end(rid, e);
+      }
+      if (e.kind().equals("arg")) {
+        args.computeIfAbsent(rid, this::loadArgs).put(e.name(), e.value());
+      }
+      insertLog.setLong(1, rid);
+      insertLog.setLong(2, e.seq());
+      insertLog.setLong(3, ctxId(rid, e.ctx()));
+      insertLog.setString(4, e.kind());
+      insertLog.setString(5, e.name());
+      insertLog.setString(6, e.type().wire);
+      bindValue(insertLog, 7, e.type(), e.value());
+      insertLog.setString(8, e.source());
+      insertLog.setLong(9, e.t());
+      insertLog.addBatch();
+      if (++batched >= 1000) {
+        insertLog.executeBatch();
+        batched = 0;
+      }
+      return true;
+    }
+
+    void finish() throws SQLException {
+      if (batched > 0) insertLog.executeBatch();
+      try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET args = ? WHERE rid = ?")) {
+        for (Map.Entry<Long, Map<String, Object>> a : args.entrySet()) {
+          ps.setString(1, Json.write(a.getValue()));
+          ps.setLong(2, a.getKey());
+          ps.executeUpdate();
+        }
+      }
+      insertLog.close();
+      findCtx.close();
+      insertCtx.close();
+    }
+
+    private void header(RecordFormat.Entry e) throws SQLException {
+      Map<?, ?> h = e.value() instanceof Map ? (Map<?, ?>) e.value() : Map.of();
+      Object format = h.get("format");
+      if (format instanceof Number && ((Number) format).intValue() > RecordFormat.VERSION) {
+        throw new FlorException(file + " has record format " + format + ", newer than this flordb reads"
+            + " (at most " + RecordFormat.VERSION + "). Use the newer flordb to read it.");
+      }
+      try (PreparedStatement ps = conn.prepareStatement(
+          "INSERT INTO runs(run_id, projid, tstamp, filename, status, start_ms, pid, pid_start_ms, host, header, args)"
+              + " VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, '{}')"
+              + " ON CONFLICT(run_id) DO UPDATE SET projid = excluded.projid, tstamp = excluded.tstamp,"
+              + " filename = excluded.filename, start_ms = excluded.start_ms, pid = excluded.pid,"
+              + " pid_start_ms = excluded.pid_start_ms, host = excluded.host, header = excluded.header")) {
+        ps.setString(1, e.run());
+        ps.setString(2, str(h.get("projid")));
+        ps.setString(3, str(h.get("tstamp")));
+        ps.setString(4, str(h.get("filename")));
+        ps.setObject(5, h.get("start_ms"));
+        ps.setObject(6, h.get("pid"));
+        ps.setObject(7, h.get("pid_start_ms"));
+        ps.setString(8, str(h.get("host")));
+        ps.setString(9, Json.write(h));
+        ps.executeUpdate();
+      }
+      rids.remove(e.run());
+    }
+
+    private void end(long rid, RecordFormat.Entry e) throws SQLException {
+      Map<?, ?> v = e.value() instanceof Map ? (Map<?, ?>) e.value() : Map.of();
+      try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET status = ?, end_ms = ?, error = ? WHERE rid = ?")) {
+        ps.setString(1, str(v.get("status")));
+        ps.setObject(2, v.get("end_ms"));
+        ps.setString(3, str(v.get("error")));
+        ps.setLong(4, rid);
+        ps.executeUpdate();
+      }
+    }
+
+    private Map<String, Object> loadArgs(long rid) {
+      try (PreparedStatement ps = conn.prepareStatement("SELECT args FROM runs WHERE rid = ?")) {
+        ps.setLong(1, rid);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next() && rs.getString(1) != null) {
+            Object parsed = Json.parse(rs.getString(1));
+            if (parsed instanceof Map) {
+              Map<String, Object> m = new LinkedHashMap<>();
+              ((Map<?, ?>) parsed).forEach((k, v) -> m.put(String.valueOf(k), v));
+              return m;
+            }
+          }
+        }
+      } catch (SQLException ex) {
+        throw failure(ex, "read");
+      }
+      return new LinkedHashMap<>();
+    }
+
+    private long rid(String runId) throws SQLException {
+      Long cached = rids.get(runId);
+      if (cached != null) return cached;
+      try (PreparedStatement ps = conn.prepareStatement("SELECT rid FROM runs WHERE run_id = ?")) {
+        ps.setString(1, runId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            rids.put(runId, rs.getLong(1));
+            return rs.getLong(1);
+          }
+        }
+      }
+      // Records of a run whose header is missing: keep them under a run of that id.
+      try (PreparedStatement ps = conn.prepareStatement(
+          "INSERT INTO runs(run_id, status, args) VALUES (?, 'crashed', '{}')", Statement.RETURN_GENERATED_KEYS)) {
+        ps.setString(1, runId);
+        ps.executeUpdate();
+        try (ResultSet rs = ps.getGeneratedKeys()) {
+          rs.next();
+          rids.put(runId, rs.getLong(1));
+          return rs.getLong(1);
+        }
+      }
+    }
+
+    private long ctxId(long rid, List<RecordFormat.Position> ctx) throws SQLException {
+      if (ctx.isEmpty()) return 0;
+      if (rid == lastCtxRid && ctx.equals(lastCtx)) return lastCtxId;
+      long parent = 0;
+      int depth = 0;
+      for (RecordFormat.Position p : ctx) {
+        CtxKey k = new CtxKey(rid, parent, p.loop(), p.index());
+        Long id = ctxIds.get(k);
+        if (id == null) {
+          id = findOrInsertCtx(k, depth, p.value());
+          ctxIds.put(k, id);
+        }
+        parent = id;
+        depth++;
+      }
+      lastCtxRid = rid;
+      lastCtx = ctx;
+      lastCtxId = parent;
+      return parent;
+    }
+
+    private long findOrInsertCtx(CtxKey k, int depth, Object value) throws SQLException {
+      findCtx.setLong(1, k.rid);
+      findCtx.setLong(2, k.parent);
+      findCtx.setString(3, k.loop);
+      findCtx.setLong(4, k.idx);
+      try (ResultSet rs = findCtx.executeQuery()) {
+        if (rs.next()) return rs.getLong(1);
+      }
+      insertCtx.setLong(1, k.rid);
+      insertCtx.setLong(2, k.parent);
+      insertCtx.setInt(3, depth);
+      insertCtx.setString(4, k.loop);
+      insertCtx.setLong(5, k.idx);
+      if (value == null) {
+        insertCtx.setNull(6, java.sql.Types.NULL);
+      } else {
+        bindValue(insertCtx, 6, Values.classify(value), value);
+      }
+      insertCtx.executeUpdate();
+      try (ResultSet rs = insertCtx.getGeneratedKeys()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private record CtxKey(long rid, long parent, String loop, long idx) {}
+
+  private static String str(Object o) {
+    return o == null ? null : o.toString();
+  }
+
+  static void bindValue(PreparedStatement ps, int i, Values type, Object v) throws SQLException {
+    if (v == null) {
+      ps.setNull(i, java.sql.Types.NULL);
+      return;
+    }
+    switch (type) {
+      case INT:
+        ps.setLong(i, ((Number) v).longValue());
+        break;
+      case FLOAT:
+        double d = ((Number) v).doubleValue();
+        if (Double.isFinite(d)) ps.setDouble(i, d);
+        else ps.setString(i, Double.toString(d)); // SQLite would store NaN as NULL
+        break;
+      case BOOL:
+        ps.setLong(i, ((Boolean) v) ? 1 : 0);
+        break;
+      case JSON:
+        ps.setString(i, Json.write(v));
+        break;
+      default:
+        ps.setString(i, v.toString());
+    }
+  }
+
+  /** Reads a stored value back as its Java type. */
+  static Object readValue(ResultSet rs, int i, String type) throws SQLException {
+    Object raw = rs.getObject(i);
+    if (raw == null) return null;
+    switch (type) {
+      case "int":
+        return ((Number) raw).longValue();
+      case "float":
+        return raw instanceof Number ? ((Number) raw).doubleValue() : Double.valueOf(raw.toString());
+      case "bool":
+        return ((Number) raw).longValue() != 0;
+      case "json":
+        return Json.parse(raw.toString());
+      default:
+        return raw.toString();
+    }
+  }
+
+  private void refreshStatusesAndVersions() throws SQLException {
+    Map<String, ObjectId> refs;
+    try {
+      refs = git == null ? Map.of() : git.runRefs();
+    } catch (IOException e) {
+      refs = Map.of();
+      warnings.add("could not read the run snapshots (refs/flor/runs): " + e.getMessage());
+    }
+    String host = Session.hostName();
+    List<Object[]> updates = new ArrayList<>();
+    try (Statement s = conn.createStatement();
+        ResultSet rs = s.executeQuery("SELECT rid, run_id, status, version, pid, pid_start_ms, host FROM runs")) {
+      while (rs.next()) {
+        String status = rs.getString(3);
+        String newStatus = status;
+        if ("running".equals(status) || status == null) {
+          newStatus = alive(rs.getLong(5), rs.getLong(6), rs.getString(7), host) ? "running" : "crashed";
+        } else if ("crashed".equals(status) && alive(rs.getLong(5), rs.getLong(6), rs.getString(7), host)) {
+          newStatus = "running";
+        }
+        ObjectId ref = refs.get(rs.getString(2));
+        String version = ref == null ? rs.getString(4) : ref.name();
+        if (!Objects.equals(newStatus, status) || !Objects.equals(version, rs.getString(4))) {
+          updates.add(new Object[] {newStatus, version, rs.getLong(1)});
+        }
+      }
+    }
+    if (updates.isEmpty()) return;
+    try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET status = ?, version = ? WHERE rid = ?")) {
+      for (Object[] u : updates) {
+        ps.setString(1, (String) u[0]);
+        ps.setString(2, (String) u[1]);
+        ps.setLong(3, (Long) u[2]);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** Whether the process that wrote a run is still alive (the same pid started at the same time). */
+  private static boolean alive(long pid, long startMs, String runHost, String host) {
+    if (pid <= 0 || runHost == null || !runHost.equals(host)) return false;
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .flatMap(p -> p.info().startInstant())
+        .map(Instant::toEpochMilli)
+        .map(ms -> Math.abs(ms - startMs) < 2000)
+        .orElse(false);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The dataframe of the named values (see {@link Dataframe}); syncs first. */
+  public synchronized Table dataframe(String... names) {
+    sync();
+    try {
+      return new Dataframe(conn).build(names);
+    } catch (SQLException e) {
+      throw failure(e, "read");
+    }
+  }
+
+  /** Runs any SQL on a read-only connection (the store itself is changed only by its record files). */
+  public synchronized Table query(String sql) {
+    if (sql == null || sql.isBlank()) {
+      throw new IllegalArgumentException("the query is empty; for example: SELECT run_id, status FROM runs");
+    }
+    sync();
+    try (Connection ro = connect(dbFile, true); Statement s = ro.createStatement()) {
+      boolean hasRows = s.execute(sql);
+      if (!hasRows) return Table.of(List.of("changed"), List.<Object[]>of(new Object[] {(long) s.getUpdateCount()}));
+      try (ResultSet rs = s.getResultSet()) {
+        return toTable(rs);
+      }
+    } catch (SQLException e) {
+      if (e instanceof SQLiteException && ((SQLiteException) e).getResultCode() == SQLiteErrorCode.SQLITE_READONLY) {
+        throw new FlorException("the query tried to change the store: " + e.getMessage() + ". Queries only"
+            + " read; the store changes only through what programs log.", e);
+      }
+      throw new FlorException("the query failed: " + e.getMessage() + ". The tables are runs, logs, ctx and"
+          + " the view records; try: SELECT name, count(*) FROM logs GROUP BY name", e);
+    }
+  }
+
+  static Table toTable(ResultSet rs) throws SQLException {
+    ResultSetMetaData md = rs.getMetaData();
+    int n = md.getColumnCount();
+    List<String> cols = new ArrayList<>(n);
+    for (int i = 1; i <= n; i++) cols.add(md.getColumnLabel(i));
+    List<Object[]> rows = new ArrayList<>();
+    while (rs.next()) {
+      Object[] r = new Object[n];
+      for (int i = 1; i <= n; i++) {
+        Object v = rs.getObject(i);
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) v = ((Number) v).longValue();
+        if (v instanceof Float) v = ((Float) v).doubleValue();
+        if (v instanceof byte[]) v = "<" + ((byte[]) v).length + " bytes>";
+        r[i - 1] = v;
+      }
+      rows.add(r);
+    }
+    return Table.of(cols, rows);
+  }
+
+  public Path florDir() {
+    return florDir;
+  }
+
+  // ---------------------------------------------------------------- unpack
+
+  /** What {@link #unpack} did. */
+  public record UnpackReport(int filesRestored, int runs, long records, List<String> warnings) {}
+
+  /**
+   * Rebuilds the query database from the record files, first restoring from the runs' snapshot
+   * commits any record file that is missing here (or shorter than the committed one). The new
+   * database is built beside the old one and moved over it only when complete.
+   */
+  public static UnpackReport unpack(Path florDir, Snapshots git) {
+    Path records = florDir.resolve("records");
+    int restored = 0;
+    try {
+      Files.createDirectories(records);
+      if (git != null) {
+        for (Map.Entry<String, ObjectId> r : new TreeMap<>(git.runRefs()).entrySet()) {
+          byte[] committed = git.recordsInCommit(r.getValue(), r.getKey());
+          if (committed == null) continue;
+          Path local = records.resolve(r.getKey() + RecordFormat.SUFFIX);
+          if (!Files.exists(local) || Files.size(local) < committed.length) {
+            Path tmp = records.resolve(r.getKey() + RecordFormat.SUFFIX + ".restoring");
+            Files.write(tmp, committed);
+            Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            restored++;
+          }
+        }
+      }
+      Path fresh = florDir.resolve(DB_FILE + ".unpack-" + ProcessHandle.current().pid());
+      deleteDb(fresh);
+      UnpackReport report;
+      try (Store s = new Store(florDir, fresh, git)) {
+        s.sync();
+        try (Statement st = s.conn.createStatement()) {
+          st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        long runs;
+        long recs;
+        try (Statement st = s.conn.createStatement(); ResultSet rs = st.executeQuery(
+            "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM logs)")) {
+          rs.next();
+          runs = rs.getLong(1);
+          recs = rs.getLong(2);
+        }
+        report = new UnpackReport(restored, (int) runs, recs, s.warnings());
+      }
+      Path db = florDir.resolve(DB_FILE);
+      Files.deleteIfExists(florDir.resolve(DB_FILE + "-wal"));
+      Files.deleteIfExists(florDir.resolve(DB_FILE + "-shm"));
+      Files.move(fresh, db, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      deleteDb(fresh);
+      return report;
+    } catch (IOException e) {
+      throw new FlorException("unpack failed: " + e.getMessage() + " (nothing was removed; the record"
+          + " files in " + records + " are intact)", e);
+    } catch (SQLException e) {
+      throw new FlorException("unpack failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteDb(Path file) throws IOException {
+    Files.deleteIfExists(file);
+    Files.deleteIfExists(Path.of(file + "-wal"));
+    Files.deleteIfExists(Path.of(file + "-shm"));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private FlorException failure(SQLException e, String what) {
+    return corruptOr(dbFile, e, what);
+  }
+
+  private static FlorException corruptOr(Path file, SQLException e, String what) {
+    if (e instanceof SQLiteException) {
+      SQLiteErrorCode code = ((SQLiteException) e).getResultCode();
+      if (code == SQLiteErrorCode.SQLITE_NOTADB || code == SQLiteErrorCode.SQLITE_CORRUPT) {
+        return new FlorException(file + " is damaged (" + code + "). It is only a cache of the record"
+            + " files, which are intact: run 'flordb unpack' to rebuild it.", e);
+      }
+    }
+    return new FlorException("cannot " + what + " the query database " + file + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      conn.close();
+    } catch (SQLException ignored) {
+      // closing a connection we no longer use
+    }
+  }
+}
