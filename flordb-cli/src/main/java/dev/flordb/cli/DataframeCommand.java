@@ -11,6 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "dataframe", description = {
+    "The named values of every run as one table.",
     "The named values of every run as one table: one row per run and loop position,",
     "run-level values repeated on every row of their run. With no names: one row per run."})
 final class DataframeCommand implements Callable<Integer> {

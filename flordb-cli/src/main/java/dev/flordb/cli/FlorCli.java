@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
     versionProvider = FlorCli.Version.class,
     description = "Hindsight logging for the machine-learning lifecycle: query what your runs logged.",
     subcommands = {
+      DemoCommand.class,
       DataframeCommand.class,
       QueryCommand.class,
       RunsCommand.class,
@@ -27,6 +28,10 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true)
 public final class FlorCli implements Runnable {
   @Spec CommandSpec spec;
+
+  @CommandLine.Option(names = "-C", paramLabel = "DIR",
+      description = "Run as if flordb was started in DIR (as git -C does).")
+  java.nio.file.Path dir;
 
   @Override
   public void run() {
@@ -42,6 +47,13 @@ public final class FlorCli implements Runnable {
     CommandLine cl = new CommandLine(new FlorCli());
     cl.setOut(out);
     cl.setErr(err);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("flordb: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+      c.getErr().println("See '" + c.getCommandSpec().qualifiedName() + " --help'.");
+      return 2;
+    });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       if (ex instanceof IllegalArgumentException) {
         commandLine.getErr().println("flordb: " + ex.getMessage());

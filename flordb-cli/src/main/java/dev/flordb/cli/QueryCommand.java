@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "query", description = {
+    "Any SQL over the store (read-only).",
     "Any SQL over the store, read-only. Tables: runs, logs, ctx; view: records.",
     "Example: flordb query \"SELECT name, count(*) FROM logs GROUP BY name\""})
 final class QueryCommand implements Callable<Integer> {

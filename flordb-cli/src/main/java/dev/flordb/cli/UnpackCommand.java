@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "unpack", description = {
+    "Rebuild the query database from the record files.",
     "Rebuild the query database .flor/flor.db from the record files, restoring any record",
     "file that is missing from the runs' snapshot commits (refs/flor/runs/*)."})
 final class UnpackCommand implements Callable<Integer> {
