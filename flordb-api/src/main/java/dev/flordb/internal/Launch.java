@@ -1,6 +1,5 @@
 package dev.flordb.internal;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,10 +47,15 @@ public final class Launch {
     // The exact argument vector (spaces kept) where the platform gives it, else sun.java.command.
     List<String> all = ProcessHandle.current().info().arguments().map(Arrays::asList).orElse(null);
     List<String> args = new ArrayList<>();
+    List<String> jvmOptions = new ArrayList<>();
     if (all != null) {
       int at = all.indexOf(mainToken);
       if (at < 0) at = indexOfSuffix(all, mainToken);
-      if (at >= 0) args.addAll(all.subList(at + 1, all.size()));
+      if (at >= 0) {
+        args.addAll(all.subList(at + 1, all.size()));
+        jvmOptions.addAll(all.subList(0, at));
+        if (main.endsWith(".jar") && !jvmOptions.isEmpty()) jvmOptions.remove(jvmOptions.size() - 1); // -jar
+      }
     } else if (words.length > 1) {
       int from = mainToken.equals(main) ? 1 : 2;
       args.addAll(Arrays.asList(words).subList(Math.min(from, words.length), words.length));
@@ -60,7 +64,7 @@ public final class Launch {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("java", ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
     d.put("java_version", System.getProperty("java.version"));
-    d.put("jvm_options", ManagementFactory.getRuntimeMXBean().getInputArguments());
+    d.put("jvm_options", jvmOptions);
     d.put("class_path", System.getProperty("java.class.path", ""));
     d.put("main", sourceFile != null ? sourceFile : main);
     d.put("mode", sourceFile != null ? "source" : main.endsWith(".jar") ? "jar" : "class");
@@ -99,6 +103,8 @@ public final class Launch {
 
   /** Milliseconds since the epoch when this JVM started. */
   public static long jvmStartMillis() {
-    return ManagementFactory.getRuntimeMXBean().getStartTime();
+    // ProcessHandle rather than the management beans, which take tens of milliseconds to load.
+    return ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli)
+        .orElseGet(System::currentTimeMillis);
   }
 }

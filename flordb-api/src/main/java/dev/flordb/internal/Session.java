@@ -37,7 +37,7 @@ public final class Session implements AutoCloseable {
   static final DateTimeFormatter RUN_ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
 
-  private final Snapshots git;
+  private final Path workTree;
   private final Path florDir;
   private final String runId;
   private final String projid;
@@ -50,8 +50,8 @@ public final class Session implements AutoCloseable {
   private final Console console;
   private final OutputCapture capture;
   private final Names names = new Names();
-  private final CompletableFuture<Snapshots.Tree> codeTree;
-  private final ObjectId headAtStart;
+  /** Opened, captured and first committed on a background thread: JGit is slow to load. */
+  private final CompletableFuture<Start> start;
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
@@ -69,20 +69,20 @@ public final class Session implements AutoCloseable {
   private ObjectId lastCommit;
 
   private Session(Builder b) {
-    this.git = Snapshots.open(b.dir);
+    this.workTree = Snapshots.findWorkTree(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
     this.launch = b.launch;
     this.kwargs = Kwargs.parse(b.launch.programArgs);
     this.filename = b.launch.filename;
-    this.projid = git.workTree().getFileName().toString();
+    this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
     this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
     this.tstamp = Instant.ofEpochMilli(startMillis).toString();
-    this.florDir = git.workTree().resolve(".flor");
+    this.florDir = workTree.resolve(".flor");
+    boolean excluded;
     try {
+      excluded = Snapshots.excludeFlorDirIn(workTree);
       Files.createDirectories(florDir.resolve("records"));
-      git.excludeFlorDir();
-      this.headAtStart = git.head();
     } catch (IOException e) {
       throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
           + ". Check that the directory is writable.", e);
@@ -104,7 +104,7 @@ public final class Session implements AutoCloseable {
     this.runId = id;
     this.writer = w;
     writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
-    this.codeTree = CompletableFuture.supplyAsync(this::captureAndFirstCommit, daemonExecutor());
+    this.start = CompletableFuture.supplyAsync(() -> openCaptureAndCommit(excluded), daemonExecutor());
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput) capture.install(this::capturedLine, b.captureLimitChars);
   }
@@ -120,12 +120,6 @@ public final class Session implements AutoCloseable {
     h.put("pid_start_ms", ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L));
     h.put("host", hostName());
     h.put("user", System.getProperty("user.name"));
-    h.put("head", headAtStart == null ? null : headAtStart.name());
-    try {
-      h.put("branch", git.branch());
-    } catch (IOException e) {
-      h.put("branch", null);
-    }
     h.put("kwargs", kwargs.all());
     h.put("launch", launch.details);
     return h;
@@ -151,18 +145,24 @@ public final class Session implements AutoCloseable {
     };
   }
 
-  private Snapshots.Tree captureAndFirstCommit() {
+  /** The repository, the code as it was when the run started, and the user's HEAD then. */
+  private record Start(Snapshots git, Snapshots.Tree tree, ObjectId head, String branch) {}
+
+  private Start openCaptureAndCommit(boolean excluded) {
     try {
+      Snapshots git = Snapshots.open(workTree);
+      if (!excluded) git.excludeFlorDir();
       Snapshots.Tree tree = git.captureWorkTree();
       if (!tree.skipped.isEmpty()) {
         console.warn("left out of this run's code snapshot (larger than "
             + (Snapshots.MAX_FILE_BYTES >> 20) + " MiB; add them to .gitignore): " + tree.skipped);
       }
+      Start s = new Start(git, tree, git.head(), git.branch());
       // A first commit right away: a run that crashes still has its code version.
       synchronized (this) {
-        if (lastCommit == null) lastCommit = commitSnapshot(tree);
+        if (lastCommit == null) lastCommit = commitSnapshot(s);
       }
-      return tree;
+      return s;
     } catch (IOException | RuntimeException e) {
       console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
           + " kept in " + writer.file());
@@ -170,13 +170,14 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private ObjectId commitSnapshot(Snapshots.Tree tree) throws IOException {
+  private ObjectId commitSnapshot(Start s) throws IOException {
     writer.flush();
     byte[] records = Files.readAllBytes(writer.file());
     StringBuilder msg = new StringBuilder();
     msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
     msg.append("program: ").append(filename).append('\n');
     msg.append("started: ").append(tstamp).append('\n');
+    msg.append("branch: ").append(s.branch).append(s.head == null ? " (no commits yet)" : " at " + s.head.name()).append('\n');
     synchronized (argValues) {
       if (!argValues.isEmpty()) {
         msg.append("args:");
@@ -186,7 +187,7 @@ public final class Session implements AutoCloseable {
       msg.append("\nFlor-Run: ").append(runId).append('\n');
       msg.append("Flor-Args: ").append(Json.write(argValues)).append('\n');
     }
-    return git.commitRun(tree, runId, records, headAtStart, msg.toString());
+    return s.git.commitRun(s.tree, runId, records, s.head, msg.toString());
   }
 
   // ---------------------------------------------------------------- the logging API
@@ -292,9 +293,9 @@ public final class Session implements AutoCloseable {
   }
 
   private void snapshotNow() {
-    Snapshots.Tree tree;
+    Start s;
     try {
-      tree = codeTree.get();
+      s = start.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
@@ -303,7 +304,7 @@ public final class Session implements AutoCloseable {
     }
     try {
       synchronized (this) {
-        lastCommit = commitSnapshot(tree);
+        lastCommit = commitSnapshot(s);
       }
     } catch (IOException | RuntimeException e) {
       console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
@@ -322,8 +323,24 @@ public final class Session implements AutoCloseable {
   }
 
   private synchronized Store store() {
-    if (store == null) store = Store.open(florDir, git);
+    if (store == null) store = Store.open(florDir, git());
     return store;
+  }
+
+  /** The repository, once the background start has opened it; null if that failed. */
+  private Snapshots git() {
+    try {
+      return start.get().git;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      return null;
+    }
+  }
+
+  private Snapshots gitIfOpened() {
+    return start.isDone() && !start.isCompletedExceptionally() ? start.join().git : null;
   }
 
   public void quiet(boolean quiet) {
@@ -480,7 +497,8 @@ public final class Session implements AutoCloseable {
       synchronized (this) {
         if (store != null) store.close();
       }
-      git.close();
+      Snapshots git = gitIfOpened();
+      if (git != null) git.close();
     }
   }
 

@@ -65,15 +65,31 @@ public final class Snapshots implements AutoCloseable {
     this.workTree = repo.getWorkTree().toPath();
   }
 
+  /**
+   * The working tree of the repository that contains {@code dir}, found without loading JGit
+   * (opening a repository with JGit costs a few hundred milliseconds, which a run spends in the
+   * background instead). Throws, saying how to make one, when there is none.
+   */
+  public static Path findWorkTree(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (System.getenv("GIT_DIR") != null) return open(abs).workTree(); // let JGit read the environment
+    for (Path p = abs; p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve(".git"))) return p;
+    }
+    throw notARepository(abs);
+  }
+
+  private static FlorException notARepository(Path abs) {
+    return new FlorException(abs + " is not inside a git repository. FlorDB keeps the code version"
+        + " of every run in git: run 'git init' in your project's directory (no commit is needed)"
+        + " and try again.");
+  }
+
   /** Opens the repository that contains {@code dir}, or explains how to make one. */
   public static Snapshots open(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
     FileRepositoryBuilder b = new FileRepositoryBuilder().readEnvironment().findGitDir(abs.toFile());
-    if (b.getGitDir() == null) {
-      throw new FlorException(abs + " is not inside a git repository. FlorDB keeps the code version"
-          + " of every run in git: run 'git init' in your project's directory (no commit is needed)"
-          + " and run the program again.");
-    }
+    if (b.getGitDir() == null) throw notARepository(abs);
     try {
       Repository r = b.setMustExist(true).build();
       if (r.isBare()) {
@@ -107,7 +123,23 @@ public final class Snapshots implements AutoCloseable {
 
   /** Makes git ignore {@code .flor/} through {@code .git/info/exclude}, never the user's files. */
   public void excludeFlorDir() throws IOException {
-    Path exclude = repo.getDirectory().toPath().resolve("info").resolve("exclude");
+    excludeFlorDir(repo.getDirectory().toPath());
+  }
+
+  /**
+   * The same for a work tree whose {@code .git} is a directory, without opening the repository:
+   * done first thing in a run, so that {@code .flor/} never shows in {@code git status}.
+   * Returns false when {@code .git} is a file (a linked worktree or submodule).
+   */
+  public static boolean excludeFlorDirIn(Path workTree) throws IOException {
+    Path gitDir = workTree.resolve(".git");
+    if (!Files.isDirectory(gitDir)) return false;
+    excludeFlorDir(gitDir);
+    return true;
+  }
+
+  private static void excludeFlorDir(Path gitDir) throws IOException {
+    Path exclude = gitDir.resolve("info").resolve("exclude");
     String line = "/.flor/";
     if (Files.exists(exclude)) {
       for (String l : Files.readAllLines(exclude, StandardCharsets.UTF_8)) {
