@@ -36,6 +36,12 @@ import org.eclipse.jgit.lib.ObjectId;
 public final class Session implements AutoCloseable {
   static final DateTimeFormatter RUN_ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
+  /**
+   * A run's {@code tstamp}: ISO 8601 in UTC, always with milliseconds, so that tstamps sort as
+   * times do ({@link Instant#toString()} drops a zero fraction: "...:00Z" would sort after "...:00.250Z").
+   */
+  static final DateTimeFormatter TSTAMP =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final Path workTree;
   private final Path florDir;
@@ -77,7 +83,7 @@ public final class Session implements AutoCloseable {
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
     this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
-    this.tstamp = Instant.ofEpochMilli(startMillis).toString();
+    this.tstamp = TSTAMP.format(Instant.ofEpochMilli(startMillis));
     this.florDir = workTree.resolve(".flor");
     boolean excluded;
     try {

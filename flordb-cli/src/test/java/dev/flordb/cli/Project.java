@@ -1,0 +1,220 @@
+package dev.flordb.cli;
+
+import dev.flordb.Table;
+import dev.flordb.internal.Session;
+import dev.flordb.internal.Snapshots;
+import dev.flordb.internal.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * A user's project for the tests: a real git repository in a temporary directory (made with
+ * {@code git init}, no commits), the {@code flordb} command run against it, and what the tests
+ * read back from its store and its git state.
+ */
+final class Project {
+  final Path dir;
+
+  private Project(Path dir) {
+    this.dir = dir;
+  }
+
+  /** {@code git init DIR}: a fresh repository with no commits. */
+  static Project init(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call().close();
+      return new Project(dir.toRealPath());
+    } catch (GitAPIException | IOException e) {
+      throw new IllegalStateException("cannot make a git repository in " + dir, e);
+    }
+  }
+
+  /** Writes a file of the working tree (creating its directories). */
+  Path write(String relative, String text) {
+    try {
+      Path f = dir.resolve(relative);
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, text, StandardCharsets.UTF_8);
+      return f;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Path florDir() {
+    return dir.resolve(".flor");
+  }
+
+  // ---------------------------------------------------------------- the command line
+
+  /** What one {@code flordb} command line did: exit code, standard output and standard error. */
+  record Cli(int exit, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
+    }
+  }
+
+  /** Runs {@code flordb ARGS...} in this JVM, as the launcher would, and captures what it printed. */
+  static Cli flordb(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code;
+    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+      code = FlorCli.execute(o, e, args);
+    }
+    return new Cli(code, out.toString(), err.toString());
+  }
+
+  /** {@code flordb -C DIR ARGS...} for this project. */
+  Cli cli(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "-C";
+    all[1] = dir.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return flordb(all);
+  }
+
+  // ---------------------------------------------------------------- the store
+
+  /** Any SQL over the project's store, through the store's own query path. */
+  Table query(String sql) {
+    try (Snapshots git = Snapshots.open(dir); Store store = Store.open(florDir(), git)) {
+      return store.query(sql);
+    }
+  }
+
+  /** The runs, oldest first: run id, tstamp, status, version, error. */
+  List<Table.Row> runs() {
+    List<Table.Row> rows = new ArrayList<>();
+    query("SELECT run_id, tstamp, status, version, error FROM runs ORDER BY tstamp, run_id").forEach(rows::add);
+    return rows;
+  }
+
+  /** A run recorded in this JVM (no child process), with a start time of the test's choosing. */
+  Session session(long startMillis, String program, String... programArgs) {
+    return Session.builder(dir).program(program, programArgs).startMillis(startMillis).quiet(true).start();
+  }
+
+  // ---------------------------------------------------------------- git
+
+  private Repository repository() {
+    try {
+      return new FileRepositoryBuilder().setWorkTree(dir.toFile()).setMustExist(true).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code refs/flor/runs/RUN}, or null. */
+  ObjectId runRef(String runId) {
+    try (Repository r = repository()) {
+      Ref ref = r.exactRef(Snapshots.REF_PREFIX + runId);
+      return ref == null ? null : ref.getObjectId();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A commit, with its parents and message. */
+  RevCommit commit(ObjectId id) {
+    try (Repository r = repository(); RevWalk rw = new RevWalk(r)) {
+      RevCommit c = rw.parseCommit(id);
+      rw.parseBody(c);
+      return c;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The text of a file in a commit, or null if the commit does not hold it. */
+  String fileInCommit(ObjectId commit, String path) {
+    try (Repository r = repository(); RevWalk rw = new RevWalk(r)) {
+      RevCommit c = rw.parseCommit(commit);
+      try (TreeWalk tw = TreeWalk.forPath(r, path, c.getTree())) {
+        if (tw == null) return null;
+        return new String(r.open(tw.getObjectId(0), Constants.OBJ_BLOB).getBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * What a run must leave as it found it: the HEAD file and the commit it names, the index file's
+   * bytes (absent in a fresh repository), what {@code git status --porcelain} shows, and every ref
+   * other than FlorDB's own.
+   */
+  record GitState(String headFile, String headCommit, String indexSha256, List<String> status, List<String> userRefs) {}
+
+  GitState gitState() {
+    try (Repository r = repository(); Git git = new Git(r)) {
+      Path gitDir = r.getDirectory().toPath();
+      Path index = gitDir.resolve("index");
+      ObjectId head = r.resolve(Constants.HEAD);
+      TreeSet<String> refs = new TreeSet<>();
+      for (Ref ref : r.getRefDatabase().getRefs()) {
+        if (!ref.getName().startsWith(Snapshots.REF_PREFIX)) refs.add(ref.getName() + " " + ref.getObjectId());
+      }
+      return new GitState(
+          Files.readString(gitDir.resolve("HEAD")),
+          head == null ? null : head.name(),
+          Files.exists(index) ? sha256(Files.readAllBytes(index)) : null,
+          porcelain(git.status().call()),
+          List.copyOf(refs));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GitAPIException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code git status --porcelain}: one "XY path" line per path and state, sorted. */
+  private static List<String> porcelain(Status s) {
+    Map<String, Set<String>> byCode = new LinkedHashMap<>();
+    byCode.put("A ", s.getAdded());
+    byCode.put("M ", s.getChanged());
+    byCode.put("D ", s.getRemoved());
+    byCode.put(" M", s.getModified());
+    byCode.put(" D", s.getMissing());
+    byCode.put("UU", s.getConflicting());
+    byCode.put("??", s.getUntracked());
+    TreeSet<String> lines = new TreeSet<>();
+    byCode.forEach((code, paths) -> paths.forEach(p -> lines.add(code + " " + p)));
+    return List.copyOf(lines);
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
