@@ -1,9 +1,12 @@
 package dev.flordb.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * One loop position in the context of a record: immutable, linked to its enclosing position.
  * The JSON of the whole context is built once per iteration, so that each record inside it only
- * appends a ready string.
+ * copies ready bytes.
  */
 public final class Frame {
   /** The context outside every loop. */
@@ -16,7 +19,8 @@ public final class Frame {
   public final Object value;
   /** 0 for the outermost loop; -1 for {@link #ROOT}. */
   public final int depth;
-  final String json;
+  /** The context as the JSON of a record's {@code ctx}, in UTF-8. */
+  final byte[] json;
 
   private Frame() {
     this.parent = null;
@@ -24,28 +28,61 @@ public final class Frame {
     this.index = -1;
     this.value = null;
     this.depth = -1;
-    this.json = "[]";
+    this.json = new byte[] {'[', ']'};
   }
 
   public Frame(Frame parent, String loop, long index, Object value) {
+    this(parent, loop, index, value, prefix(parent, loop));
+  }
+
+  /**
+   * A position of a loop whose {@link #prefix} has been made once for all its iterations.
+   *
+   * @param prefix {@code prefix(parent, loop)}
+   */
+  Frame(Frame parent, String loop, long index, Object value, byte[] prefix) {
     this.parent = parent;
     this.loop = loop;
     this.index = index;
     this.value = Values.isScalar(value) ? value : null;
     this.depth = parent.depth + 1;
-    StringBuilder sb = new StringBuilder(parent.json.length() + loop.length() + 24);
-    sb.append(parent.json, 0, parent.json.length() - 1);
+    byte[] valueJson = NULL;
+    if (this.value != null) {
+      StringBuilder sb = new StringBuilder(16);
+      Values.classify(this.value).writeValue(sb, this.value);
+      valueJson = sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+    String idx = Long.toString(index);
+    byte[] j = new byte[prefix.length + idx.length() + 1 + valueJson.length + 2];
+    System.arraycopy(prefix, 0, j, 0, prefix.length);
+    int p = prefix.length;
+    for (int i = 0; i < idx.length(); i++) j[p++] = (byte) idx.charAt(i);
+    j[p++] = ',';
+    System.arraycopy(valueJson, 0, j, p, valueJson.length);
+    p += valueJson.length;
+    j[p++] = ']';
+    j[p] = ']';
+    this.json = j;
+  }
+
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+  /**
+   * The JSON of the context of {@code loop}'s positions inside {@code parent}, up to the index:
+   * {@code [["epoch",3,null],["step",} for a {@code step} loop inside epoch 3.
+   */
+  static byte[] prefix(Frame parent, String loop) {
+    StringBuilder sb = new StringBuilder(loop.length() + 8);
     if (parent != ROOT) sb.append(',');
     sb.append('[');
     Json.writeString(sb, loop);
-    sb.append(',').append(index).append(',');
-    if (this.value == null) {
-      sb.append("null");
-    } else {
-      Values.classify(this.value).writeValue(sb, this.value);
-    }
-    sb.append("]]");
-    this.json = sb.toString();
+    sb.append(',');
+    byte[] own = sb.toString().getBytes(StandardCharsets.UTF_8);
+    // the parent's list without its closing bracket, then the start of this position
+    int keep = parent.json.length - 1;
+    byte[] p = Arrays.copyOf(parent.json, keep + own.length);
+    System.arraycopy(own, 0, p, keep, own.length);
+    return p;
   }
 
   /** The nearest enclosing frame (this one included) of the named loop, or null. */
