@@ -22,6 +22,9 @@ final class OutputCapture {
   private Tee errTee;
   private PrintStream capturingOut;
   private PrintStream capturingErr;
+  /** System.out and System.err as they were before {@link #install}, put back by {@link #uninstall}. */
+  private PrintStream replacedOut;
+  private PrintStream replacedErr;
 
   OutputCapture(PrintStream originalOut, PrintStream originalErr) {
     this.originalOut = originalOut;
@@ -36,6 +39,8 @@ final class OutputCapture {
     errTee = new Tee(originalErr, "io::stderr", sink, limitChars, cs);
     capturingOut = new PrintStream(outTee, true, cs);
     capturingErr = new PrintStream(errTee, true, cs);
+    replacedOut = System.out;
+    replacedErr = System.err;
     System.setOut(capturingOut);
     System.setErr(capturingErr);
   }
@@ -47,8 +52,8 @@ final class OutputCapture {
     capturingErr.flush();
     outTee.finish();
     errTee.finish();
-    if (System.out == capturingOut) System.setOut(originalOut);
-    if (System.err == capturingErr) System.setErr(originalErr);
+    if (System.out == capturingOut) System.setOut(replacedOut);
+    if (System.err == capturingErr) System.setErr(replacedErr);
     outTee = null;
     errTee = null;
   }

@@ -29,9 +29,10 @@ import org.eclipse.jgit.lib.ObjectId;
  * embedders build one directly with {@link #builder(Path)}.
  *
  * <p>Starting a session starts the run: it opens the run's record file under {@code .flor/records},
- * writes the run's header, and snapshots the working tree in the background. {@link #commit()}
- * makes everything durable and points the run's snapshot commit at the records so far;
- * {@link #close()} (also run at JVM exit for the default session) ends the run.
+ * writes the run's header and captures the working tree (the first snapshot commit is written in
+ * the background). {@link #commit()} makes everything durable and points the run's snapshot
+ * commit at the records so far; {@link #close()} (also run at JVM exit for the default session)
+ * ends the run.
  */
 public final class Session implements AutoCloseable {
   static final DateTimeFormatter RUN_ID_TIME =
@@ -56,7 +57,7 @@ public final class Session implements AutoCloseable {
   private final Console console;
   private final OutputCapture capture;
   private final Names names = new Names();
-  /** Opened, captured and first committed on a background thread: JGit is slow to load. */
+  /** The repository and the code captured at the start; completes when the first commit is written. */
   private final CompletableFuture<Start> start;
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
@@ -71,6 +72,8 @@ public final class Session implements AutoCloseable {
   private long lastOuterLoopEndNanos = -1;
   private volatile String failure;
   private volatile boolean closed;
+  /** False once the record file is being closed: captured output can no longer be recorded. */
+  private volatile boolean recording = true;
   private Store store;
   private ObjectId lastCommit;
 
@@ -110,7 +113,7 @@ public final class Session implements AutoCloseable {
     this.runId = id;
     this.writer = w;
     writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
-    this.start = CompletableFuture.supplyAsync(() -> openCaptureAndCommit(excluded), daemonExecutor());
+    this.start = openAndCapture(excluded);
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput) capture.install(this::capturedLine, b.captureLimitChars);
   }
@@ -154,31 +157,47 @@ public final class Session implements AutoCloseable {
   /** The repository, the code as it was when the run started, and the user's HEAD then. */
   private record Start(Snapshots git, Snapshots.Tree tree, ObjectId head, String branch) {}
 
-  private Start openCaptureAndCommit(boolean excluded) {
+  /**
+   * Opens the repository and captures the working tree on the calling thread, so that the
+   * snapshot holds the code as it was when the run started even if a file is saved while the run
+   * goes on; the first commit is written in the background.
+   */
+  private CompletableFuture<Start> openAndCapture(boolean excluded) {
+    Start s;
+    Snapshots git = null;
     try {
-      Snapshots git = Snapshots.open(workTree);
+      git = Snapshots.open(workTree);
       if (!excluded) git.excludeFlorDir();
       Snapshots.Tree tree = git.captureWorkTree();
       if (!tree.skipped.isEmpty()) {
         console.warn("left out of this run's code snapshot (larger than "
             + (Snapshots.MAX_FILE_BYTES >> 20) + " MiB; add them to .gitignore): " + tree.skipped);
       }
-      Start s = new Start(git, tree, git.head(), git.branch());
-      // A first commit right away: a run that crashes still has its code version.
+      s = new Start(git, tree, git.head(), git.branch());
+    } catch (IOException | RuntimeException e) {
+      if (git != null) git.close();
+      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
+          + " kept in " + writer.file());
+      return CompletableFuture.failedFuture(new FlorException("snapshot failed: " + e.getMessage(), e));
+    }
+    return CompletableFuture.supplyAsync(() -> firstCommit(s), daemonExecutor());
+  }
+
+  /** A first commit right away: a run that crashes still has its code version. */
+  private Start firstCommit(Start s) {
+    try {
       synchronized (this) {
         if (lastCommit == null) lastCommit = commitSnapshot(s);
       }
-      return s;
     } catch (IOException | RuntimeException e) {
-      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
-          + " kept in " + writer.file());
-      throw new FlorException("snapshot failed: " + e.getMessage(), e);
+      console.warn("could not write the run's snapshot commit (" + e + "); its records are kept in "
+          + writer.file() + " and the end of the run tries again");
     }
+    return s;
   }
 
   private ObjectId commitSnapshot(Start s) throws IOException {
-    writer.flush();
-    byte[] records = Files.readAllBytes(writer.file());
+    long recordBytes = writer.flushedSize();
     StringBuilder msg = new StringBuilder();
     msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
     msg.append("program: ").append(filename).append('\n');
@@ -193,7 +212,7 @@ public final class Session implements AutoCloseable {
       msg.append("\nFlor-Run: ").append(runId).append('\n');
       msg.append("Flor-Args: ").append(Json.write(argValues)).append('\n');
     }
-    return s.git.commitRun(s.tree, runId, records, s.head, msg.toString());
+    return s.git.commitRun(s.tree, runId, writer.file(), recordBytes, s.head, msg.toString());
   }
 
   // ---------------------------------------------------------------- the logging API
@@ -328,12 +347,16 @@ public final class Session implements AutoCloseable {
     return store().query(sql);
   }
 
-  private synchronized Store store() {
-    if (store == null) store = Store.open(florDir, git());
-    return store;
+  private Store store() {
+    // Wait for the background start outside the lock: its first commit takes the same lock.
+    Snapshots git = git();
+    synchronized (this) {
+      if (store == null) store = Store.open(florDir, git);
+      return store;
+    }
   }
 
-  /** The repository, once the background start has opened it; null if that failed. */
+  /** The repository, once the first snapshot commit is written; null if opening it failed. */
   private Snapshots git() {
     try {
       return start.get().git;
@@ -389,6 +412,8 @@ public final class Session implements AutoCloseable {
     private final long size;
     private final boolean indexIsValue;
     private final Frame parent;
+    /** The JSON of this loop's context up to the index, the same for every iteration. */
+    private final byte[] ctxPrefix;
     private long index = -1;
     private long iterStart;
     private final long loopStart;
@@ -406,6 +431,7 @@ public final class Session implements AutoCloseable {
       // A loop started again while an earlier run of it was left by 'break' replaces that one.
       Frame stale = top.find(name);
       this.parent = stale != null ? stale.parent : top;
+      this.ctxPrefix = Frame.prefix(parent, name);
       this.loopStart = System.nanoTime();
       if (parent == Frame.ROOT) {
         synchronized (Session.this) {
@@ -430,7 +456,7 @@ public final class Session implements AutoCloseable {
       T item = items.next();
       index++;
       Object value = indexIsValue ? null : item;
-      setContext(new Frame(parent, name, index, value));
+      setContext(new Frame(parent, name, index, value, ctxPrefix));
       iterStart = System.nanoTime();
       return item;
     }
@@ -468,7 +494,7 @@ public final class Session implements AutoCloseable {
   }
 
   private void capturedLine(String stream, String text) {
-    if (closed) return;
+    if (!recording) return;
     writer.append(context(), "io", stream, Values.STR, text, "forward");
   }
 
@@ -496,6 +522,7 @@ public final class Session implements AutoCloseable {
     if (failure != null) end.put("error", failure);
     end.put("end_ms", System.currentTimeMillis());
     writer.append(root, "end", "end", Values.JSON, end, "forward");
+    recording = false;
     try {
       writer.close();
     } finally {

@@ -3,6 +3,7 @@ package dev.flordb.internal;
 import dev.flordb.FlorException;
 import dev.flordb.Table;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -83,6 +85,8 @@ public final class Store implements AutoCloseable {
   private final Path dbFile;
   private final Snapshots git;
   private final Connection conn;
+  /** A read-only connection for the dataframe's second reading thread, opened on first use. */
+  private Connection reader;
   private final List<String> warnings = new ArrayList<>();
 
   private Store(Path florDir, Path dbFile, Snapshots git) {
@@ -253,8 +257,7 @@ public final class Store implements AutoCloseable {
     final String file;
     String fileRun;
     final PreparedStatement insertLog;
-    final PreparedStatement findCtx;
-    final PreparedStatement insertCtx;
+    final PreparedStatement upsertCtx;
     final Map<String, Long> rids = new HashMap<>();
     final Map<Long, Map<String, Object>> args = new HashMap<>();
     final Map<CtxKey, Long> ctxIds = new HashMap<>();
@@ -267,9 +270,10 @@ public final class Store implements AutoCloseable {
       this.file = file;
       insertLog = conn.prepareStatement("INSERT INTO logs(rid, seq, ctx, kind, name, type, value, source, t)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      findCtx = conn.prepareStatement("SELECT id FROM ctx WHERE rid = ? AND parent = ? AND loop = ? AND idx = ?");
-      insertCtx = conn.prepareStatement("INSERT INTO ctx(rid, parent, depth, loop, idx, value) VALUES (?, ?, ?, ?, ?, ?)",
-          Statement.RETURN_GENERATED_KEYS);
+      // One statement per new position: its id, whether it was there already or not (the no-op
+      // update makes RETURNING give the existing row, whose value is kept).
+      upsertCtx = conn.prepareStatement("INSERT INTO ctx(rid, parent, depth, loop, idx, value) VALUES (?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT(rid, parent, loop, idx) DO UPDATE SET idx = excluded.idx RETURNING id");
     }
 
     /** Stores one line; false if it could not be read (it is skipped and counted). */
@@ -321,8 +325,7 @@ public final class Store implements AutoCloseable {
         }
       }
       insertLog.close();
-      findCtx.close();
-      insertCtx.close();
+      upsertCtx.close();
     }
 
     private void header(RecordFormat.Entry e) throws SQLException {
@@ -429,26 +432,18 @@ public final class Store implements AutoCloseable {
     }
 
     private long findOrInsertCtx(CtxKey k, int depth, Object value) throws SQLException {
-      findCtx.setLong(1, k.rid);
-      findCtx.setLong(2, k.parent);
-      findCtx.setString(3, k.loop);
-      findCtx.setLong(4, k.idx);
-      try (ResultSet rs = findCtx.executeQuery()) {
-        if (rs.next()) return rs.getLong(1);
-      }
-      insertCtx.setLong(1, k.rid);
-      insertCtx.setLong(2, k.parent);
-      insertCtx.setInt(3, depth);
-      insertCtx.setString(4, k.loop);
-      insertCtx.setLong(5, k.idx);
+      upsertCtx.setLong(1, k.rid);
+      upsertCtx.setLong(2, k.parent);
+      upsertCtx.setInt(3, depth);
+      upsertCtx.setString(4, k.loop);
+      upsertCtx.setLong(5, k.idx);
       if (value == null) {
-        insertCtx.setNull(6, java.sql.Types.NULL);
+        upsertCtx.setNull(6, java.sql.Types.NULL);
       } else {
-        bindValue(insertCtx, 6, Values.classify(value), value);
+        bindValue(upsertCtx, 6, Values.classify(value), value);
       }
-      insertCtx.executeUpdate();
-      try (ResultSet rs = insertCtx.getGeneratedKeys()) {
-        rs.next();
+      try (ResultSet rs = upsertCtx.executeQuery()) {
+        if (!rs.next()) throw new SQLException("no id for the loop position " + k);
         return rs.getLong(1);
       }
     }
@@ -558,7 +553,8 @@ public final class Store implements AutoCloseable {
   public synchronized Table dataframe(String... names) {
     sync();
     try {
-      return new Dataframe(conn).build(names);
+      if (reader == null && Runtime.getRuntime().availableProcessors() > 1) reader = connect(dbFile, true);
+      return new Dataframe(conn, reader).build(names);
     } catch (SQLException e) {
       throw failure(e, "read");
     }
@@ -627,12 +623,14 @@ public final class Store implements AutoCloseable {
       Files.createDirectories(records);
       if (git != null) {
         for (Map.Entry<String, ObjectId> r : new TreeMap<>(git.runRefs()).entrySet()) {
-          byte[] committed = git.recordsInCommit(r.getValue(), r.getKey());
+          ObjectLoader committed = git.recordsInCommit(r.getValue(), r.getKey());
           if (committed == null) continue;
           Path local = records.resolve(r.getKey() + RecordFormat.SUFFIX);
-          if (!Files.exists(local) || Files.size(local) < committed.length) {
+          if (!Files.exists(local) || Files.size(local) < committed.getSize()) {
             Path tmp = records.resolve(r.getKey() + RecordFormat.SUFFIX + ".restoring");
-            Files.write(tmp, committed);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+              committed.copyTo(out);
+            }
             Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             restored++;
           }
@@ -695,10 +693,12 @@ public final class Store implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      conn.close();
-    } catch (SQLException ignored) {
-      // closing a connection we no longer use
+    for (Connection c : new Connection[] {conn, reader}) {
+      try {
+        if (c != null) c.close();
+      } catch (SQLException ignored) {
+        // closing a connection we no longer use
+      }
     }
   }
 }

@@ -1,0 +1,96 @@
+package dev.flordb;
+
+import static dev.flordb.TestProjects.dataframe;
+import static dev.flordb.TestProjects.query;
+import static dev.flordb.TestProjects.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Timings are recorded as aggregates: once per loop and once per run, never once per iteration. */
+class ProfilingTest {
+  private static final int EPOCHS = 3;
+  private static final int STEPS = 4;
+
+  @TempDir static Path tmp;
+  static Path repo;
+
+  @BeforeAll
+  static void oneRunWithNestedLoops() {
+    repo = TestProjects.emptyRepo(tmp);
+    TestProjects.train(repo, 0.1, EPOCHS, STEPS);
+  }
+
+  private static List<List<Object>> prof(String name) {
+    return rows(query(repo, "SELECT loop, iteration, type, value FROM records WHERE name = '" + name + "' ORDER BY seq"));
+  }
+
+  @Test
+  void theOuterLoopRecordsItsIterationCountOnceOutsideEveryLoop() {
+    assertThat(prof("prof::epoch::iterations")).containsExactly(Arrays.asList(null, null, "int", (long) EPOCHS));
+  }
+
+  @Test
+  void theInnerLoopRecordsItsIterationCountOncePerOuterIteration() {
+    List<List<Object>> rows = prof("prof::step::iterations");
+    assertThat(rows).containsExactly(
+        List.of("epoch", 0L, "int", (long) STEPS),
+        List.of("epoch", 1L, "int", (long) STEPS),
+        List.of("epoch", 2L, "int", (long) STEPS));
+  }
+
+  @Test
+  void eachLoopRecordsMeanDeviationAndTotalTimeAsNonNegativeSeconds() {
+    for (String loop : List.of("epoch", "step")) {
+      int expected = loop.equals("epoch") ? 1 : EPOCHS;
+      for (String stat : List.of("iter_mean_s", "iter_std_s", "loop_s")) {
+        List<List<Object>> rows = prof("prof::" + loop + "::" + stat);
+        assertThat(rows).as("prof::%s::%s", loop, stat).hasSize(expected);
+        for (List<Object> r : rows) {
+          assertThat(r.get(2)).isEqualTo("float");
+          assertThat((Double) r.get(3)).isGreaterThanOrEqualTo(0.0);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theRunRecordsSetupTeardownAndTotalTimeOnce() {
+    for (String name : List.of("prof::setup_s", "prof::teardown_s", "prof::run_s")) {
+      List<List<Object>> rows = prof(name);
+      assertThat(rows).as(name).hasSize(1);
+      assertThat(rows.get(0).subList(0, 3)).containsExactly(null, null, "float");
+      assertThat((Double) rows.get(0).get(3)).isGreaterThanOrEqualTo(0.0);
+    }
+  }
+
+  @Test
+  void thereIsNoTimingRecordPerIteration() {
+    long count = query(repo, "SELECT count(*) AS n FROM logs WHERE kind = 'prof'").row(0).getLong("n");
+    // 4 per loop run (1 epoch loop + 3 step loops), plus setup, teardown and run time
+    assertThat(count).isEqualTo(4 * (1 + EPOCHS) + 3);
+  }
+
+  @Test
+  void timingsAreLeftOutOfTheRunTableButCanBeAskedForByName() {
+    assertThat(dataframe(repo).columns()).containsExactly("projid", "tstamp", "filename", "lr");
+    Table t = dataframe(repo, "prof::step::iterations");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "epoch", "prof::step::iterations");
+    assertThat(t.column("prof::step::iterations")).containsExactly((long) STEPS, (long) STEPS, (long) STEPS);
+  }
+
+  @Test
+  void aRunWithoutLoopsRecordsSetupAndRunTimeButNoTeardown(@TempDir Path dir) {
+    Path r = TestProjects.emptyRepo(dir);
+    try (var s = TestProjects.session(r).start()) {
+      s.log("x", 1);
+    }
+    Table t = query(r, "SELECT name FROM logs WHERE kind = 'prof' ORDER BY seq");
+    assertThat(t.column("name")).containsExactly("prof::setup_s", "prof::run_s");
+  }
+}
