@@ -123,6 +123,10 @@ public final class Flor {
    * Iterates {@code items}, recording the position (iteration index from 0 and, for plain
    * values, the element) as context of every {@code log} inside. The outermost loop is where
    * checkpoints are taken and where replay skips work.
+   *
+   * <p>Java cannot tell when a for-each loop is left by {@code break}: the loop's last position
+   * then stays the context of later calls on this thread until the enclosing loop moves on or
+   * the same loop starts again. Prefer loops that run to the end, or filter the items first.
    */
   public static <T> Iterable<T> loop(String name, Iterable<T> items) {
     return session().loop(name, items);

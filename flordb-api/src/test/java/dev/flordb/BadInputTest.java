@@ -28,7 +28,7 @@ class BadInputTest {
         Arguments.of("", "\"\"", "is empty"),
         Arguments.of("   ", "\"   \"", "is empty"),
         Arguments.of(longName, "\"" + "n".repeat(40) + "...\"", "is 10000 characters long (at most 200)"),
-        Arguments.of("lo\u0007ss", "\"lo\u0007ss\"", "control character at position 2"),
+        Arguments.of("lo\u0007ss", "\"lo\\u0007ss\"", "control character at position 2"),
         Arguments.of("my::loss", "\"my::loss\"", "contains '::'"),
         Arguments.of("tstamp", "\"tstamp\"", "column every dataframe has"),
         Arguments.of(" loss", "\" loss\"", "white space"));

@@ -37,6 +37,8 @@ final class Names {
   private static String shown(String name) {
     if (name == null) return "null";
     String s = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-    return "\"" + s.replace("\n", "\\n") + "\"";
+    StringBuilder sb = new StringBuilder();
+    Json.writeString(sb, s); // escapes control characters, so the message shows what was passed
+    return sb.toString();
   }
 }
