@@ -116,28 +116,24 @@ final class Dataframe {
     Object[] value = new Object[64];
 
     int add() {
-      if (n == ctx.length) {
-        int cap = n << 1;
-        anchor = Arrays.copyOf(anchor, cap);
-        ctx = Arrays.copyOf(ctx, cap);
-        packed = Arrays.copyOf(packed, cap);
-        loop = Arrays.copyOf(loop, cap);
-        idx = Arrays.copyOf(idx, cap);
-        value = Arrays.copyOf(value, cap);
-        if (loopValue != null) loopValue = Arrays.copyOf(loopValue, cap);
-      }
+      if (n == ctx.length) resize(n << 1);
       return n++;
+    }
+
+    private void resize(int cap) {
+      anchor = Arrays.copyOf(anchor, cap);
+      ctx = Arrays.copyOf(ctx, cap);
+      packed = Arrays.copyOf(packed, cap);
+      loop = Arrays.copyOf(loop, cap);
+      idx = Arrays.copyOf(idx, cap);
+      value = Arrays.copyOf(value, cap);
+      if (loopValue != null) loopValue = Arrays.copyOf(loopValue, cap);
     }
 
     /** Appends the cells of {@code o} (of other runs). */
     void append(Cells o) {
       int total = n + o.n;
-      anchor = Arrays.copyOf(anchor, total);
-      ctx = Arrays.copyOf(ctx, total);
-      packed = Arrays.copyOf(packed, total);
-      loop = Arrays.copyOf(loop, total);
-      idx = Arrays.copyOf(idx, total);
-      value = Arrays.copyOf(value, total);
+      resize(total);
       System.arraycopy(o.anchor, 0, anchor, n, o.n);
       System.arraycopy(o.ctx, 0, ctx, n, o.n);
       System.arraycopy(o.packed, 0, packed, n, o.n);
@@ -145,7 +141,7 @@ final class Dataframe {
       System.arraycopy(o.idx, 0, idx, n, o.n);
       System.arraycopy(o.value, 0, value, n, o.n);
       if (loopValue != null || o.loopValue != null) {
-        loopValue = loopValue == null ? new Object[total] : Arrays.copyOf(loopValue, total);
+        if (loopValue == null) loopValue = new Object[total];
         if (o.loopValue != null) System.arraycopy(o.loopValue, 0, loopValue, n, o.n);
       }
       n = total;
