@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
@@ -20,7 +21,7 @@ import java.util.zip.GZIPInputStream;
  * </pre>
  *
  * Hyper-parameters come from {@code Flor.arg}; the mini-batch loss is logged every 25 steps and
- * the held-out accuracy once per epoch. The state a resumed run would need is three objects:
+ * the held-out accuracy once per epoch. The state a replay restores is three objects, enrolled with {@code Flor.checkpointing}:
  * {@code model} (the weights), {@code optimizer} (the momentum buffers) and {@code rng} (which
  * draws each epoch's order of the training digits). Everything else is either data, rebuilt
  * from scratch every step ({@code scratch}) or every epoch ({@code order}).
@@ -33,7 +34,7 @@ public class TrainMnist {
   static final int PIXELS = 28 * 28;
   static final int CLASSES = 10;
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     long seed = Flor.arg("seed", 42L);
     int hidden = Flor.arg("hidden", 512);
     int epochs = Flor.arg("epochs", 5);
@@ -56,14 +57,17 @@ public class TrainMnist {
     int stepsPerEpoch = train.count / batchSize;
     if (maxSteps > 0) stepsPerEpoch = Math.min(stepsPerEpoch, maxSteps);
 
-    for (int epoch : Flor.loop("epoch", 0, epochs)) {
-      int[] order = shuffledOrder(train.count, rng);
-      for (int step : Flor.loop("step", 0, stepsPerEpoch)) {
-        double loss = model.lossAndGradient(train, order, step * batchSize, batchSize, scratch);
-        optimizer.step(model, scratch);
-        if (step % 25 == 0) Flor.log("loss", loss);
+    // What replay restores instead of re-training: saved at the end of each epoch.
+    try (var checkpoints = Flor.checkpointing(Map.of("model", model, "optimizer", optimizer, "rng", rng))) {
+      for (int epoch : Flor.loop("epoch", 0, epochs)) {
+        int[] order = shuffledOrder(train.count, rng);
+        for (int step : Flor.loop("step", 0, stepsPerEpoch)) {
+          double loss = model.lossAndGradient(train, order, step * batchSize, batchSize, scratch);
+          optimizer.step(model, scratch);
+          if (step % 25 == 0) Flor.log("loss", loss);
+        }
+        Flor.log("acc", model.accuracy(heldOut, scratch));
       }
-      Flor.log("acc", model.accuracy(heldOut, scratch));
     }
   }
 

@@ -152,6 +152,27 @@ public final class Flor {
   }
 
   /**
+   * Enrols the objects whose state a replay needs, by name: their state is saved at the end of
+   * outermost-loop iterations (spaced out when saving costs more than a small fraction of the
+   * training time; {@code FLOR_CKPT_FRACTION}, default 0.1, and {@code FLOR_CKPT_INTERVAL_S},
+   * default 0) and restored in place during replay, so the program keeps its references.
+   *
+   * <pre>{@code
+   * try (var c = Flor.checkpointing(Map.of("model", net, "optimizer", sgd, "rng", rng))) {
+   *   for (int epoch : Flor.loop("epoch", 0, epochs)) { ... }
+   * }
+   * }</pre>
+   *
+   * Arrays of primitives, collections, maps, {@link java.util.Random}, records and your own
+   * {@code Serializable} classes built from these are supported; for anything else implement
+   * {@link Checkpointable}. An object that cannot be checkpointed is rejected here, naming the
+   * field at fault.
+   */
+  public static AutoCloseable checkpointing(java.util.Map<String, ?> namedObjects) {
+    return session().checkpointing(namedObjects);
+  }
+
+  /**
    * Makes everything logged so far durable and snapshots the code version with it. Runs at
    * exit anyway; call it in long-lived programs (servers, apps) after each unit of work.
    */

@@ -28,7 +28,9 @@ import java.util.Map;
  *   <li>{@code kind}: {@code run} (first line: run metadata, including {@code "format"}),
  *       {@code arg} (a hyper-parameter), {@code log} (a logged value), {@code prof} (timings,
  *       names {@code prof::...}), {@code io} (captured output, names {@code io::stdout} and
- *       {@code io::stderr}), {@code warn} (a problem the run reported), {@code end} (last line
+ *       {@code io::stderr}), {@code warn} (a problem the run reported), {@code ckpt} (a checkpoint was written at the
+ *       end of this iteration: name {@code ckpt::<loop>}, value its file and costs; see
+ *       {@code Checkpoints}), {@code end} (last line
  *       of a run that ended: its status).
  *   <li>{@code type}: how {@code value} is typed: {@code int}, {@code float} (non-finite floats
  *       as the strings "NaN", "Infinity", "-Infinity"), {@code bool}, {@code str}, {@code json}

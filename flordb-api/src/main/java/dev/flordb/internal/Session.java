@@ -59,6 +59,7 @@ public final class Session implements AutoCloseable {
   private final Names names = new Names();
   /** The repository and the code captured at the start; completes when the first commit is written. */
   private final CompletableFuture<Start> start;
+  private final Checkpoints checkpoints;
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
@@ -114,6 +115,9 @@ public final class Session implements AutoCloseable {
     this.writer = w;
     writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
     this.start = openAndCapture(excluded);
+    this.checkpoints = new Checkpoints(florDir, runId, b.checkpointPolicy,
+        (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "forward"),
+        console::warn);
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput) capture.install(this::capturedLine, b.captureLimitChars);
   }
@@ -306,9 +310,27 @@ public final class Session implements AutoCloseable {
       public void close() {
         if (done) return;
         done = true;
+        if (parent == Frame.ROOT) checkpoints.iterationEnded(f, false);
         if (Thread.currentThread() == me) setContext(parent);
       }
     };
+  }
+
+  /**
+   * Enrols named objects whose state replay needs; they are checkpointed at the end of
+   * outermost-loop iterations (and of outermost {@code iteration} blocks) until the returned
+   * handle is closed. Each is checked now: one that cannot be checkpointed is rejected with what
+   * to do.
+   */
+  public AutoCloseable checkpointing(Map<String, ?> namedObjects) {
+    if (namedObjects == null || namedObjects.isEmpty()) {
+      throw new IllegalArgumentException("Flor.checkpointing needs the objects to keep, by name, for example"
+          + " Flor.checkpointing(Map.of(\"model\", model, \"rng\", rng))");
+    }
+    for (String name : namedObjects.keySet()) names.check("Flor.checkpointing", name);
+    Map<String, Object> copy = new LinkedHashMap<>(namedObjects);
+    checkpoints.enrol(copy);
+    return () -> checkpoints.unenrol(copy);
   }
 
   /** Makes everything logged so far durable and points the run's snapshot at it. */
@@ -414,6 +436,8 @@ public final class Session implements AutoCloseable {
     private final Frame parent;
     /** The JSON of this loop's context up to the index, the same for every iteration. */
     private final byte[] ctxPrefix;
+    /** The frame of the iteration under way. */
+    private Frame current;
     private long index = -1;
     private long iterStart;
     private final long loopStart;
@@ -437,6 +461,7 @@ public final class Session implements AutoCloseable {
         synchronized (Session.this) {
           if (firstOuterLoopNanos < 0) firstOuterLoopNanos = loopStart;
         }
+        checkpoints.loopStarted(loopStart);
       }
     }
 
@@ -452,11 +477,15 @@ public final class Session implements AutoCloseable {
     public T next() {
       if (finished) throw new NoSuchElementException();
       long now = System.nanoTime();
-      if (index >= 0) endIteration(now);
+      if (index >= 0) {
+        endIteration(now);
+        if (parent == Frame.ROOT) checkpoints.iterationEnded(current, false);
+      }
       T item = items.next();
       index++;
       Object value = indexIsValue ? null : item;
-      setContext(new Frame(parent, name, index, value, ctxPrefix));
+      current = new Frame(parent, name, index, value, ctxPrefix);
+      setContext(current);
       iterStart = System.nanoTime();
       return item;
     }
@@ -473,7 +502,11 @@ public final class Session implements AutoCloseable {
     private void finish() {
       finished = true;
       long now = System.nanoTime();
-      if (index >= 0) endIteration(now);
+      if (index >= 0) {
+        endIteration(now);
+        // the last iteration always: replay restores it to skip the whole loop
+        if (parent == Frame.ROOT) checkpoints.iterationEnded(current, true);
+      }
       console.endProgress();
       setContext(parent);
       long count = index + 1;
@@ -508,6 +541,7 @@ public final class Session implements AutoCloseable {
       closed = true;
     }
     capture.uninstall();
+    checkpoints.close();
     long now = System.nanoTime();
     double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
     Frame root = Frame.ROOT;
@@ -562,6 +596,7 @@ public final class Session implements AutoCloseable {
     boolean interactive = false;
     boolean captureOutput = false;
     long captureLimitChars = 1 << 20;
+    CheckpointPolicy checkpointPolicy = CheckpointPolicy.fromEnvironment();
     long flushMillis = 100;
     long startMillis = System.currentTimeMillis();
     PrintStream out = System.out;
@@ -600,6 +635,12 @@ public final class Session implements AutoCloseable {
 
     public Builder captureLimitChars(long limit) {
       this.captureLimitChars = limit;
+      return this;
+    }
+
+    /** Checkpoint when it costs at most {@code fraction} of the time since the last one, and at most every {@code intervalSeconds}. */
+    public Builder checkpointPolicy(double fraction, double intervalSeconds) {
+      this.checkpointPolicy = new CheckpointPolicy(fraction, intervalSeconds);
       return this;
     }
 

@@ -1,0 +1,211 @@
+package dev.flordb.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A run's checkpoints: the enrolled objects' state at the end of outermost-loop iterations,
+ * captured on the training thread ({@link StateCodec}, a quick copy) and written by a background
+ * thread, so that checkpointing does not stall training.
+ *
+ * <h2>On disk</h2>
+ *
+ * {@code .flor/checkpoints/<run>/<loop>/<index>.ckpt} (ignored by git with the rest of
+ * {@code .flor/}: replay can recompute them), written to a temporary file and moved into place,
+ * so a file that exists is complete. Format version 1, big-endian:
+ *
+ * <pre>
+ * int    0x464C434B ("FLCK")
+ * byte   1 (version)
+ * int    number of objects
+ * then per object: UTF name, int length, length bytes of {@link StateCodec} encoding
+ * </pre>
+ *
+ * Each written checkpoint is recorded as a {@code ckpt} record named {@code ckpt::<loop>} in the
+ * context of its iteration, with the file (relative to {@code .flor/}), its size and its costs.
+ */
+final class Checkpoints implements AutoCloseable {
+  static final int MAGIC = 0x464C434B;
+  static final int VERSION = 1;
+
+  /** Receives a finished checkpoint's record: its iteration, name and value. */
+  interface Recorder {
+    void record(Frame iteration, String name, Map<String, Object> value);
+  }
+
+  private final Path florDir;
+  private final Path runDir;
+  private final CheckpointPolicy policy;
+  private final Recorder recorder;
+  private final Consumer<String> warn;
+  private final Map<String, Object> enrolled = new LinkedHashMap<>();
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "flordb-checkpoint-writer");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicInteger pending = new AtomicInteger();
+  private volatile double lastCostSeconds = -1;
+  private long lastEndNanos = -1;
+  private boolean warnedFailure;
+
+  Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn) {
+    this.florDir = florDir;
+    this.runDir = florDir.resolve("checkpoints").resolve(runId);
+    this.policy = policy;
+    this.recorder = recorder;
+    this.warn = warn;
+  }
+
+  /** Enrols named objects, checking now that each can be checkpointed. */
+  synchronized void enrol(Map<String, ?> objects) {
+    for (Map.Entry<String, ?> e : objects.entrySet()) StateCodec.validate(e.getKey(), e.getValue());
+    for (Map.Entry<String, ?> e : objects.entrySet()) {
+      if (enrolled.containsKey(e.getKey()) && enrolled.get(e.getKey()) != e.getValue()) {
+        throw new IllegalArgumentException("Flor.checkpointing: \"" + e.getKey() + "\" is already enrolled"
+            + " for another object; give each object its own name");
+      }
+    }
+    enrolled.putAll(objects);
+  }
+
+  synchronized void unenrol(Map<String, ?> objects) {
+    for (String name : objects.keySet()) enrolled.remove(name);
+  }
+
+  synchronized boolean active() {
+    return !enrolled.isEmpty();
+  }
+
+  /** Marks the start of the outermost loop: the first interval is measured from here. */
+  synchronized void loopStarted(long nanos) {
+    if (lastEndNanos < 0) lastEndNanos = nanos;
+  }
+
+  /**
+   * At the end of an outermost iteration: checkpoints if the policy says so (or {@code force},
+   * for the loop's last iteration, whose state replay restores to skip the loop).
+   */
+  synchronized void iterationEnded(Frame iteration, boolean force) {
+    if (enrolled.isEmpty()) return;
+    long now = System.nanoTime();
+    double since = lastEndNanos < 0 ? Double.MAX_VALUE : (now - lastEndNanos) / 1e9;
+    if (!force && !policy.shouldTake(since, lastCostSeconds, pending.get())) return;
+    Map<String, StateCodec.Snapshot> state = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : enrolled.entrySet()) {
+      state.put(e.getKey(), StateCodec.capture(e.getKey(), e.getValue()));
+    }
+    long captured = System.nanoTime();
+    double captureSeconds = (captured - now) / 1e9;
+    lastEndNanos = captured;
+    pending.incrementAndGet();
+    writer.execute(() -> {
+      try {
+        write(iteration, state, captureSeconds);
+      } finally {
+        pending.decrementAndGet();
+      }
+    });
+  }
+
+  private void write(Frame iteration, Map<String, StateCodec.Snapshot> state, double captureSeconds) {
+    long t0 = System.nanoTime();
+    Path file = runDir.resolve(iteration.loop).resolve(iteration.index + ".ckpt");
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        DataOutputStream out = new DataOutputStream(os);
+        out.writeInt(MAGIC);
+        out.writeByte(VERSION);
+        out.writeInt(state.size());
+        for (Map.Entry<String, StateCodec.Snapshot> e : state.entrySet()) {
+          byte[] bytes = e.getValue().encode();
+          out.writeUTF(e.getKey());
+          out.writeInt(bytes.length);
+          out.write(bytes);
+        }
+        out.flush();
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      double writeSeconds = (System.nanoTime() - t0) / 1e9;
+      lastCostSeconds = captureSeconds + writeSeconds;
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("file", florDir.relativize(file).toString());
+      v.put("bytes", Files.size(file));
+      v.put("objects", new ArrayList<>(state.keySet()));
+      v.put("capture_s", captureSeconds);
+      v.put("write_s", writeSeconds);
+      recorder.record(iteration, "ckpt::" + iteration.loop, v);
+    } catch (IOException | RuntimeException e) {
+      if (!warnedFailure) {
+        warnedFailure = true;
+        warn.accept("could not write a checkpoint to " + file + " (" + e.getMessage() + "); training goes on"
+            + " without it, and replay will recompute from an earlier one. Free disk space or fix permissions.");
+      }
+    }
+  }
+
+  /** Reads a checkpoint file written by {@link #write}: object name to state. */
+  static Map<String, StateCodec.Snapshot> read(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+      int magic = in.readInt();
+      if (magic != MAGIC) throw new IOException(file + " is not a FlorDB checkpoint");
+      int version = in.readByte();
+      if (version != VERSION) {
+        throw new IOException(file + " has checkpoint format " + version + "; this flordb reads " + VERSION);
+      }
+      int n = in.readInt();
+      Map<String, StateCodec.Snapshot> out = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        String name = in.readUTF();
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        out.put(name, StateCodec.decode(bytes));
+      }
+      return out;
+    }
+  }
+
+  /** Restores the enrolled objects in place from a checkpoint file; returns warnings. */
+  synchronized List<String> restore(Path file) throws IOException {
+    List<String> warnings = new ArrayList<>();
+    for (Map.Entry<String, StateCodec.Snapshot> e : read(file).entrySet()) {
+      Object live = enrolled.get(e.getKey());
+      if (live == null) {
+        warnings.add("the checkpoint holds \"" + e.getKey() + "\", which the program did not enrol; it was not restored");
+        continue;
+      }
+      warnings.addAll(e.getValue().restoreInto(live));
+    }
+    return warnings;
+  }
+
+  /** Waits for the checkpoints still being written. */
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(10, TimeUnit.MINUTES)) {
+        warn.accept("checkpoints were still being written after 10 minutes; the last ones may be missing");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
