@@ -1,0 +1,460 @@
+package dev.flordb.cli.replay;
+
+import com.github.javaparser.JavaParser;
+import com.github.javaparser.ParseResult;
+import com.github.javaparser.ParserConfiguration;
+import com.github.javaparser.Problem;
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.Node;
+import com.github.javaparser.ast.body.CallableDeclaration;
+import com.github.javaparser.ast.body.ConstructorDeclaration;
+import com.github.javaparser.ast.body.MethodDeclaration;
+import com.github.javaparser.ast.body.Parameter;
+import com.github.javaparser.ast.body.TypeDeclaration;
+import com.github.javaparser.ast.expr.Expression;
+import com.github.javaparser.ast.expr.MethodCallExpr;
+import com.github.javaparser.ast.expr.MethodReferenceExpr;
+import com.github.javaparser.ast.expr.ObjectCreationExpr;
+import com.github.javaparser.ast.expr.StringLiteralExpr;
+import com.github.javaparser.ast.nodeTypes.NodeWithArguments;
+import com.github.javaparser.ast.stmt.ForEachStmt;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Where a {@code Flor.log} statement sits relative to the program's {@code Flor.loop}s, found from
+ * the program's syntax tree (JavaParser), for replay to decide how much of each loop to execute.
+ *
+ * <p><b>What is recognised.</b> A <em>log statement</em> is a call {@code Flor.log("name", value)}
+ * (also {@code dev.flordb.Flor.log(...)}, or an unqualified {@code log(...)} when the file
+ * statically imports {@code dev.flordb.Flor.log} or {@code dev.flordb.Flor.*} and no enclosing class
+ * declares its own {@code log}). Its name must be a string literal; calls with any other first
+ * argument are reported in {@link Result#nonLiteralLogs()} and cannot be selected. A <em>Flor
+ * loop</em> is an enhanced {@code for} statement whose iterable is such a {@code Flor.loop(...)}
+ * call; its name is the literal first argument (or the argument's source text otherwise).
+ *
+ * <p><b>Levels.</b> Counting the Flor loops whose body encloses a statement: none is {@link
+ * Level#OUTSIDE_LOOPS}, one is {@link Level#OUTER_BODY}, two or more is {@link Level#NESTED}.
+ *
+ * <p><b>Statements in other methods.</b> A statement in a method other than {@code main} is placed
+ * by following the calls to that method within the same file, resolved by simple name and argument
+ * count (constructors by {@code new TypeName(...)}); a call site's own enclosing loops are added to
+ * those of its method's callers, recursively, up to {@code main}. When the method is reached from
+ * several call sites, the deepest level is taken (replaying at the deeper level also executes the
+ * shallower ones). This over-approximates: an unrelated call with the same simple name only ever
+ * makes the level deeper. When any path cannot be followed — a method never called in the file
+ * (called from another file, by reflection, or an overridden framework method), a method reference,
+ * a statement outside every method, recursion through a Flor loop — the level is {@link
+ * Level#UNKNOWN} with a reason, never a guess.
+ *
+ * <p>Thread-safe: no state is kept between calls.
+ */
+public final class LoopLevels {
+
+  /** Where a statement sits relative to the Flor loops. */
+  public enum Level {
+    /** Not inside any Flor loop, for example after all loops. */
+    OUTSIDE_LOOPS,
+    /** Inside the body of an outermost Flor loop, but not inside a Flor loop nested in it. */
+    OUTER_BODY,
+    /** Inside a Flor loop that is itself inside another Flor loop. */
+    NESTED,
+    /** Could not be determined from this file; {@link LogStatement#reason()} says why. */
+    UNKNOWN
+  }
+
+  /**
+   * One selected log statement.
+   *
+   * @param name the logged name (the string literal)
+   * @param line the 1-based line where the {@code log} call begins
+   * @param loops the names of the Flor loops enclosing the statement, outermost first (through the
+   *     call path when the statement is in a helper method; for {@link Level#UNKNOWN}, the deepest
+   *     of the paths that could be followed, possibly empty)
+   * @param level the statement's level
+   * @param callPath empty when the statement is directly in {@code main}; otherwise the calls that
+   *     lead to it, outermost first, each as {@code "method() at line N"} (the call site's line)
+   * @param reason for {@link Level#UNKNOWN}, why; when the statement is reached at several levels,
+   *     which ones (the deepest is taken); empty otherwise
+   */
+  public record LogStatement(
+      String name, int line, List<String> loops, Level level, List<String> callPath, String reason) {
+    public LogStatement {
+      loops = List.copyOf(loops);
+      callPath = List.copyOf(callPath);
+    }
+
+    /** The outermost enclosing Flor loop's name, if any. */
+    public Optional<String> outermostLoop() {
+      return loops.isEmpty() ? Optional.empty() : Optional.of(loops.get(0));
+    }
+
+    /** Whether the statement is in a method called from elsewhere (not directly in main). */
+    public boolean inCalledMethod() {
+      return !callPath.isEmpty();
+    }
+  }
+
+  /** A {@code Flor.log} call whose name is not a string literal (it cannot be selected). */
+  public record NonLiteralLog(int line, String call) {}
+
+  /**
+   * The analysis of one file.
+   *
+   * @param file the file name used in messages
+   * @param statements the selected statements, in source order (a name logged at several places
+   *     gives several entries)
+   * @param outermostLoops the names of the program's outermost Flor loops (not nested in another
+   *     Flor loop on any path that could be followed), in source order, without duplicates
+   * @param nonLiteralLogs every {@code Flor.log} call of the file whose name is not a string literal
+   */
+  public record Result(
+      String file, List<LogStatement> statements, List<String> outermostLoops, List<NonLiteralLog> nonLiteralLogs) {
+    public Result {
+      statements = List.copyOf(statements);
+      outermostLoops = List.copyOf(outermostLoops);
+      nonLiteralLogs = List.copyOf(nonLiteralLogs);
+    }
+
+    /** The selected statements that log {@code name}. */
+    public List<LogStatement> statementsFor(String name) {
+      return statements.stream().filter(s -> s.name().equals(name)).toList();
+    }
+  }
+
+  private static final String FLOR = "dev.flordb.Flor";
+  private static final Pattern LINE_SELECTOR = Pattern.compile("@(\\d+)");
+
+  private LoopLevels() {}
+
+  /** Reads {@code file} (UTF-8) and analyses it; see {@link #analyze(String, String, List)}. */
+  public static Result analyze(Path file, List<String> selectors) throws IOException {
+    return analyze(file.getFileName().toString(), Files.readString(file), selectors);
+  }
+
+  /**
+   * Finds the log statements selected by {@code selectors} in a Java source file and their levels.
+   *
+   * @param fileName the file's name, for messages
+   * @param source the file's text
+   * @param selectors logged names ({@code "loss"}) or 1-based line numbers ({@code "@42"}, every
+   *     log statement whose call spans that line)
+   * @throws IllegalArgumentException if the source does not parse, a selector matches no log
+   *     statement (the message lists the names that are logged), or a line holds only log calls
+   *     whose name is not a string literal; all such problems are reported at once, one a line
+   */
+  public static Result analyze(String fileName, String source, List<String> selectors) {
+    if (selectors.isEmpty()) throw new IllegalArgumentException("name at least one logged name or @LINE to analyse in " + fileName);
+    ParseResult<CompilationUnit> parsed =
+        new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_21)).parse(source);
+    if (!parsed.isSuccessful() || parsed.getResult().isEmpty()) {
+      throw new IllegalArgumentException(fileName + " does not parse as Java: "
+          + parsed.getProblems().stream().map(Problem::getVerboseMessage).collect(Collectors.joining("; ")));
+    }
+    return new Analysis(fileName, parsed.getResult().get()).run(selectors);
+  }
+
+  /** The state of one analysis: the file's tree and what was found in it. */
+  private static final class Analysis {
+    private final String file;
+    private final CompilationUnit cu;
+    private final List<MethodCallExpr> namedLogs = new ArrayList<>();
+    private final List<MethodCallExpr> otherLogs = new ArrayList<>();
+
+    Analysis(String file, CompilationUnit cu) {
+      this.file = file;
+      this.cu = cu;
+      for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
+        if (!isFlorCall(call, "log")) continue;
+        if (call.getArguments().isNonEmpty() && call.getArgument(0) instanceof StringLiteralExpr) namedLogs.add(call);
+        else otherLogs.add(call);
+      }
+      Comparator<Node> order = Comparator.comparing((Node n) -> line(n)).thenComparing(n -> n.getBegin().map(p -> p.column).orElse(0));
+      namedLogs.sort(order);
+      otherLogs.sort(order);
+    }
+
+    Result run(List<String> selectors) {
+      Set<MethodCallExpr> selected = new LinkedHashSet<>();
+      List<String> unknownNames = new ArrayList<>();
+      List<String> errors = new ArrayList<>();
+      for (String selector : selectors) {
+        var m = LINE_SELECTOR.matcher(selector);
+        if (m.matches()) {
+          int lineNo = Integer.parseInt(m.group(1));
+          List<MethodCallExpr> here = namedLogs.stream().filter(c -> spans(c, lineNo)).toList();
+          if (!here.isEmpty()) {
+            selected.addAll(here);
+          } else {
+            Optional<MethodCallExpr> other = otherLogs.stream().filter(c -> spans(c, lineNo)).findFirst();
+            errors.add(other.isPresent()
+                ? "the Flor.log call on line " + lineNo + " of " + file + ", " + other.get()
+                    + ", does not name its value with a string literal; replay selects statements by their literal name"
+                : "no Flor.log statement in " + file + " is on line " + lineNo + "; " + linesListing());
+          }
+        } else if (selector.isBlank() || selector.startsWith("@")) {
+          errors.add("\"" + selector + "\" is neither a logged name nor @LINE (a 1-based line number)");
+        } else {
+          List<MethodCallExpr> named = namedLogs.stream().filter(c -> nameOf(c).equals(selector)).toList();
+          if (named.isEmpty()) unknownNames.add(selector);
+          selected.addAll(named);
+        }
+      }
+      if (!unknownNames.isEmpty()) {
+        Set<String> names = new LinkedHashSet<>();
+        namedLogs.stream().map(Analysis::nameOf).sorted().forEach(names::add);
+        String msg = "no Flor.log statement in " + file + " logs "
+            + unknownNames.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + "; "
+            + (names.isEmpty() ? "it logs no names" : "the names it logs are: " + String.join(", ", names));
+        if (!otherLogs.isEmpty()) {
+          msg += "; " + otherLogs.size() + " more Flor.log call" + (otherLogs.size() == 1 ? " has a name that is" : "s have names that are")
+              + " not a string literal (" + otherLogs.stream().map(c -> "line " + line(c) + ": " + c).collect(Collectors.joining(", ")) + ")";
+        }
+        errors.add(0, msg);
+      }
+      if (!errors.isEmpty()) throw new IllegalArgumentException(String.join("\n", errors));
+
+      List<LogStatement> statements = namedLogs.stream().filter(selected::contains).map(this::statement).toList();
+      List<NonLiteralLog> nonLiteral = otherLogs.stream().map(c -> new NonLiteralLog(line(c), c.toString())).toList();
+      return new Result(file, statements, outermostLoops(), nonLiteral);
+    }
+
+    private String linesListing() {
+      if (namedLogs.isEmpty()) return "it has no Flor.log statement with a literal name";
+      return "Flor.log statements are on lines "
+          + namedLogs.stream().map(c -> line(c) + " (" + nameOf(c) + ")").collect(Collectors.joining(", "));
+    }
+
+    private LogStatement statement(MethodCallExpr call) {
+      Paths paths = paths(call);
+      Optional<Route> deepest = paths.known.stream().max(Comparator.comparingInt(p -> p.loops.size()));
+      List<String> loops = deepest.map(p -> p.loops.stream().map(Analysis::loopName).toList()).orElse(List.of());
+      List<String> callPath = deepest.map(p -> p.calls).orElse(List.of());
+      Level level;
+      String reason;
+      if (!paths.unknown.isEmpty()) {
+        level = Level.UNKNOWN;
+        reason = String.join("; ", paths.unknown);
+      } else {
+        level = levelOf(loops.size());
+        Set<Level> levels = new LinkedHashSet<>();
+        paths.known.stream().map(p -> levelOf(p.loops.size())).sorted().forEach(levels::add);
+        reason = levels.size() > 1
+            ? "reached at several levels (" + levels.stream().map(Enum::name).collect(Collectors.joining(", ")) + "); the deepest is taken"
+            : "";
+      }
+      return new LogStatement(nameOf(call), line(call), loops, level, callPath, reason);
+    }
+
+    private List<String> outermostLoops() {
+      Set<String> names = new LinkedHashSet<>();
+      cu.findAll(ForEachStmt.class).stream()
+          .filter(this::isFlorLoop)
+          .sorted(Comparator.comparing((Node n) -> line(n)))
+          .forEach(loop -> {
+            Paths paths = paths(loop);
+            if (paths.unknown.isEmpty() && !paths.known.isEmpty() && paths.known.stream().allMatch(p -> p.loops.isEmpty())) {
+              names.add(loopName(loop));
+            }
+          });
+      return new ArrayList<>(names);
+    }
+
+    // ---- paths from main to a node ----
+
+    /** One way of reaching a node from main: the Flor loops around it, outermost first, and the calls taken. */
+    private record Route(List<ForEachStmt> loops, List<String> calls) {}
+
+    /** All the ways found, and why some could not be followed. */
+    private static final class Paths {
+      final List<Route> known = new ArrayList<>();
+      final Set<String> unknown = new LinkedHashSet<>();
+    }
+
+    private Paths paths(Node node) {
+      Paths acc = new Paths();
+      walk(node, List.of(), List.of(), new HashMap<>(), acc);
+      return acc;
+    }
+
+    /**
+     * Follows {@code node} out to main. {@code inner} are the loops already found closer to the
+     * statement, {@code calls} the calls already taken; {@code onStack} maps each method being
+     * followed to the number of loops found when it was entered (to detect recursion).
+     */
+    private void walk(Node node, List<ForEachStmt> inner, List<String> calls,
+        Map<CallableDeclaration<?>, Integer> onStack, Paths acc) {
+      List<ForEachStmt> loops = new ArrayList<>(localLoops(node));
+      loops.addAll(inner);
+      Optional<CallableDeclaration<?>> found = enclosingCallable(node);
+      if (found.isEmpty()) {
+        acc.unknown.add("line " + line(node) + " is outside every method and constructor (a field initialiser or initialiser block), so when it runs cannot be told");
+        return;
+      }
+      CallableDeclaration<?> callable = found.get();
+      Integer seen = onStack.get(callable);
+      if (seen != null) {
+        if (loops.size() > seen) acc.unknown.add(describe(callable) + " calls itself recursively from inside a Flor loop, so its depth is unbounded");
+        return;
+      }
+      onStack.put(callable, loops.size());
+      try {
+        boolean reached = false;
+        if (isMain(callable)) {
+          acc.known.add(new Route(loops, calls));
+          reached = true;
+        }
+        if (callable instanceof MethodDeclaration method) {
+          for (MethodReferenceExpr ref : cu.findAll(MethodReferenceExpr.class)) {
+            if (ref.getIdentifier().equals(method.getNameAsString())) {
+              acc.unknown.add(describe(callable) + " is passed as the method reference " + ref + " at line " + line(ref) + ", so when it runs cannot be told");
+              reached = true;
+            }
+          }
+        }
+        for (Node site : callSites(callable)) {
+          reached = true;
+          List<String> outer = new ArrayList<>();
+          outer.add(callable.getNameAsString() + "() at line " + line(site));
+          outer.addAll(calls);
+          walk(site, loops, outer, onStack, acc);
+        }
+        if (!reached) {
+          acc.unknown.add(describe(callable) + " is not main and is not called in " + file
+              + " (called from another file, by reflection or by a framework?), so where it runs cannot be told");
+        }
+      } finally {
+        onStack.remove(callable);
+      }
+    }
+
+    /** The Flor loops whose body encloses {@code node} within its method (lambdas included), outermost first. */
+    private List<ForEachStmt> localLoops(Node node) {
+      List<ForEachStmt> loops = new ArrayList<>();
+      Node child = node;
+      Optional<Node> parent = node.getParentNode();
+      while (parent.isPresent() && !(parent.get() instanceof CallableDeclaration) && !(parent.get() instanceof TypeDeclaration)) {
+        if (parent.get() instanceof ForEachStmt loop && loop.getBody() == child && isFlorLoop(loop)) loops.add(0, loop);
+        child = parent.get();
+        parent = child.getParentNode();
+      }
+      return loops;
+    }
+
+    private static Optional<CallableDeclaration<?>> enclosingCallable(Node node) {
+      for (Optional<Node> p = node.getParentNode(); p.isPresent(); p = p.get().getParentNode()) {
+        if (p.get() instanceof CallableDeclaration<?> c) return Optional.of(c);
+        if (p.get() instanceof TypeDeclaration) return Optional.empty();
+      }
+      return Optional.empty();
+    }
+
+    /** Calls in this file that may invoke {@code callable}: by simple name and argument count. */
+    private List<Node> callSites(CallableDeclaration<?> callable) {
+      List<Node> sites = new ArrayList<>();
+      if (callable instanceof MethodDeclaration method) {
+        for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
+          if (call.getNameAsString().equals(method.getNameAsString()) && !scopeIsFlor(call)
+              && arityFits(callable, call)) {
+            sites.add(call);
+          }
+        }
+      } else if (callable instanceof ConstructorDeclaration) {
+        for (ObjectCreationExpr created : cu.findAll(ObjectCreationExpr.class)) {
+          if (created.getType().getNameAsString().equals(callable.getNameAsString()) && created.getAnonymousClassBody().isEmpty()
+              && arityFits(callable, created)) {
+            sites.add(created);
+          }
+        }
+      }
+      sites.sort(Comparator.comparing((Node n) -> line(n)));
+      return sites;
+    }
+
+    private static boolean arityFits(CallableDeclaration<?> callable, NodeWithArguments<?> call) {
+      int params = callable.getParameters().size();
+      int args = call.getArguments().size();
+      boolean varargs = params > 0 && callable.getParameter(params - 1).isVarArgs();
+      return varargs ? args >= params - 1 : args == params;
+    }
+
+    private static boolean isMain(CallableDeclaration<?> callable) {
+      if (!(callable instanceof MethodDeclaration m) || !m.getNameAsString().equals("main") || !m.isStatic()
+          || m.getParameters().size() != 1) {
+        return false;
+      }
+      Parameter p = m.getParameter(0);
+      String type = p.getType().asString();
+      return p.isVarArgs() ? type.equals("String") || type.equals("java.lang.String")
+          : type.equals("String[]") || type.equals("java.lang.String[]");
+    }
+
+    private static String describe(CallableDeclaration<?> callable) {
+      return (callable instanceof ConstructorDeclaration ? "constructor " : "method ") + callable.getNameAsString()
+          + "() (line " + line(callable) + ")";
+    }
+
+    // ---- recognising Flor calls ----
+
+    private boolean isFlorLoop(ForEachStmt loop) {
+      return loop.getIterable() instanceof MethodCallExpr call && isFlorCall(call, "loop");
+    }
+
+    private boolean isFlorCall(MethodCallExpr call, String method) {
+      if (!call.getNameAsString().equals(method)) return false;
+      if (call.getScope().isPresent()) return scopeIsFlor(call);
+      return staticallyImported(method) && !declaredByEnclosingType(call, method);
+    }
+
+    private static boolean scopeIsFlor(MethodCallExpr call) {
+      return call.getScope().map(Expression::toString).filter(s -> s.equals("Flor") || s.equals(FLOR)).isPresent();
+    }
+
+    private boolean staticallyImported(String method) {
+      return cu.getImports().stream().anyMatch(i -> i.isStatic()
+          && (i.isAsterisk() ? i.getNameAsString().equals(FLOR) : i.getNameAsString().equals(FLOR + "." + method)));
+    }
+
+    /** A method of an enclosing class with this name shadows a static import (JLS 6.4.1). */
+    private static boolean declaredByEnclosingType(Node node, String method) {
+      for (Optional<Node> p = node.getParentNode(); p.isPresent(); p = p.get().getParentNode()) {
+        if (p.get() instanceof TypeDeclaration<?> type && !type.getMethodsByName(method).isEmpty()) return true;
+      }
+      return false;
+    }
+
+    private static String nameOf(MethodCallExpr log) {
+      return ((StringLiteralExpr) log.getArgument(0)).asString();
+    }
+
+    private static String loopName(ForEachStmt loop) {
+      MethodCallExpr call = (MethodCallExpr) loop.getIterable();
+      if (call.getArguments().isEmpty()) return "?";
+      Expression first = call.getArgument(0);
+      return first instanceof StringLiteralExpr s ? s.asString() : first.toString();
+    }
+
+    private static Level levelOf(int depth) {
+      return depth == 0 ? Level.OUTSIDE_LOOPS : depth == 1 ? Level.OUTER_BODY : Level.NESTED;
+    }
+
+    private static int line(Node node) {
+      return node.getBegin().map(p -> p.line).orElse(0);
+    }
+
+    private static boolean spans(Node node, int line) {
+      return node.getRange().map(r -> r.begin.line <= line && line <= r.end.line).orElse(false);
+    }
+  }
+}
