@@ -1,4 +1,5 @@
 import dev.flordb.Flor;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Random;
  *   java -cp "$(./flordb classpath)" examples/quickstart/Train.java --kwargs lr=0.05
  */
 public class Train {
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     double lr = Flor.arg("lr", 0.1);
     int epochs = Flor.arg("epochs", 5);
     int batchSize = Flor.arg("batch_size", 32);
@@ -34,24 +35,27 @@ public class Train {
     double[] w = new double[features];
     int steps = train / batchSize;
 
-    for (int epoch : Flor.loop("epoch", 0, epochs)) {
-      for (int step : Flor.loop("step", 0, steps)) {
-        double[] grad = new double[features];
-        double loss = 0;
-        for (int b = 0; b < batchSize; b++) {
-          int i = rng.nextInt(train);
-          double p = sigmoid(dot(w, x[i]));
-          loss -= y[i] == 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
-          for (int j = 0; j < features; j++) grad[j] += (p - y[i]) * x[i][j] / batchSize;
+    // The state replay restores instead of re-training, saved at the end of each epoch.
+    try (var checkpoints = Flor.checkpointing(Map.of("w", w, "rng", rng))) {
+      for (int epoch : Flor.loop("epoch", 0, epochs)) {
+        for (int step : Flor.loop("step", 0, steps)) {
+          double[] grad = new double[features];
+          double loss = 0;
+          for (int b = 0; b < batchSize; b++) {
+            int i = rng.nextInt(train);
+            double p = sigmoid(dot(w, x[i]));
+            loss -= y[i] == 1 ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
+            for (int j = 0; j < features; j++) grad[j] += (p - y[i]) * x[i][j] / batchSize;
+          }
+          for (int j = 0; j < features; j++) w[j] -= lr * grad[j];
+          if (step % 10 == 0) Flor.log("loss", loss / batchSize);
         }
-        for (int j = 0; j < features; j++) w[j] -= lr * grad[j];
-        if (step % 10 == 0) Flor.log("loss", loss / batchSize);
+        int correct = 0;
+        for (int i = train; i < x.length; i++) {
+          if ((sigmoid(dot(w, x[i])) > 0.5 ? 1 : 0) == y[i]) correct++;
+        }
+        Flor.log("acc", (double) correct / (x.length - train));
       }
-      int correct = 0;
-      for (int i = train; i < x.length; i++) {
-        if ((sigmoid(dot(w, x[i])) > 0.5 ? 1 : 0) == y[i]) correct++;
-      }
-      Flor.log("acc", (double) correct / (x.length - train));
     }
   }
 

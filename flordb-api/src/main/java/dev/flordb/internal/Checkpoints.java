@@ -63,8 +63,16 @@ final class Checkpoints implements AutoCloseable {
   private volatile double lastCostSeconds = -1;
   private long lastEndNanos = -1;
   private boolean warnedFailure;
+  /** In replay: recomputed checkpoints fill gaps and never replace one the run wrote. */
+  private final boolean keepExisting;
 
   Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn) {
+    this(florDir, runId, policy, recorder, warn, false);
+  }
+
+  Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn,
+      boolean keepExisting) {
+    this.keepExisting = keepExisting;
     this.florDir = florDir;
     this.runDir = florDir.resolve("checkpoints").resolve(runId);
     this.policy = policy;
@@ -127,6 +135,7 @@ final class Checkpoints implements AutoCloseable {
     long t0 = System.nanoTime();
     Path file = runDir.resolve(iteration.loop).resolve(iteration.index + ".ckpt");
     try {
+      if (keepExisting && Files.exists(file)) return;
       Files.createDirectories(file.getParent());
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
@@ -194,6 +203,10 @@ final class Checkpoints implements AutoCloseable {
       warnings.addAll(e.getValue().restoreInto(live));
     }
     return warnings;
+  }
+
+  Path file(String relative) {
+    return florDir.resolve(relative);
   }
 
   /** Waits for the checkpoints still being written. */

@@ -60,6 +60,15 @@ public final class Session implements AutoCloseable {
   /** The repository and the code captured at the start; completes when the first commit is written. */
   private final CompletableFuture<Start> start;
   private final Checkpoints checkpoints;
+  /** Null in a forward run; in a replay, what to fill in and the run it belongs to. */
+  private final ReplayOptions replay;
+  private final RecordedRun recorded;
+  private final ReplayOptions.Level replayLevel;
+  /** "forward", or "replay" for values hindsight logging fills in. */
+  private final String source;
+  /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
+  private volatile boolean suppressed;
+  private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
@@ -83,6 +92,8 @@ public final class Session implements AutoCloseable {
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
     this.launch = b.launch;
     this.kwargs = Kwargs.parse(b.launch.programArgs);
+    this.replay = ReplayOptions.parse(b.launch.programArgs);
+    this.source = replay == null ? "forward" : "replay";
     this.filename = b.launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
@@ -97,29 +108,56 @@ public final class Session implements AutoCloseable {
       throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
           + ". Check that the directory is writable.", e);
     }
-    RecordWriter w = null;
-    String id = null;
-    for (int attempt = 0; w == null; attempt++) {
-      id = RUN_ID_TIME.format(Instant.ofEpochMilli(startMillis)) + "-"
+    if (replay != null) {
+      this.recorded = RecordedRun.load(florDir, replay.run);
+      this.replayLevel = replay.level != null ? replay.level : ReplayLevels.find(launch, replay.apply);
+      this.runId = replay.run;
+      String stamp = RUN_ID_TIME.format(Instant.now()) + "-"
           + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
       try {
-        w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
-            b.flushMillis, console::warn);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
+        this.writer = new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
+            runId, b.flushMillis, console::warn);
       } catch (IOException e) {
-        throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
+        throw new FlorException("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
       }
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("format", RecordFormat.VERSION);
+      h.put("apply", new ArrayList<>(replay.apply));
+      h.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
+      h.put("start_ms", System.currentTimeMillis());
+      h.put("launch", launch.details);
+      writer.append(Frame.ROOT, "replay", "replay", Values.JSON, h, "replay");
+      this.start = CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
+      this.checkpoints = new Checkpoints(florDir, runId, new CheckpointPolicy(1, 0),
+          (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "replay"),
+          console::warn, true);
+    } else {
+      this.recorded = null;
+      this.replayLevel = null;
+      RecordWriter w = null;
+      String id = null;
+      for (int attempt = 0; w == null; attempt++) {
+        id = RUN_ID_TIME.format(Instant.ofEpochMilli(startMillis)) + "-"
+            + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+        try {
+          w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
+              b.flushMillis, console::warn);
+        } catch (FileAlreadyExistsException e) {
+          if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
+        } catch (IOException e) {
+          throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
+        }
+      }
+      this.runId = id;
+      this.writer = w;
+      writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
+      this.start = openAndCapture(excluded);
+      this.checkpoints = new Checkpoints(florDir, runId, b.checkpointPolicy,
+          (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "forward"),
+          console::warn);
     }
-    this.runId = id;
-    this.writer = w;
-    writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
-    this.start = openAndCapture(excluded);
-    this.checkpoints = new Checkpoints(florDir, runId, b.checkpointPolicy,
-        (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "forward"),
-        console::warn);
     this.capture = new OutputCapture(b.out, b.err);
-    if (b.captureOutput) capture.install(this::capturedLine, b.captureLimitChars);
+    if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
   }
 
   private Map<String, Object> header(Builder b) {
@@ -223,6 +261,7 @@ public final class Session implements AutoCloseable {
 
   public <T> T log(String name, T value) {
     names.check("Flor.log", name);
+    if (replay != null && (suppressed || !replay.apply.contains(name))) return value; // only what is asked for
     record("log", name, value, true);
     return value;
   }
@@ -235,7 +274,7 @@ public final class Session implements AutoCloseable {
           + " string form (numbers, strings, booleans, and arrays, lists and maps of those keep"
           + " their type). Log the numbers you need, or a Map of them.");
     }
-    writer.append(ctx, kind, name, type, value, "forward");
+    writer.append(ctx, kind, name, type, value, source);
     if (echo && !console.quiet()) console.echo(ctx, name, value);
   }
 
@@ -249,6 +288,7 @@ public final class Session implements AutoCloseable {
       }
     }
     Kwargs.checkDefaultType(name, defaultValue);
+    if (replay != null) return replayedArg(name, defaultValue);
     T value;
     var given = kwargs.get(name);
     if (given.isPresent()) {
@@ -266,11 +306,34 @@ public final class Session implements AutoCloseable {
     return value;
   }
 
+  /** In a replay, an arg is the value the recorded run used. */
+  @SuppressWarnings("unchecked")
+  private <T> T replayedArg(String name, T defaultValue) {
+    T value;
+    if (recorded.args.containsKey(name)) {
+      value = (T) RecordedRun.asTypeOf(recorded.args.get(name), defaultValue);
+    } else {
+      if (defaultValue == null) {
+        throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null): the recorded run " + runId
+            + " has no value for it and there is no default; give the arg a default");
+      }
+      if (warnedArgs.add(name)) {
+        console.warn("the recorded run " + runId + " had no arg \"" + name + "\"; replaying with its default, "
+            + defaultValue);
+      }
+      value = defaultValue;
+    }
+    synchronized (argValues) {
+      argValues.put(name, value);
+    }
+    return value;
+  }
+
   public <T> Iterable<T> loop(String name, Iterable<T> items) {
     names.check("Flor.loop", name);
     if (items == null) throw new IllegalArgumentException("Flor.loop(\"" + name + "\", null): items is null");
     long size = items instanceof Collection ? ((Collection<?>) items).size() : -1;
-    return () -> new LoopIterator<>(name, items.iterator(), size, false);
+    return () -> iterator(name, items.iterator(), size, false);
   }
 
   public Iterable<Integer> loop(String name, int start, int end) {
@@ -294,7 +357,7 @@ public final class Session implements AutoCloseable {
       }
     };
     // The position of range(0, n) is its value: only other ranges keep a value column.
-    return () -> new LoopIterator<>(name, range.iterator(), (long) end - start, start == 0);
+    return () -> iterator(name, range.iterator(), (long) end - start, start == 0);
   }
 
   public AutoCloseable iteration(String name, long index, String value) {
@@ -310,7 +373,7 @@ public final class Session implements AutoCloseable {
       public void close() {
         if (done) return;
         done = true;
-        if (parent == Frame.ROOT) checkpoints.iterationEnded(f, false);
+        if (parent == Frame.ROOT && replay == null) checkpoints.iterationEnded(f, false);
         if (Thread.currentThread() == me) setContext(parent);
       }
     };
@@ -428,6 +491,62 @@ public final class Session implements AutoCloseable {
     loopingThreadTop = f;
   }
 
+  private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
+    if (replay == null) return new LoopIterator<>(name, items, size, indexIsValue);
+    Frame top = context();
+    boolean outermost = top == Frame.ROOT || top.find(name) != null && top.find(name).parent == Frame.ROOT;
+    if (outermost) return new ReplayOuterLoop<>(this, name, items, indexIsValue);
+    if (replayLevel != ReplayOptions.Level.NESTED && !suppressed) {
+      // Nothing applied inside: skip the nested loop and restore the state its end had.
+      Frame outer = top.outermost();
+      Path ckpt = checkpointFile(outer.loop, outer.index);
+      if (ckpt != null) return new SkippedLoop<>(this, ckpt);
+    }
+    return new LoopIterator<>(name, items, size, indexIsValue);
+  }
+
+  /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
+  Path checkpointFile(String loop, long index) {
+    var byIndex = recorded.checkpoints.get(loop);
+    String rel = byIndex == null ? null : byIndex.get(index);
+    Path file = rel != null ? checkpoints.file(rel)
+        : florDir.resolve("checkpoints").resolve(runId).resolve(loop).resolve(index + ".ckpt");
+    return Files.isRegularFile(file) ? file : null;
+  }
+
+  void restore(Path checkpoint) {
+    try {
+      for (String w : checkpoints.restore(checkpoint)) console.warn(w);
+    } catch (IOException e) {
+      throw new FlorException("cannot restore the checkpoint " + checkpoint + ": " + e.getMessage()
+          + ". Delete it and replay again: replay recomputes missing checkpoints.", e);
+    }
+  }
+
+  void setSuppressed(boolean s) {
+    suppressed = s;
+  }
+
+  void checkpointIfMissing(Frame iteration) {
+    checkpoints.iterationEnded(iteration, true);
+  }
+
+  RecordedRun recorded() {
+    return recorded;
+  }
+
+  ReplayOptions replayOptions() {
+    return replay;
+  }
+
+  ReplayOptions.Level replayLevel() {
+    return replayLevel;
+  }
+
+  void enter(Frame f) {
+    setContext(f);
+  }
+
   private final class LoopIterator<T> implements Iterator<T> {
     private final String name;
     private final Iterator<T> items;
@@ -523,6 +642,7 @@ public final class Session implements AutoCloseable {
   }
 
   private void recordProf(String name, Object value) {
+    if (replay != null) return; // the run's own timings stay as recorded
     writer.append(context(), "prof", name, Values.classify(value), value, "forward");
   }
 
@@ -542,6 +662,14 @@ public final class Session implements AutoCloseable {
     }
     capture.uninstall();
     checkpoints.close();
+    if (replay != null) {
+      recording = false;
+      writer.close();
+      synchronized (this) {
+        if (store != null) store.close();
+      }
+      return;
+    }
     long now = System.nanoTime();
     double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
     Frame root = Frame.ROOT;

@@ -1,0 +1,73 @@
+package dev.flordb.internal;
+
+import dev.flordb.FlorException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What replay needs from a recorded run, read from its own record file: the arg values it used,
+ * how many iterations its outermost loop had, and which of them have checkpoints.
+ */
+final class RecordedRun {
+  final String runId;
+  final Map<String, Object> args = new LinkedHashMap<>();
+  /** Outermost loop name to its number of iterations. */
+  final Map<String, Long> outerIterations = new HashMap<>();
+  /** Outermost loop name to iteration index to checkpoint file (relative to .flor). */
+  final Map<String, TreeMap<Long, String>> checkpoints = new HashMap<>();
+
+  private RecordedRun(String runId) {
+    this.runId = runId;
+  }
+
+  static RecordedRun load(Path florDir, String runId) {
+    Path file = florDir.resolve("records").resolve(runId + RecordFormat.SUFFIX);
+    if (!Files.isRegularFile(file)) {
+      throw new FlorException("there is no recorded run " + runId + " in " + florDir.getParent()
+          + " (no " + file.getFileName() + "); 'flordb runs' lists the runs, and 'flordb unpack' restores"
+          + " record files from git");
+    }
+    RecordedRun r = new RecordedRun(runId);
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line; (line = in.readLine()) != null; ) {
+        RecordFormat.Entry e;
+        try {
+          e = RecordFormat.parse(line);
+        } catch (RuntimeException bad) {
+          continue; // a cut last line; the rest is what the run recorded
+        }
+        if (e.kind().equals("arg") && e.ctx().isEmpty()) {
+          r.args.putIfAbsent(e.name(), e.value());
+        } else if (e.kind().equals("prof") && e.ctx().isEmpty() && e.name().endsWith("::iterations")) {
+          String loop = e.name().substring("prof::".length(), e.name().length() - "::iterations".length());
+          r.outerIterations.put(loop, ((Number) e.value()).longValue());
+        } else if (e.kind().equals("ckpt") && e.ctx().size() == 1 && e.value() instanceof Map) {
+          RecordFormat.Position p = e.ctx().get(0);
+          r.checkpoints.computeIfAbsent(p.loop(), k -> new TreeMap<>())
+              .put(p.index(), String.valueOf(((Map<?, ?>) e.value()).get("file")));
+        }
+      }
+    } catch (IOException e) {
+      throw new FlorException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return r;
+  }
+
+  /** The recorded value of an arg, as the type of the program's default, or null if the run had none. */
+  static Object asTypeOf(Object recorded, Object defaultValue) {
+    if (recorded == null || defaultValue == null) return recorded;
+    if (defaultValue instanceof Integer && recorded instanceof Number) return ((Number) recorded).intValue();
+    if (defaultValue instanceof Long && recorded instanceof Number) return ((Number) recorded).longValue();
+    if (defaultValue instanceof Double && recorded instanceof Number) return ((Number) recorded).doubleValue();
+    if (defaultValue instanceof Float && recorded instanceof Number) return ((Number) recorded).floatValue();
+    if (defaultValue instanceof String) return recorded.toString();
+    return recorded;
+  }
+}

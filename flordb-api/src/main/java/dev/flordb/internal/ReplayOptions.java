@@ -1,0 +1,125 @@
+package dev.flordb.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The replay flags of a program's command line (the same whether a person types them or a
+ * driver passes them):
+ *
+ * <pre>
+ * --replay RUN             the recorded run to fill in
+ * --apply a,b              the names whose values to store (others are not recorded)
+ * --level outside|outer|nested
+ *                          where the deepest applied statement sits: after the loops, in the
+ *                          outermost loop's body, or in a nested loop (found from the syntax tree
+ *                          when the source is known, else required)
+ * --iter LOOP=all|last|none|0,2,5
+ *                          which iterations of the outermost loop to execute
+ * </pre>
+ */
+public final class ReplayOptions {
+  /** Where the deepest applied statement sits, which decides what replay may skip. */
+  public enum Level {
+    OUTSIDE, OUTER, NESTED;
+
+    static Level parse(String s) {
+      switch (s.toLowerCase(Locale.ROOT)) {
+        case "outside": return OUTSIDE;
+        case "outer": return OUTER;
+        case "nested": return NESTED;
+        default:
+          throw new IllegalArgumentException("--level takes outside, outer or nested, but got '" + s + "'");
+      }
+    }
+  }
+
+  public final String run;
+  public final Set<String> apply;
+  public final Level level; // null: to be found from the source
+  private final Map<String, String> iter;
+
+  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter) {
+    this.run = run;
+    this.apply = apply;
+    this.level = level;
+    this.iter = iter;
+  }
+
+  /** The replay flags among a program's arguments, or null when it is not a replay. */
+  public static ReplayOptions parse(List<String> args) {
+    String run = null;
+    Set<String> apply = new LinkedHashSet<>();
+    Level level = null;
+    Map<String, String> iter = new LinkedHashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (!a.equals("--replay") && !a.equals("--apply") && !a.equals("--level") && !a.equals("--iter")) continue;
+      if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+        throw new IllegalArgumentException(a + " needs a value, for example --replay RUN --apply grad_norm");
+      }
+      String v = args.get(++i);
+      switch (a) {
+        case "--replay": run = v; break;
+        case "--apply": apply.addAll(Arrays.asList(v.split(","))); break;
+        case "--level": level = Level.parse(v); break;
+        default:
+          int eq = v.indexOf('=');
+          if (eq <= 0) throw new IllegalArgumentException("--iter takes LOOP=all|last|none|0,2,5, but got '" + v + "'");
+          iter.put(v.substring(0, eq), v.substring(eq + 1));
+      }
+    }
+    if (run == null) {
+      if (!apply.isEmpty() || level != null || !iter.isEmpty()) {
+        throw new IllegalArgumentException("--apply, --level and --iter go with --replay RUN (the run to fill in;"
+            + " 'flordb runs' lists them)");
+      }
+      return null;
+    }
+    apply.removeIf(String::isBlank);
+    if (apply.isEmpty()) {
+      throw new IllegalArgumentException("--replay " + run + " needs --apply NAME[,NAME...]: the values to fill in");
+    }
+    return new ReplayOptions(run, apply, level, iter);
+  }
+
+  /** The iterations of {@code loop} to execute, of {@code count} recorded; sorted. */
+  public TreeSet<Long> iterations(String loop, long count, Level effective) {
+    String spec = iter.get(loop);
+    TreeSet<Long> out = new TreeSet<>();
+    if (spec == null) spec = effective == Level.OUTSIDE ? "none" : "all";
+    switch (spec) {
+      case "all":
+        for (long i = 0; i < count; i++) out.add(i);
+        return out;
+      case "last":
+        if (count > 0) out.add(count - 1);
+        return out;
+      case "none":
+        return out;
+      default:
+        List<String> bad = new ArrayList<>();
+        for (String part : spec.split(",")) {
+          try {
+            long i = Long.parseLong(part.trim());
+            if (i < 0 || i >= count) bad.add(part.trim());
+            else out.add(i);
+          } catch (NumberFormatException e) {
+            bad.add(part.trim());
+          }
+        }
+        if (!bad.isEmpty()) {
+          throw new IllegalArgumentException("--iter " + loop + "=" + spec + ": " + bad + " not iterations of the"
+              + " recorded run, which has " + loop + " 0 to " + (count - 1) + "; use all, last, none or a list");
+        }
+        return out;
+    }
+  }
+}

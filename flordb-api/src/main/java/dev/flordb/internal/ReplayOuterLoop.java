@@ -1,0 +1,124 @@
+package dev.flordb.internal;
+
+import dev.flordb.FlorException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * The outermost loop of a replay, cut down to what the applied statements need. Its plan is made
+ * when the loop starts: each selected iteration starts from the state at the end of the one
+ * before it, which is either already live (the previous iteration just ran), restored from a
+ * checkpoint, or rebuilt by re-executing iterations from the nearest earlier checkpoint (or the
+ * start) with nothing recorded; the checkpoints that rebuilding produces are kept, never replacing
+ * one the run wrote. After the loop, the state of its last iteration is made live, so that the
+ * code after the loop sees what it saw originally.
+ */
+final class ReplayOuterLoop<T> implements Iterator<T> {
+  private record Step(long index, boolean rebuild, Path restoreBefore) {}
+
+  private final Session session;
+  private final String name;
+  private final Iterator<T> items;
+  private final boolean indexIsValue;
+  private final List<Step> plan = new ArrayList<>();
+  private Path finalRestore;
+  private int next;
+  private long consumed = -1;
+  private Frame current;
+  private boolean currentRebuilds;
+  private boolean finished;
+
+  // planning state
+  private long stateAt = -1;
+  private Path pendingRestore;
+
+  ReplayOuterLoop(Session session, String name, Iterator<T> items, boolean indexIsValue) {
+    this.session = session;
+    this.name = name;
+    this.items = items;
+    this.indexIsValue = indexIsValue;
+    Long count = session.recorded().outerIterations.get(name);
+    if (count == null) {
+      throw new FlorException("the recorded run " + session.recorded().runId + " never finished a loop named \""
+          + name + "\" (it crashed, or the loop was renamed); replay needs the run's loop as recorded");
+    }
+    for (long t : session.replayOptions().iterations(name, count, session.replayLevel())) {
+      reach(t - 1);
+      plan.add(new Step(t, false, takePending()));
+      stateAt = t;
+    }
+    reach(count - 1);
+    finalRestore = takePending();
+  }
+
+  /** Plans the steps that make the live state the one at the end of iteration {@code k}. */
+  private void reach(long k) {
+    if (stateAt == k) return;
+    Path at = k >= 0 ? session.checkpointFile(name, k) : null;
+    if (at != null) {
+      pendingRestore = at;
+      stateAt = k;
+      return;
+    }
+    long from = stateAt;
+    for (long i = k - 1; i > stateAt; i--) {
+      Path c = session.checkpointFile(name, i);
+      if (c != null) {
+        from = i;
+        pendingRestore = c;
+        break;
+      }
+    }
+    for (long i = from + 1; i <= k; i++) plan.add(new Step(i, true, takePending()));
+    stateAt = k;
+  }
+
+  private Path takePending() {
+    Path p = pendingRestore;
+    pendingRestore = null;
+    return p;
+  }
+
+  @Override
+  public boolean hasNext() {
+    if (finished) return false;
+    if (next < plan.size()) return true;
+    endStep();
+    finished = true;
+    if (finalRestore != null) session.restore(finalRestore);
+    session.setSuppressed(false);
+    session.enter(Frame.ROOT);
+    return false;
+  }
+
+  @Override
+  public T next() {
+    if (!hasNext()) throw new NoSuchElementException();
+    endStep();
+    Step step = plan.get(next++);
+    if (step.restoreBefore != null) session.restore(step.restoreBefore);
+    T item = null;
+    while (consumed < step.index) {
+      if (!items.hasNext()) {
+        throw new FlorException("loop \"" + name + "\" has fewer iterations than the recorded run ("
+            + (consumed + 1) + "); replay needs the items the run had");
+      }
+      item = items.next();
+      consumed++;
+    }
+    session.setSuppressed(step.rebuild);
+    currentRebuilds = step.rebuild;
+    current = new Frame(Frame.ROOT, name, step.index, indexIsValue ? null : item);
+    session.enter(current);
+    return item;
+  }
+
+  /** After a rebuilt iteration, keep its state as a checkpoint for next time. */
+  private void endStep() {
+    if (current != null && currentRebuilds) session.checkpointIfMissing(current);
+    current = null;
+  }
+}
