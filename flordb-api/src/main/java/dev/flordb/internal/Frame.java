@@ -93,6 +93,23 @@ public final class Frame {
     return null;
   }
 
+  /** "epoch=3/step=7": where this is, as replay compares it with recorded positions. */
+  String positionKey() {
+    if (this == ROOT) return "";
+    String outer = parent.positionKey();
+    return (outer.isEmpty() ? "" : outer + "/") + loop + "=" + index;
+  }
+
+  /** The same key for a recorded context. */
+  static String positionKey(java.util.List<RecordFormat.Position> ctx) {
+    StringBuilder sb = new StringBuilder();
+    for (RecordFormat.Position p : ctx) {
+      if (sb.length() > 0) sb.append('/');
+      sb.append(p.loop()).append('=').append(p.index());
+    }
+    return sb.toString();
+  }
+
   /** The outermost loop's frame (this one if it is outermost), or ROOT. */
   public Frame outermost() {
     Frame f = this;

@@ -23,11 +23,16 @@ final class RecordedRun {
   /** Outermost loop name to iteration index to checkpoint file (relative to .flor). */
   final Map<String, TreeMap<Long, String>> checkpoints = new HashMap<>();
 
+  /** name + "@" + position of every value the run already has for the applied names (any source). */
+  final java.util.Set<String> filled = new java.util.HashSet<>();
+  private boolean ended;
+  private Map<?, ?> header;
+
   private RecordedRun(String runId) {
     this.runId = runId;
   }
 
-  static RecordedRun load(Path florDir, String runId) {
+  static RecordedRun load(Path florDir, String runId, java.util.Set<String> apply) {
     Path file = florDir.resolve("records").resolve(runId + RecordFormat.SUFFIX);
     if (!Files.isRegularFile(file)) {
       throw new FlorException("there is no recorded run " + runId + " in " + florDir.getParent()
@@ -43,6 +48,13 @@ final class RecordedRun {
         } catch (RuntimeException bad) {
           continue; // a cut last line; the rest is what the run recorded
         }
+        if (e.kind().equals("run") && e.value() instanceof Map) {
+          r.header = (Map<?, ?>) e.value();
+        } else if (e.kind().equals("end")) {
+          r.ended = true;
+        } else if (e.kind().equals("log") && apply.contains(e.name())) {
+          r.filled.add(e.name() + "@" + Frame.positionKey(e.ctx()));
+        }
         if (e.kind().equals("arg") && e.ctx().isEmpty()) {
           r.args.putIfAbsent(e.name(), e.value());
         } else if (e.kind().equals("prof") && e.ctx().isEmpty() && e.name().endsWith("::iterations")) {
@@ -57,7 +69,43 @@ final class RecordedRun {
     } catch (IOException e) {
       throw new FlorException("cannot read " + file + ": " + e.getMessage(), e);
     }
+    if (!r.ended && r.stillRunning()) {
+      throw new FlorException("run " + runId + " is still being recorded (process " + r.header.get("pid")
+          + "); replay it once it has finished");
+    }
+    r.readEarlierReplays(florDir.resolve("records"), apply);
     return r;
+  }
+
+  private boolean stillRunning() {
+    if (header == null || !(header.get("pid") instanceof Number)) return false;
+    long pid = ((Number) header.get("pid")).longValue();
+    Object start = header.get("pid_start_ms");
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .flatMap(p -> p.info().startInstant())
+        .map(i -> start instanceof Number && Math.abs(i.toEpochMilli() - ((Number) start).longValue()) < 2000)
+        .orElse(false);
+  }
+
+  /** Values earlier replays filled in: replaying again does not store them twice. */
+  private void readEarlierReplays(Path records, java.util.Set<String> apply) {
+    try (var files = Files.newDirectoryStream(records, runId + ".replay-*" + RecordFormat.SUFFIX)) {
+      for (Path f : files) {
+        try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+          for (String line; (line = in.readLine()) != null; ) {
+            if (!line.contains("\"kind\":\"log\"")) continue;
+            try {
+              RecordFormat.Entry e = RecordFormat.parse(line);
+              if (apply.contains(e.name())) filled.add(e.name() + "@" + Frame.positionKey(e.ctx()));
+            } catch (RuntimeException cut) {
+              // a replay cut short: the complete lines count
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new FlorException("cannot read earlier replays in " + records + ": " + e.getMessage(), e);
+    }
   }
 
   /** The recorded value of an arg, as the type of the program's default, or null if the run had none. */

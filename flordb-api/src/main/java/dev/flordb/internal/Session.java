@@ -69,6 +69,8 @@ public final class Session implements AutoCloseable {
   /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
   private volatile boolean suppressed;
   private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
+  private final Set<String> loggedInReplay = ConcurrentHashMap.newKeySet();
+  private final boolean checkpointsEnabled;
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
@@ -94,6 +96,7 @@ public final class Session implements AutoCloseable {
     this.kwargs = Kwargs.parse(b.launch.programArgs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
+    this.checkpointsEnabled = b.checkpointsEnabled;
     this.filename = b.launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
@@ -109,7 +112,7 @@ public final class Session implements AutoCloseable {
           + ". Check that the directory is writable.", e);
     }
     if (replay != null) {
-      this.recorded = RecordedRun.load(florDir, replay.run);
+      this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
       this.replayLevel = replay.level != null ? replay.level : ReplayLevels.find(launch, replay.apply);
       this.runId = replay.run;
       String stamp = RUN_ID_TIME.format(Instant.now()) + "-"
@@ -261,7 +264,11 @@ public final class Session implements AutoCloseable {
 
   public <T> T log(String name, T value) {
     names.check("Flor.log", name);
-    if (replay != null && (suppressed || !replay.apply.contains(name))) return value; // only what is asked for
+    if (replay != null) {
+      if (suppressed || !replay.apply.contains(name)) return value; // only what is asked for
+      loggedInReplay.add(name);
+      if (recorded.filled.contains(name + "@" + context().positionKey())) return value; // already there
+    }
     record("log", name, value, true);
     return value;
   }
@@ -392,6 +399,10 @@ public final class Session implements AutoCloseable {
     }
     for (String name : namedObjects.keySet()) names.check("Flor.checkpointing", name);
     Map<String, Object> copy = new LinkedHashMap<>(namedObjects);
+    if (!checkpointsEnabled) {
+      for (Map.Entry<String, Object> e : copy.entrySet()) StateCodec.validate(e.getKey(), e.getValue());
+      return () -> { };
+    }
     checkpoints.enrol(copy);
     return () -> checkpoints.unenrol(copy);
   }
@@ -663,6 +674,12 @@ public final class Session implements AutoCloseable {
     capture.uninstall();
     checkpoints.close();
     if (replay != null) {
+      List<String> never = new ArrayList<>(replay.apply);
+      never.removeAll(loggedInReplay);
+      if (!never.isEmpty() && failure == null) {
+        console.warn("replay of " + runId + ": the program never logged " + never + ", so nothing was filled in"
+            + " for " + (never.size() == 1 ? "it" : "them") + "; check the names given to --apply");
+      }
       recording = false;
       writer.close();
       synchronized (this) {
@@ -725,6 +742,8 @@ public final class Session implements AutoCloseable {
     boolean captureOutput = false;
     long captureLimitChars = 1 << 20;
     CheckpointPolicy checkpointPolicy = CheckpointPolicy.fromEnvironment();
+    /** FLOR_CHECKPOINTS=0 turns checkpointing off (objects are still checked when enrolled). */
+    boolean checkpointsEnabled = !"0".equals(System.getenv("FLOR_CHECKPOINTS"));
     long flushMillis = 100;
     long startMillis = System.currentTimeMillis();
     PrintStream out = System.out;

@@ -175,6 +175,71 @@ class ReplayTest {
   }
 
   @Test
+  void replayingTwiceStoresNothingTwice() throws Exception {
+    replay("--apply", "end_norm", "--level", "outer");
+    replay("--apply", "end_norm", "--level", "outer");
+    assertThat(TestProjects.query(repo, "SELECT count(*) AS n FROM logs WHERE name = 'end_norm'").row(0).getLong("n"))
+        .isEqualTo(5L);
+    assertThat(values(repo, "end_norm")).isEqualTo(truth("end_norm"));
+  }
+
+  @Test
+  void aNameTheProgramNeverLogsIsReportedAndNothingIsStored() throws Exception {
+    TestProjects.Output output = new TestProjects.Output();
+    try (Session s = TestProjects.session(repo, output, "--replay", run, "--apply", "grad_norm", "--level", "outer").start()) {
+      program(s, ALL);
+    }
+    assertThat(output.err()).contains("the program never logged [grad_norm]");
+    assertThat(TestProjects.query(repo, "SELECT count(*) AS n FROM logs WHERE source = 'replay'").row(0).getLong("n"))
+        .isZero();
+  }
+
+  @Test
+  void aRunStillBeingRecordedCannotBeReplayed() throws Exception {
+    try (Session live = TestProjects.session(repo).start()) {
+      live.log("x", 1);
+      assertThatThrownBy(() -> TestProjects.session(repo, "--replay", live.runId(), "--apply", "x", "--level", "outside").start())
+          .isInstanceOf(FlorException.class)
+          .hasMessageContaining("is still being recorded");
+    }
+  }
+
+  @Test
+  void aStatementInsideAnIterationBlockIsFilledInExactly() throws Exception {
+    Path appRepo = TestProjects.emptyRepo(tmp, "app");
+    Path appTruth = TestProjects.emptyRepo(tmp, "apptruth");
+    String appRun;
+    try (Session s = TestProjects.session(appRepo).start()) {
+      app(s, false);
+      appRun = s.runId();
+    }
+    try (Session s = TestProjects.session(appTruth).start()) {
+      app(s, true);
+    }
+    try (Session s = TestProjects.session(appRepo, "--replay", appRun, "--apply", "chars", "--level", "outer").start()) {
+      app(s, true);
+    }
+    List<List<Object>> expected = new ArrayList<>();
+    for (List<Object> row : values(appTruth, "chars")) {
+      List<Object> r = new ArrayList<>(row);
+      r.add("replay");
+      expected.add(r);
+    }
+    assertThat(values(appRepo, "chars")).hasSize(3).isEqualTo(expected);
+  }
+
+  /** A server-like program: one iteration block per request. */
+  static void app(Session s, boolean hindsight) throws Exception {
+    String[] docs = {"a.pdf", "bb.pdf", "ccc.pdf"};
+    for (int i = 0; i < docs.length; i++) {
+      try (AutoCloseable it = s.iteration("doc", i, docs[i])) {
+        s.log("label", docs[i].toUpperCase());
+        if (hindsight) s.log("chars", docs[i].length());
+      }
+    }
+  }
+
+  @Test
   void replayingARunThatDoesNotExistSaysWhereToLook() {
     run = "20000101-000000-000-000000";
     assertThatThrownBy(() -> replay("--apply", "final", "--level", "outside"))
