@@ -154,6 +154,7 @@ public final class Session implements AutoCloseable {
       this.runId = id;
       this.writer = w;
       writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
+      writer.flush(); // the header at once: from now on the run is visible, and shows as running
       this.start = openAndCapture(excluded);
       this.checkpoints = new Checkpoints(florDir, runId, b.checkpointPolicy,
           (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "forward"),
