@@ -89,6 +89,31 @@ public final class Launch {
     return new Launch(filename, List.of(args), d);
   }
 
+  /**
+   * The command that runs this program again with other arguments (for a replay's segments), or
+   * null when it was not launched from a command line (a session built in a test).
+   */
+  public List<String> relaunch(List<String> args) {
+    Object mode = details.get("mode");
+    Object main = details.get("main");
+    if (main == null || details.get("java") == null || "embedded".equals(mode)) return null;
+    List<String> cmd = new ArrayList<>();
+    cmd.add(details.get("java").toString());
+    for (Object o : (List<?>) details.getOrDefault("jvm_options", List.of())) cmd.add(o.toString());
+    String cp = String.valueOf(details.getOrDefault("class_path", ""));
+    boolean hasCp = cmd.contains("-cp") || cmd.contains("-classpath") || cmd.contains("--class-path");
+    if (!hasCp && !cp.isEmpty() && !"jar".equals(mode)) cmd.addAll(List.of("-cp", cp));
+    if ("jar".equals(mode)) cmd.add("-jar");
+    cmd.add(main.toString());
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /** The working directory the program was started in. */
+  public String workingDirectory() {
+    return String.valueOf(details.getOrDefault("cwd", System.getProperty("user.dir")));
+  }
+
   /** Whether progress bars may be drawn: a terminal, and not a CI log. */
   public static boolean interactiveTerminal() {
     return Console.detectInteractive();

@@ -23,6 +23,9 @@ import java.util.TreeSet;
  *                          when the source is known, else required)
  * --iter LOOP=all|last|none|0,2,5
  *                          which iterations of the outermost loop to execute
+ * --jobs N                 split them into N segments run by N JVMs at once, each from its
+ *                          segment's first checkpoint (default: the number of cores for
+ *                          statements in nested loops, else 1)
  * </pre>
  */
 public final class ReplayOptions {
@@ -45,8 +48,11 @@ public final class ReplayOptions {
   public final Set<String> apply;
   public final Level level; // null: to be found from the source
   private final Map<String, String> iter;
+  /** Null: the default for the level. */
+  public final Integer jobs;
 
-  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter) {
+  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter, Integer jobs) {
+    this.jobs = jobs;
     this.run = run;
     this.apply = apply;
     this.level = level;
@@ -59,9 +65,10 @@ public final class ReplayOptions {
     Set<String> apply = new LinkedHashSet<>();
     Level level = null;
     Map<String, String> iter = new LinkedHashMap<>();
+    Integer jobs = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if (!a.equals("--replay") && !a.equals("--apply") && !a.equals("--level") && !a.equals("--iter")) continue;
+      if (!FLAGS.contains(a)) continue;
       if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
         throw new IllegalArgumentException(a + " needs a value, for example --replay RUN --apply grad_norm");
       }
@@ -70,6 +77,14 @@ public final class ReplayOptions {
         case "--replay": run = v; break;
         case "--apply": apply.addAll(Arrays.asList(v.split(","))); break;
         case "--level": level = Level.parse(v); break;
+        case "--jobs":
+          try {
+            jobs = Integer.parseInt(v);
+          } catch (NumberFormatException e) {
+            jobs = 0;
+          }
+          if (jobs < 1) throw new IllegalArgumentException("--jobs takes a number of JVMs, 1 or more, but got '" + v + "'");
+          break;
         default:
           int eq = v.indexOf('=');
           if (eq <= 0) throw new IllegalArgumentException("--iter takes LOOP=all|last|none|0,2,5, but got '" + v + "'");
@@ -77,7 +92,7 @@ public final class ReplayOptions {
       }
     }
     if (run == null) {
-      if (!apply.isEmpty() || level != null || !iter.isEmpty()) {
+      if (!apply.isEmpty() || level != null || !iter.isEmpty() || jobs != null) {
         throw new IllegalArgumentException("--apply, --level and --iter go with --replay RUN (the run to fill in;"
             + " 'flordb runs' lists them)");
       }
@@ -87,7 +102,29 @@ public final class ReplayOptions {
     if (apply.isEmpty()) {
       throw new IllegalArgumentException("--replay " + run + " needs --apply NAME[,NAME...]: the values to fill in");
     }
-    return new ReplayOptions(run, apply, level, iter);
+    return new ReplayOptions(run, apply, level, iter, jobs);
+  }
+
+  static final Set<String> FLAGS = Set.of("--replay", "--apply", "--level", "--iter", "--jobs");
+
+  /**
+   * The program's arguments for one segment of this replay: the same, with {@code --iter} naming
+   * the segment's iterations and {@code --jobs 1}.
+   */
+  static List<String> segmentArgs(List<String> programArgs, String loop, List<Long> iterations) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < programArgs.size(); i++) {
+      String a = programArgs.get(i);
+      if (a.equals("--iter") || a.equals("--jobs")) {
+        i++;
+        continue;
+      }
+      out.add(a);
+    }
+    StringBuilder list = new StringBuilder();
+    for (long i : iterations) list.append(list.length() == 0 ? "" : ",").append(i);
+    out.addAll(List.of("--iter", loop + "=" + list, "--jobs", "1"));
+    return out;
   }
 
   /** The iterations of {@code loop} to execute, of {@code count} recorded; sorted. */

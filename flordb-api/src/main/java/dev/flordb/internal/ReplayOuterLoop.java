@@ -30,6 +30,8 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
   private Frame current;
   private boolean currentRebuilds;
   private boolean finished;
+  /** The JVMs replaying the other segments, waited for when this loop ends. */
+  private List<Process> others = List.of();
 
   // planning state
   private long stateAt = -1;
@@ -45,7 +47,17 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
       throw new FlorException("the recorded run " + session.recorded().runId + " never finished a loop named \""
           + name + "\" (it crashed, or the loop was renamed); replay needs the run's loop as recorded");
     }
-    for (long t : session.replayOptions().iterations(name, count, session.replayLevel())) {
+    List<Long> selected = new ArrayList<>(session.replayOptions().iterations(name, count, session.replayLevel()));
+    int jobs = Math.min(session.replayJobs(), selected.size());
+    if (jobs > 1) {
+      List<List<Long>> segments = split(selected, jobs);
+      List<Process> started = session.startSegments(name, segments.subList(1, segments.size()));
+      if (started != null) {
+        others = started;
+        selected = segments.get(0);
+      }
+    }
+    for (long t : selected) {
       reach(t - 1);
       plan.add(new Step(t, false, takePending()));
       stateAt = t;
@@ -76,6 +88,17 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
     stateAt = k;
   }
 
+  /** Contiguous segments of nearly equal length, in order. */
+  static List<List<Long>> split(List<Long> iterations, int parts) {
+    List<List<Long>> out = new ArrayList<>();
+    int n = iterations.size();
+    for (int k = 0; k < parts; k++) {
+      List<Long> seg = iterations.subList(k * n / parts, (k + 1) * n / parts);
+      if (!seg.isEmpty()) out.add(seg);
+    }
+    return out;
+  }
+
   private Path takePending() {
     Path p = pendingRestore;
     pendingRestore = null;
@@ -88,6 +111,7 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
     if (next < plan.size()) return true;
     endStep();
     finished = true;
+    awaitOthers();
     if (finalRestore != null) session.restore(finalRestore);
     session.setSuppressed(false);
     session.enter(Frame.ROOT);
@@ -114,6 +138,23 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
     current = new Frame(Frame.ROOT, name, step.index, indexIsValue ? null : item);
     session.enter(current);
     return item;
+  }
+
+  private void awaitOthers() {
+    List<Integer> failed = new ArrayList<>();
+    for (Process p : others) {
+      try {
+        if (p.waitFor() != 0) failed.add(p.exitValue());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroy();
+        failed.add(-1);
+      }
+    }
+    if (!failed.isEmpty()) {
+      throw new FlorException(failed.size() + " of the replay's " + (others.size() + 1) + " segments failed (exit "
+          + failed + "; their output is above); what they filled in is kept. Replay the rest again, or with --jobs 1");
+    }
   }
 
   /** After a rebuilt iteration, keep its state as a checkpoint for next time. */

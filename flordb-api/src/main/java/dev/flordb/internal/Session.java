@@ -535,6 +535,35 @@ public final class Session implements AutoCloseable {
     }
   }
 
+  /** How many JVMs to split the replay's outermost loop across. */
+  int replayJobs() {
+    if (replay.jobs != null) return replay.jobs;
+    return replayLevel == ReplayOptions.Level.NESTED ? Runtime.getRuntime().availableProcessors() : 1;
+  }
+
+  /**
+   * Starts one JVM per segment (the program again, with {@code --iter} naming the segment), or
+   * returns null when this program cannot be relaunched (then the caller runs them itself).
+   */
+  List<Process> startSegments(String loop, List<List<Long>> segments) {
+    List<Process> started = new ArrayList<>();
+    for (List<Long> segment : segments) {
+      List<String> cmd = launch.relaunch(ReplayOptions.segmentArgs(launch.programArgs, loop, segment));
+      if (cmd == null) {
+        if (started.isEmpty()) return null;
+        throw new IllegalStateException("a replay segment could not be relaunched");
+      }
+      try {
+        started.add(new ProcessBuilder(cmd).directory(new java.io.File(launch.workingDirectory())).inheritIO().start());
+      } catch (IOException e) {
+        for (Process p : started) p.destroy();
+        throw new FlorException("cannot start a replay segment (" + String.join(" ", cmd) + "): " + e.getMessage()
+            + "; replay with --jobs 1", e);
+      }
+    }
+    return started;
+  }
+
   void setSuppressed(boolean s) {
     suppressed = s;
   }

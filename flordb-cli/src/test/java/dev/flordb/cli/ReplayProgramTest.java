@@ -45,11 +45,45 @@ class ReplayProgramTest {
     assertThat(project.runs()).hasSize(1);
   }
 
+  @Test
+  void aNestedStatementReplayedByTwoJvmsAtOnceGetsTheValuesAForwardRunLogs(@TempDir Path tmp) throws IOException {
+    String original = Files.readString(Path.of("..", "examples", "quickstart", "Train.java"));
+    String anchor = "          if (step % 10 == 0) Flor.log(\"loss\"";
+    assertThat(original).contains(anchor);
+    String edited = original.replace(anchor, "          Flor.log(\"w1\", w[1]);\n" + anchor);
+
+    Project project = Project.init(tmp.resolve("proj"));
+    project.write("Train.java", original);
+    ChildJvm.source(project.dir, "Train.java", "--kwargs", "epochs=4").run().assertSucceeded();
+    String run = project.runs().get(0).getString("run_id");
+    project.write("Train.java", edited);
+    ChildJvm.source(project.dir, "Train.java", "--replay", run, "--apply", "w1", "--jobs", "2").run().assertSucceeded();
+    assertThat(project.query("SELECT count(*) AS n FROM files WHERE path LIKE '%.replay-%'").row(0).getLong("n"))
+        .as("two JVMs, one replay record file each").isEqualTo(2L);
+
+    Project truth = Project.init(tmp.resolve("truth"));
+    truth.write("Train.java", edited);
+    ChildJvm.source(truth.dir, "Train.java", "--kwargs", "epochs=4").run().assertSucceeded();
+    assertThat(values(project, "w1")).hasSize(4 * 50).isEqualTo(values(truth, "w1"));
+  }
+
   private static List<List<Object>> values(Project p) {
-    Table t = p.query("SELECT c.idx AS epoch, l.value FROM logs l JOIN ctx c ON c.id = l.ctx"
-        + " WHERE l.name = 'w0' ORDER BY c.idx");
+    return values(p, "w0");
+  }
+
+  private static List<List<Object>> values(Project p, String name) {
+    Table t = p.query("SELECT l.ctx, l.value FROM logs l WHERE l.name = '" + name + "'");
+    Table pos = p.query("SELECT c.id, c.idx, c.parent FROM ctx c");
+    java.util.Map<Long, Table.Row> byId = new java.util.HashMap<>();
+    for (Table.Row r : pos) byId.put(r.getLong("id"), r);
     List<List<Object>> out = new ArrayList<>();
-    for (Table.Row r : t) out.add(List.of(r.get("epoch"), r.get("value")));
+    for (Table.Row r : t) {
+      List<Object> path = new ArrayList<>();
+      for (Long c = r.getLong("ctx"); c != null && c != 0; c = byId.get(c).getLong("parent")) path.add(0, byId.get(c).getLong("idx"));
+      path.add(r.get("value"));
+      out.add(path);
+    }
+    out.sort((a, b) -> a.toString().compareTo(b.toString()));
     return out;
   }
 }
