@@ -23,6 +23,8 @@ import java.util.TreeSet;
  *                          when the source is known, else required)
  * --iter LOOP=all|last|none|0,2,5
  *                          which iterations of the outermost loop to execute
+ * --override NAME=VALUE  an arg to take from here rather than from the recorded run, for
+ *                          settings that do not change the numbers (a data path, a device)
  * --jobs N                 split them into N segments run by N JVMs at once, each from its
  *                          segment's first checkpoint (default: the number of cores for
  *                          statements in nested loops, else 1)
@@ -50,9 +52,12 @@ public final class ReplayOptions {
   private final Map<String, String> iter;
   /** Null: the default for the level. */
   public final Integer jobs;
+  public final Map<String, String> overrides;
 
-  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter, Integer jobs) {
+  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter, Integer jobs,
+      Map<String, String> overrides) {
     this.jobs = jobs;
+    this.overrides = overrides;
     this.run = run;
     this.apply = apply;
     this.level = level;
@@ -66,6 +71,7 @@ public final class ReplayOptions {
     Level level = null;
     Map<String, String> iter = new LinkedHashMap<>();
     Integer jobs = null;
+    Map<String, String> overrides = new LinkedHashMap<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       if (!FLAGS.contains(a)) continue;
@@ -77,6 +83,11 @@ public final class ReplayOptions {
         case "--replay": run = v; break;
         case "--apply": apply.addAll(Arrays.asList(v.split(","))); break;
         case "--level": level = Level.parse(v); break;
+        case "--override":
+          int at = v.indexOf('=');
+          if (at <= 0) throw new IllegalArgumentException("--override takes NAME=VALUE, but got '" + v + "'");
+          overrides.put(v.substring(0, at), v.substring(at + 1));
+          break;
         case "--jobs":
           try {
             jobs = Integer.parseInt(v);
@@ -92,8 +103,8 @@ public final class ReplayOptions {
       }
     }
     if (run == null) {
-      if (!apply.isEmpty() || level != null || !iter.isEmpty() || jobs != null) {
-        throw new IllegalArgumentException("--apply, --level and --iter go with --replay RUN (the run to fill in;"
+      if (!apply.isEmpty() || level != null || !iter.isEmpty() || jobs != null || !overrides.isEmpty()) {
+        throw new IllegalArgumentException("--apply, --level, --iter, --jobs and --override go with --replay RUN (the run to fill in;"
             + " 'flordb runs' lists them)");
       }
       return null;
@@ -102,10 +113,10 @@ public final class ReplayOptions {
     if (apply.isEmpty()) {
       throw new IllegalArgumentException("--replay " + run + " needs --apply NAME[,NAME...]: the values to fill in");
     }
-    return new ReplayOptions(run, apply, level, iter, jobs);
+    return new ReplayOptions(run, apply, level, iter, jobs, overrides);
   }
 
-  static final Set<String> FLAGS = Set.of("--replay", "--apply", "--level", "--iter", "--jobs");
+  static final Set<String> FLAGS = Set.of("--replay", "--apply", "--level", "--iter", "--jobs", "--override");
 
   /**
    * The program's arguments for one segment of this replay: the same, with {@code --iter} naming

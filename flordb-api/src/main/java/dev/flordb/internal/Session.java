@@ -318,7 +318,9 @@ public final class Session implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private <T> T replayedArg(String name, T defaultValue) {
     T value;
-    if (recorded.args.containsKey(name)) {
+    if (replay.overrides.containsKey(name)) {
+      value = Kwargs.cast(name, replay.overrides.get(name), defaultValue);
+    } else if (recorded.args.containsKey(name)) {
       value = (T) RecordedRun.asTypeOf(recorded.args.get(name), defaultValue);
     } else {
       if (defaultValue == null) {

@@ -240,6 +240,24 @@ class ReplayTest {
   }
 
   @Test
+  void anOverriddenArgIsTakenFromTheReplaysCommandLineAndTheOthersFromTheRun() throws Exception {
+    Path appRepo = TestProjects.emptyRepo(tmp, "paths");
+    String appRun;
+    try (Session s = TestProjects.session(appRepo, "--kwargs", "data=/old/place", "scale=3").start()) {
+      s.arg("data", "data/");
+      s.arg("scale", 1);
+      appRun = s.runId();
+    }
+    try (Session s = TestProjects.session(appRepo, "--replay", appRun, "--apply", "where",
+        "--level", "outside", "--override", "data=/new/place").start()) {
+      String data = s.arg("data", "data/");
+      int scale = s.arg("scale", 1);
+      s.log("where", data + "*" + scale);
+    }
+    assertThat(TestProjects.dataframe(appRepo, "where").column("where")).containsExactly("/new/place*3");
+  }
+
+  @Test
   void replayingARunThatDoesNotExistSaysWhereToLook() {
     run = "20000101-000000-000-000000";
     assertThatThrownBy(() -> replay("--apply", "final", "--level", "outside"))

@@ -82,14 +82,14 @@ class MnistExampleTest {
     return out;
   }
 
-  private static Table dataframe(Project project, String... names) {
+  static Table dataframe(Project project, String... names) {
     try (Snapshots git = Snapshots.open(project.dir); Store store = Store.open(project.florDir(), git)) {
       return store.dataframe(names);
     }
   }
 
   /** examples/mnist of this source tree (program, data, notes) into {@code target}. */
-  private static void copyExample(Path target) {
+  static void copyExample(Path target) {
     Path source = exampleDir();
     try {
       Files.createDirectories(target);
