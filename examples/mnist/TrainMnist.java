@@ -273,6 +273,13 @@ public class TrainMnist {
       return loss / batch;
     }
 
+    /** The Euclidean norm of all the weights and biases (a cheap summary of the model, e.g. to log in hindsight). */
+    double weightNorm() {
+      double sum = 0;
+      for (double[] a : new double[][] {w1, b1, w2, b2}) for (double v : a) sum += v * v;
+      return Math.sqrt(sum);
+    }
+
     /** The fraction of {@code data} whose most probable class is its label. */
     double accuracy(Digits data, Scratch s) {
       int correct = 0;
