@@ -53,24 +53,12 @@ public class LogCall {
 
   /** As {@link Run}, and inside iteration 0 of an inner {@code step} loop as well. */
   @State(Scope.Thread)
-  public static class InStep {
-    Path repo;
-    Session session;
-    double loss = 0.5;
-
+  public static class InStep extends Run {
+    @Override
     @Setup(Level.Iteration)
     public void start() {
-      repo = Repos.create("flordb-bench-log");
-      session = Session.builder(repo).program("Bench.java").quiet(true).start();
-      session.commit(); // waits for the run's start in the background (JGit), which would overlap
-      session.loop("epoch", 0, Integer.MAX_VALUE).iterator().next();
+      super.start();
       session.loop("step", 0, Integer.MAX_VALUE).iterator().next();
-    }
-
-    @TearDown(Level.Iteration)
-    public void end() {
-      session.close();
-      Repos.delete(repo);
     }
   }
 
