@@ -41,6 +41,10 @@ public class LogCall {
       repo = Repos.create("flordb-bench-log");
       session = Session.builder(repo).program("Bench.java").quiet(true).start();
       session.commit(); // waits for the run's start in the background (JGit), which would overlap
+      enterLoops();
+    }
+
+    void enterLoops() {
       session.loop("epoch", 0, Integer.MAX_VALUE).iterator().next();
     }
 
@@ -55,9 +59,8 @@ public class LogCall {
   @State(Scope.Thread)
   public static class InStep extends Run {
     @Override
-    @Setup(Level.Iteration)
-    public void start() {
-      super.start();
+    void enterLoops() {
+      super.enterLoops();
       session.loop("step", 0, Integer.MAX_VALUE).iterator().next();
     }
   }
