@@ -65,14 +65,17 @@ final class Checkpoints implements AutoCloseable {
   private boolean warnedFailure;
   /** In replay: recomputed checkpoints fill gaps and never replace one the run wrote. */
   private final boolean keepExisting;
+  /** False with {@code FLOR_CHECKPOINTS=0}: nothing is written, enrolled objects can still be restored. */
+  private final boolean enabled;
 
   Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn) {
-    this(florDir, runId, policy, recorder, warn, false);
+    this(florDir, runId, policy, recorder, warn, false, true);
   }
 
   Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn,
-      boolean keepExisting) {
+      boolean keepExisting, boolean enabled) {
     this.keepExisting = keepExisting;
+    this.enabled = enabled;
     this.florDir = florDir;
     this.runDir = florDir.resolve("checkpoints").resolve(runId);
     this.policy = policy;
@@ -110,7 +113,7 @@ final class Checkpoints implements AutoCloseable {
    * for the loop's last iteration, whose state replay restores to skip the loop).
    */
   synchronized void iterationEnded(Frame iteration, boolean force) {
-    if (enrolled.isEmpty()) return;
+    if (!enabled || enrolled.isEmpty()) return;
     long now = System.nanoTime();
     double since = lastEndNanos < 0 ? Double.MAX_VALUE : (now - lastEndNanos) / 1e9;
     if (!force && !policy.shouldTake(since, lastCostSeconds, pending.get())) return;
@@ -133,7 +136,7 @@ final class Checkpoints implements AutoCloseable {
 
   private void write(Frame iteration, Map<String, StateCodec.Snapshot> state, double captureSeconds) {
     long t0 = System.nanoTime();
-    Path file = runDir.resolve(iteration.loop).resolve(iteration.index + ".ckpt");
+    Path file = fileFor(iteration.loop, iteration.index);
     try {
       if (keepExisting && Files.exists(file)) return;
       Files.createDirectories(file.getParent());
@@ -205,8 +208,9 @@ final class Checkpoints implements AutoCloseable {
     return warnings;
   }
 
-  Path file(String relative) {
-    return florDir.resolve(relative);
+  /** Where the checkpoint at the end of this iteration is (or would be) kept. */
+  Path fileFor(String loop, long index) {
+    return runDir.resolve(loop).resolve(index + ".ckpt");
   }
 
   /** Waits for the checkpoints still being written. */

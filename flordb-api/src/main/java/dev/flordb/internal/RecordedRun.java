@@ -9,22 +9,18 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * What replay needs from a recorded run, read from its own record file: the arg values it used,
- * how many iterations its outermost loop had, and which of them have checkpoints.
+ * how many iterations its outermost loop had, and which values it (or an earlier replay) has.
  */
 final class RecordedRun {
   final String runId;
   final Map<String, Object> args = new LinkedHashMap<>();
   /** Outermost loop name to its number of iterations. */
   final Map<String, Long> outerIterations = new HashMap<>();
-  /** Outermost loop name to iteration index to checkpoint file (relative to .flor). */
-  final Map<String, TreeMap<Long, String>> checkpoints = new HashMap<>();
-
   /** name + "@" + position of every value the run already has for the applied names (any source). */
-  final java.util.Set<String> filled = new java.util.HashSet<>();
+  private final java.util.Set<String> filled = new java.util.HashSet<>();
   private boolean ended;
   private Map<?, ?> header;
 
@@ -53,17 +49,13 @@ final class RecordedRun {
         } else if (e.kind().equals("end")) {
           r.ended = true;
         } else if (e.kind().equals("log") && apply.contains(e.name())) {
-          r.filled.add(e.name() + "@" + Frame.positionKey(e.ctx()));
+          r.filled(e);
         }
         if (e.kind().equals("arg") && e.ctx().isEmpty()) {
           r.args.putIfAbsent(e.name(), e.value());
         } else if (e.kind().equals("prof") && e.ctx().isEmpty() && e.name().endsWith("::iterations")) {
           String loop = e.name().substring("prof::".length(), e.name().length() - "::iterations".length());
           r.outerIterations.put(loop, ((Number) e.value()).longValue());
-        } else if (e.kind().equals("ckpt") && e.ctx().size() == 1 && e.value() instanceof Map) {
-          RecordFormat.Position p = e.ctx().get(0);
-          r.checkpoints.computeIfAbsent(p.loop(), k -> new TreeMap<>())
-              .put(p.index(), String.valueOf(((Map<?, ?>) e.value()).get("file")));
         }
       }
     } catch (IOException e) {
@@ -78,13 +70,20 @@ final class RecordedRun {
   }
 
   private boolean stillRunning() {
-    if (header == null || !(header.get("pid") instanceof Number)) return false;
-    long pid = ((Number) header.get("pid")).longValue();
-    Object start = header.get("pid_start_ms");
-    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-        .flatMap(p -> p.info().startInstant())
-        .map(i -> start instanceof Number && Math.abs(i.toEpochMilli() - ((Number) start).longValue()) < 2000)
-        .orElse(false);
+    if (header == null || !(header.get("pid") instanceof Number) || !(header.get("pid_start_ms") instanceof Number)) {
+      return false;
+    }
+    return Store.alive(((Number) header.get("pid")).longValue(), ((Number) header.get("pid_start_ms")).longValue(),
+        String.valueOf(header.get("host")));
+  }
+
+  private void filled(RecordFormat.Entry e) {
+    filled.add(e.name() + "@" + Frame.positionKey(e.ctx()));
+  }
+
+  /** Whether the run (or an earlier replay) already has a value of {@code name} at this position. */
+  boolean isFilled(String name, String positionKey) {
+    return filled.contains(name + "@" + positionKey);
   }
 
   /** Values earlier replays filled in: replaying again does not store them twice. */
@@ -96,7 +95,7 @@ final class RecordedRun {
             if (!line.contains("\"kind\":\"log\"")) continue;
             try {
               RecordFormat.Entry e = RecordFormat.parse(line);
-              if (apply.contains(e.name())) filled.add(e.name() + "@" + Frame.positionKey(e.ctx()));
+              if (apply.contains(e.name())) filled(e);
             } catch (RuntimeException cut) {
               // a replay cut short: the complete lines count
             }

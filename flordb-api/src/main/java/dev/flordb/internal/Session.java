@@ -70,7 +70,6 @@ public final class Session implements AutoCloseable {
   private volatile boolean suppressed;
   private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
   private final Set<String> loggedInReplay = ConcurrentHashMap.newKeySet();
-  private final boolean checkpointsEnabled;
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
@@ -96,7 +95,6 @@ public final class Session implements AutoCloseable {
     this.kwargs = Kwargs.parse(b.launch.programArgs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
-    this.checkpointsEnabled = b.checkpointsEnabled;
     this.filename = b.launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
@@ -115,8 +113,7 @@ public final class Session implements AutoCloseable {
       this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
       this.replayLevel = replay.level != null ? replay.level : ReplayLevels.find(launch, replay.apply);
       this.runId = replay.run;
-      String stamp = RUN_ID_TIME.format(Instant.now()) + "-"
-          + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+      String stamp = newId(System.currentTimeMillis());
       try {
         this.writer = new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
             runId, b.flushMillis, console::warn);
@@ -131,17 +128,13 @@ public final class Session implements AutoCloseable {
       h.put("launch", launch.details);
       writer.append(Frame.ROOT, "replay", "replay", Values.JSON, h, "replay");
       this.start = CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
-      this.checkpoints = new Checkpoints(florDir, runId, new CheckpointPolicy(1, 0),
-          (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "replay"),
-          console::warn, true);
     } else {
       this.recorded = null;
       this.replayLevel = null;
       RecordWriter w = null;
       String id = null;
       for (int attempt = 0; w == null; attempt++) {
-        id = RUN_ID_TIME.format(Instant.ofEpochMilli(startMillis)) + "-"
-            + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+        id = newId(startMillis);
         try {
           w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
               b.flushMillis, console::warn);
@@ -156,12 +149,19 @@ public final class Session implements AutoCloseable {
       writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
       writer.flush(); // the header at once: from now on the run is visible, and shows as running
       this.start = openAndCapture(excluded);
-      this.checkpoints = new Checkpoints(florDir, runId, b.checkpointPolicy,
-          (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, "forward"),
-          console::warn);
     }
+    // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
+    this.checkpoints = new Checkpoints(florDir, runId, replay == null ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
+        (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, source),
+        console::warn, replay != null, b.checkpointsEnabled);
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
+  }
+
+  /** A run id (or a replay's file stamp): the time, then random digits, so two never collide by chance. */
+  private static String newId(long millis) {
+    return RUN_ID_TIME.format(Instant.ofEpochMilli(millis)) + "-"
+        + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
 
   private Map<String, Object> header(Builder b) {
@@ -180,16 +180,23 @@ public final class Session implements AutoCloseable {
     return h;
   }
 
+  /** This machine's name, looked up once (a run's liveness is only judged on its own host). */
   static String hostName() {
-    String h = System.getenv("HOSTNAME");
-    if (h == null) {
+    return HostName.VALUE;
+  }
+
+  private static final class HostName {
+    static final String VALUE = lookUp();
+
+    private static String lookUp() {
+      String h = System.getenv("HOSTNAME");
+      if (h != null) return h;
       try {
-        h = java.net.InetAddress.getLocalHost().getHostName();
+        return java.net.InetAddress.getLocalHost().getHostName();
       } catch (IOException e) {
-        h = "unknown";
+        return "unknown";
       }
     }
-    return h;
   }
 
   private static java.util.concurrent.Executor daemonExecutor() {
@@ -268,7 +275,7 @@ public final class Session implements AutoCloseable {
     if (replay != null) {
       if (suppressed || !replay.apply.contains(name)) return value; // only what is asked for
       loggedInReplay.add(name);
-      if (recorded.filled.contains(name + "@" + context().positionKey())) return value; // already there
+      if (recorded.isFilled(name, context().positionKey())) return value; // already there
     }
     record("log", name, value, true);
     return value;
@@ -402,10 +409,6 @@ public final class Session implements AutoCloseable {
     }
     for (String name : namedObjects.keySet()) names.check("Flor.checkpointing", name);
     Map<String, Object> copy = new LinkedHashMap<>(namedObjects);
-    if (!checkpointsEnabled) {
-      for (Map.Entry<String, Object> e : copy.entrySet()) StateCodec.validate(e.getKey(), e.getValue());
-      return () -> { };
-    }
     checkpoints.enrol(copy);
     return () -> checkpoints.unenrol(copy);
   }
@@ -521,10 +524,7 @@ public final class Session implements AutoCloseable {
 
   /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
   Path checkpointFile(String loop, long index) {
-    var byIndex = recorded.checkpoints.get(loop);
-    String rel = byIndex == null ? null : byIndex.get(index);
-    Path file = rel != null ? checkpoints.file(rel)
-        : florDir.resolve("checkpoints").resolve(runId).resolve(loop).resolve(index + ".ckpt");
+    Path file = checkpoints.fileFor(loop, index);
     return Files.isRegularFile(file) ? file : null;
   }
 

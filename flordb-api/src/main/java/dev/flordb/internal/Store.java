@@ -507,7 +507,6 @@ public final class Store implements AutoCloseable {
       refs = Map.of();
       warnings.add("could not read the run snapshots (refs/flor/runs): " + e.getMessage());
     }
-    String host = Session.hostName();
     List<Object[]> updates = new ArrayList<>();
     try (Statement s = conn.createStatement();
         ResultSet rs = s.executeQuery("SELECT rid, run_id, status, version, pid, pid_start_ms, host FROM runs")) {
@@ -515,8 +514,8 @@ public final class Store implements AutoCloseable {
         String status = rs.getString(3);
         String newStatus = status;
         if ("running".equals(status) || status == null) {
-          newStatus = alive(rs.getLong(5), rs.getLong(6), rs.getString(7), host) ? "running" : "crashed";
-        } else if ("crashed".equals(status) && alive(rs.getLong(5), rs.getLong(6), rs.getString(7), host)) {
+          newStatus = alive(rs.getLong(5), rs.getLong(6), rs.getString(7)) ? "running" : "crashed";
+        } else if ("crashed".equals(status) && alive(rs.getLong(5), rs.getLong(6), rs.getString(7))) {
           newStatus = "running";
         }
         ObjectId ref = refs.get(rs.getString(2));
@@ -538,8 +537,8 @@ public final class Store implements AutoCloseable {
   }
 
   /** Whether the process that wrote a run is still alive (the same pid started at the same time). */
-  private static boolean alive(long pid, long startMs, String runHost, String host) {
-    if (pid <= 0 || runHost == null || !runHost.equals(host)) return false;
+  static boolean alive(long pid, long startMs, String runHost) {
+    if (pid <= 0 || runHost == null || !runHost.equals(Session.hostName())) return false;
     return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
         .flatMap(p -> p.info().startInstant())
