@@ -510,16 +510,23 @@ public final class Session implements AutoCloseable {
 
   private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
     if (replay == null) return new LoopIterator<>(name, items, size, indexIsValue);
-    Frame top = context();
-    boolean outermost = top == Frame.ROOT || top.find(name) != null && top.find(name).parent == Frame.ROOT;
-    if (outermost) return new ReplayOuterLoop<>(this, name, items, indexIsValue);
+    Frame parent = loopParent(name);
+    if (parent == Frame.ROOT) return new ReplayOuterLoop<>(this, name, items, indexIsValue);
     if (replayLevel != ReplayOptions.Level.NESTED && !suppressed) {
       // Nothing applied inside: skip the nested loop and restore the state its end had.
-      Frame outer = top.outermost();
+      Frame outer = parent.outermost();
       Path ckpt = checkpointFile(outer.loop, outer.index);
       if (ckpt != null) return new SkippedLoop<>(this, ckpt);
     }
     return new LoopIterator<>(name, items, size, indexIsValue);
+  }
+
+  /** The context a loop starting now sits in. */
+  private Frame loopParent(String name) {
+    Frame top = context();
+    // A loop started again while an earlier run of it was left by 'break' replaces that one.
+    Frame stale = top.find(name);
+    return stale != null ? stale.parent : top;
   }
 
   /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
@@ -613,10 +620,7 @@ public final class Session implements AutoCloseable {
       this.items = items;
       this.size = size;
       this.indexIsValue = indexIsValue;
-      Frame top = context();
-      // A loop started again while an earlier run of it was left by 'break' replaces that one.
-      Frame stale = top.find(name);
-      this.parent = stale != null ? stale.parent : top;
+      this.parent = loopParent(name);
       this.ctxPrefix = Frame.prefix(parent, name);
       this.loopStart = System.nanoTime();
       if (parent == Frame.ROOT) {
