@@ -85,7 +85,7 @@ public final class Store implements AutoCloseable {
   private final Path dbFile;
   private final Snapshots git;
   private final Connection conn;
-  /** A read-only connection for the dataframe's second reading thread, opened on first use. */
+  /** A read-only connection, opened on first use: for queries, and the dataframe's second reading thread. */
   private Connection reader;
   private final List<String> warnings = new ArrayList<>();
 
@@ -553,8 +553,7 @@ public final class Store implements AutoCloseable {
   public synchronized Table dataframe(String... names) {
     sync();
     try {
-      if (reader == null && Runtime.getRuntime().availableProcessors() > 1) reader = connect(dbFile, true);
-      return new Dataframe(conn, reader).build(names);
+      return new Dataframe(conn, Runtime.getRuntime().availableProcessors() > 1 ? reader() : null).build(names);
     } catch (SQLException e) {
       throw failure(e, "read");
     }
@@ -566,7 +565,7 @@ public final class Store implements AutoCloseable {
       throw new IllegalArgumentException("the query is empty; for example: SELECT run_id, status FROM runs");
     }
     sync();
-    try (Connection ro = connect(dbFile, true); Statement s = ro.createStatement()) {
+    try (Statement s = reader().createStatement()) {
       boolean hasRows = s.execute(sql);
       if (!hasRows) return Table.of(List.of("changed"), List.<Object[]>of(new Object[] {(long) s.getUpdateCount()}));
       try (ResultSet rs = s.getResultSet()) {
@@ -580,6 +579,11 @@ public final class Store implements AutoCloseable {
       throw new FlorException("the query failed: " + e.getMessage() + ". The tables are runs, logs, ctx and"
           + " the view records; try: SELECT name, count(*) FROM logs GROUP BY name", e);
     }
+  }
+
+  private Connection reader() {
+    if (reader == null) reader = connect(dbFile, true);
+    return reader;
   }
 
   static Table toTable(ResultSet rs) throws SQLException {
