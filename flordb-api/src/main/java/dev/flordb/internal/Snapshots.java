@@ -88,9 +88,9 @@ public final class Snapshots implements AutoCloseable {
   }
 
   /**
-   * The working tree of the repository that contains {@code dir}, found without loading JGit
-   * (opening a repository with JGit costs a few hundred milliseconds, which a run spends in the
-   * background instead). Throws, saying how to make one, when there is none.
+   * The working tree of the repository that contains {@code dir}, found without loading JGit, so
+   * that a directory outside any repository is reported at once and a replay (which writes no
+   * snapshot) never opens the repository. Throws, saying how to make one, when there is none.
    */
   public static Path findWorkTree(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
