@@ -135,7 +135,7 @@ echo "    batch_loss replayed = forward run $truth (1,250 steps): --jobs 1 $ok_i
 spot
 
 echo
-echo "== summary ($(nproc) cores, $(java -version 2>&1 | head -1))"
+echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    checkpointing record overhead:  $(printf '%5s' "$overhead") %    (target < 2)      forward $fwd s vs $nockpt s with FLOR_CHECKPOINTS=0 (median of $repeats)"
 echo "    outer-loop replay / forward:    $(printf '%5s' "$outer_pct") %    (target < 5)      $outer s vs $fwd s; start-up alone $startup s; values $ok_outer"
 echo "    inner-loop replay, 2 jobs vs 1: $(printf '%5s' "$speedup") x    (target >= 1.7)   $inner2 s vs $inner1 s; values --jobs 1 $ok_inner1, --jobs 2 $ok_inner2"

@@ -38,7 +38,7 @@ result() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print v }' 
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "") printf "%s", "n/a"; else printf f, v }'; }
 
 echo
-echo "== summary ($(nproc) cores, $(java -version 2>&1 | head -1))"
+echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    log call (echo off):          $(fmt "$(result logInLoop)" '%4.0f') ns/op  (target < 1000)   bare call, no loop step: $(fmt "$(result logCall)" '%.0f') ns"
 echo "    1,000,000 records durable:    $(fmt "$(result durable_s)" '%4.2f') s     (target < 2)      logging $(result durable_log_s) s + commit $(result durable_commit_s) s"
 echo "    dataframe lr,loss over 1M:    $(fmt "$(result dataframe_s)" '%4.2f') s     (target < 1)      first sync of the store: $(result sync_s) s"
