@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
     "Everything happens for real, in a new directory that is printed first."})
 final class DemoCommand implements Callable<Integer> {
   static final String PROGRAM = "Train.java";
+  static final String PROGRAM_JAR = "flordb-all.jar";
 
   @Spec CommandSpec spec;
 
@@ -80,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private void runProgram(Path repo, PrintWriter out, String... kwargs) throws IOException, InterruptedException {
     // the same class path as: java -cp "$(./flordb classpath)" Train.java
-    List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-cp", ownClassPath(), PROGRAM, "--kwargs"));
+    List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-cp", programClassPath(), PROGRAM, "--kwargs"));
     cmd.addAll(List.of(kwargs));
     out.println("   $ java -cp \"$(./flordb classpath)\" " + PROGRAM + " --kwargs " + String.join(" ", kwargs));
     out.flush();
@@ -108,11 +109,17 @@ final class DemoCommand implements Callable<Integer> {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  /** The self-contained jar this runs from, else (in tests and IDEs) this JVM's class path. */
-  static String ownClassPath() {
+  /**
+   * What a program needs on its class path: {@value #PROGRAM_JAR} beside the jar this runs from
+   * (the command line itself runs from the heavier flordb-cli.jar, which also holds replay's tree
+   * matching), else the jar this runs from, else (in tests and IDEs) this JVM's class path.
+   */
+  static String programClassPath() {
     try {
       Path self = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return self.toString().endsWith(".jar") ? self.toString() : System.getProperty("java.class.path");
+      if (!self.toString().endsWith(".jar")) return System.getProperty("java.class.path");
+      Path programJar = self.resolveSibling(PROGRAM_JAR);
+      return Files.isRegularFile(programJar) ? programJar.toString() : self.toString();
     } catch (java.net.URISyntaxException e) {
       return System.getProperty("java.class.path");
     }
