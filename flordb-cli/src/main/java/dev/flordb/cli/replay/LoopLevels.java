@@ -16,7 +16,6 @@ import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.MethodReferenceExpr;
 import com.github.javaparser.ast.expr.ObjectCreationExpr;
 import com.github.javaparser.ast.expr.StringLiteralExpr;
-import com.github.javaparser.ast.nodeTypes.NodeWithArguments;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -133,7 +132,6 @@ public final class LoopLevels {
     }
   }
 
-  private static final String FLOR = "dev.flordb.Flor";
   private static final Pattern LINE_SELECTOR = Pattern.compile("@(\\d+)");
 
   private LoopLevels() {}
@@ -176,9 +174,8 @@ public final class LoopLevels {
       this.file = file;
       this.cu = cu;
       for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
-        if (!isFlorCall(call, "log")) continue;
-        if (call.getArguments().isNonEmpty() && call.getArgument(0) instanceof StringLiteralExpr) namedLogs.add(call);
-        else otherLogs.add(call);
+        if (FlorCalls.isNamedLog(cu, call)) namedLogs.add(call);
+        else if (FlorCalls.isFlorCall(cu, call, "log")) otherLogs.add(call);
       }
       Comparator<Node> order = Comparator.comparing((Node n) -> line(n)).thenComparing(n -> n.getBegin().map(p -> p.column).orElse(0));
       namedLogs.sort(order);
@@ -206,14 +203,14 @@ public final class LoopLevels {
         } else if (selector.isBlank() || selector.startsWith("@")) {
           errors.add("\"" + selector + "\" is neither a logged name nor @LINE (a 1-based line number)");
         } else {
-          List<MethodCallExpr> named = namedLogs.stream().filter(c -> nameOf(c).equals(selector)).toList();
+          List<MethodCallExpr> named = namedLogs.stream().filter(c -> FlorCalls.nameOf(c).equals(selector)).toList();
           if (named.isEmpty()) unknownNames.add(selector);
           selected.addAll(named);
         }
       }
       if (!unknownNames.isEmpty()) {
         Set<String> names = new LinkedHashSet<>();
-        namedLogs.stream().map(Analysis::nameOf).sorted().forEach(names::add);
+        namedLogs.stream().map(FlorCalls::nameOf).sorted().forEach(names::add);
         String msg = "no Flor.log statement in " + file + " logs "
             + unknownNames.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", ")) + "; "
             + (names.isEmpty() ? "it logs no names" : "the names it logs are: " + String.join(", ", names));
@@ -233,7 +230,7 @@ public final class LoopLevels {
     private String linesListing() {
       if (namedLogs.isEmpty()) return "it has no Flor.log statement with a literal name";
       return "Flor.log statements are on lines "
-          + namedLogs.stream().map(c -> line(c) + " (" + nameOf(c) + ")").collect(Collectors.joining(", "));
+          + namedLogs.stream().map(c -> line(c) + " (" + FlorCalls.nameOf(c) + ")").collect(Collectors.joining(", "));
     }
 
     private LogStatement statement(MethodCallExpr call) {
@@ -254,7 +251,7 @@ public final class LoopLevels {
             ? "reached at several levels (" + levels.stream().map(Enum::name).collect(Collectors.joining(", ")) + "); the deepest is taken"
             : "";
       }
-      return new LogStatement(nameOf(call), line(call), loops, level, callPath, reason);
+      return new LogStatement(FlorCalls.nameOf(call), line(call), loops, level, callPath, reason);
     }
 
     private List<String> outermostLoops() {
@@ -365,28 +362,21 @@ public final class LoopLevels {
       List<Node> sites = new ArrayList<>();
       if (callable instanceof MethodDeclaration method) {
         for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
-          if (call.getNameAsString().equals(method.getNameAsString()) && !scopeIsFlor(call)
-              && arityFits(callable, call)) {
+          if (call.getNameAsString().equals(method.getNameAsString()) && !FlorCalls.scopeIsFlor(call)
+              && Scopes.arityFits(callable, call.getArguments().size())) {
             sites.add(call);
           }
         }
       } else if (callable instanceof ConstructorDeclaration) {
         for (ObjectCreationExpr created : cu.findAll(ObjectCreationExpr.class)) {
           if (created.getType().getNameAsString().equals(callable.getNameAsString()) && created.getAnonymousClassBody().isEmpty()
-              && arityFits(callable, created)) {
+              && Scopes.arityFits(callable, created.getArguments().size())) {
             sites.add(created);
           }
         }
       }
       sites.sort(Comparator.comparing((Node n) -> line(n)));
       return sites;
-    }
-
-    private static boolean arityFits(CallableDeclaration<?> callable, NodeWithArguments<?> call) {
-      int params = callable.getParameters().size();
-      int args = call.getArguments().size();
-      boolean varargs = params > 0 && callable.getParameter(params - 1).isVarArgs();
-      return varargs ? args >= params - 1 : args == params;
     }
 
     private static boolean isMain(CallableDeclaration<?> callable) {
@@ -405,37 +395,10 @@ public final class LoopLevels {
           + "() (line " + line(callable) + ")";
     }
 
-    // ---- recognising Flor calls ----
+    // ---- loops ----
 
     private boolean isFlorLoop(ForEachStmt loop) {
-      return loop.getIterable() instanceof MethodCallExpr call && isFlorCall(call, "loop");
-    }
-
-    private boolean isFlorCall(MethodCallExpr call, String method) {
-      if (!call.getNameAsString().equals(method)) return false;
-      if (call.getScope().isPresent()) return scopeIsFlor(call);
-      return staticallyImported(method) && !declaredByEnclosingType(call, method);
-    }
-
-    private static boolean scopeIsFlor(MethodCallExpr call) {
-      return call.getScope().map(Expression::toString).filter(s -> s.equals("Flor") || s.equals(FLOR)).isPresent();
-    }
-
-    private boolean staticallyImported(String method) {
-      return cu.getImports().stream().anyMatch(i -> i.isStatic()
-          && (i.isAsterisk() ? i.getNameAsString().equals(FLOR) : i.getNameAsString().equals(FLOR + "." + method)));
-    }
-
-    /** A method of an enclosing class with this name shadows a static import (JLS 6.4.1). */
-    private static boolean declaredByEnclosingType(Node node, String method) {
-      for (Optional<Node> p = node.getParentNode(); p.isPresent(); p = p.get().getParentNode()) {
-        if (p.get() instanceof TypeDeclaration<?> type && !type.getMethodsByName(method).isEmpty()) return true;
-      }
-      return false;
-    }
-
-    private static String nameOf(MethodCallExpr log) {
-      return ((StringLiteralExpr) log.getArgument(0)).asString();
+      return loop.getIterable() instanceof MethodCallExpr call && FlorCalls.isFlorCall(cu, call, "loop");
     }
 
     private static String loopName(ForEachStmt loop) {
