@@ -1,0 +1,147 @@
+package dev.flordb.cli.replay;
+
+import com.github.gumtreediff.gen.jdt.JdtVisitor;
+import com.github.gumtreediff.matchers.CompositeMatchers;
+import com.github.gumtreediff.matchers.MappingStore;
+import com.github.gumtreediff.tree.Tree;
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.Node;
+import com.github.javaparser.ast.expr.SimpleName;
+import com.github.javaparser.ast.stmt.BlockStmt;
+import com.github.javaparser.ast.stmt.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jdt.core.JavaCore;
+import org.eclipse.jdt.core.ToolFactory;
+import org.eclipse.jdt.core.compiler.IProblem;
+import org.eclipse.jdt.core.compiler.IScanner;
+import org.eclipse.jdt.core.dom.AST;
+import org.eclipse.jdt.core.dom.ASTParser;
+
+/**
+ * Today's and an old version's syntax trees matched by GumTree, asked about with JavaParser nodes.
+ *
+ * <p>GumTree matches the trees of Eclipse's JDT parser; JavaParser, which the rest of replay
+ * uses, gives the same character ranges for statements, blocks and names, so a JavaParser node is
+ * found in GumTree's tree by its range, and a matched GumTree node in the old JavaParser tree the
+ * same way. The matcher is GumTree's "simple" one (greedy top-down, then bottom-up by the
+ * proportion of matched descendants, without the optional tree-edit-distance recovery).
+ */
+final class TreeMatch {
+  /** JDT parses at this level here (GumTree 3.0.0's own generator stops at Java 14, before records). */
+  private static final String JAVA_LEVEL = JavaCore.VERSION_16;
+
+  private final SourceText today;
+  private final SourceText old;
+  private final CompilationUnit oldUnit;
+  private final MappingStore mappings;
+  /** Today's GumTree nodes by range, outermost first. */
+  private final Map<Long, List<Tree>> todayTrees = new HashMap<>();
+
+  private TreeMatch(SourceText today, SourceText old, CompilationUnit oldUnit, Tree todayRoot, Tree oldRoot) {
+    this.today = today;
+    this.old = old;
+    this.oldUnit = oldUnit;
+    this.mappings = new CompositeMatchers.SimpleGumtree().match(todayRoot, oldRoot);
+    for (Tree t : todayRoot.preOrder()) todayTrees.computeIfAbsent(key(t.getPos(), t.getEndPos()), k -> new ArrayList<>()).add(t);
+  }
+
+  /**
+   * Matches the two versions.
+   *
+   * @throws IllegalArgumentException if JDT cannot parse a version that JavaParser could (newer
+   *     syntax than {@value #JAVA_LEVEL}, such as sealed classes or patterns in switch)
+   */
+  static TreeMatch of(String fileName, SourceText today, SourceText old, CompilationUnit oldUnit) {
+    return new TreeMatch(today, old, oldUnit, tree(fileName + " (today's version)", today), tree(fileName + " (old version)", old));
+  }
+
+  /** The old version's statement that GumTree matched with this statement of today's. */
+  Optional<Statement> counterpart(Statement statement) {
+    return outermost(statement).map(mappings::getDstForSrc).flatMap(t -> oldNode(t, Statement.class));
+  }
+
+  /**
+   * The old version's block matching this block of today's: the matched block, else the block in
+   * the same place (the n-th block child) of what its parent was matched with, such as the body of
+   * a matched loop whose statements all changed.
+   */
+  Optional<BlockStmt> counterpart(BlockStmt block) {
+    Optional<Tree> tree = outermost(block);
+    if (tree.isEmpty()) return Optional.empty();
+    Tree dst = mappings.getDstForSrc(tree.get());
+    if (dst == null && tree.get().getParent() != null) {
+      Tree parent = tree.get().getParent();
+      Tree oldParent = mappings.getDstForSrc(parent);
+      List<Tree> blocks = blockChildren(parent);
+      if (oldParent != null && blockChildren(oldParent).size() == blocks.size()) {
+        dst = blockChildren(oldParent).get(blocks.indexOf(tree.get()));
+      }
+    }
+    return Optional.ofNullable(dst).flatMap(t -> oldNode(t, BlockStmt.class));
+  }
+
+  /**
+   * The name in the old version of what {@code declared} (the name in a declaration of today's:
+   * a variable, parameter, field or method) declares: the matched name, else the name of the
+   * matched declaration, for GumTree often matches a renamed declaration but not the name itself.
+   */
+  Optional<SimpleName> counterpartDeclaration(SimpleName declared) {
+    Optional<Tree> name = todayTrees.getOrDefault(key(today.begin(declared), today.end(declared)), List.of()).stream()
+        .filter(t -> t.getType().name.equals("SimpleName")).findFirst();
+    if (name.isEmpty()) return Optional.empty();
+    Tree declaration = name.get().getParent();
+    Tree dst = mappings.getDstForSrc(name.get());
+    if (dst == null || !dst.getParent().hasSameType(declaration)) {
+      Tree oldDeclaration = mappings.getDstForSrc(declaration);
+      dst = oldDeclaration == null ? null
+          : oldDeclaration.getChildren().stream().filter(t -> t.getType().name.equals("SimpleName")).findFirst().orElse(null);
+    }
+    return Optional.ofNullable(dst).flatMap(t -> oldNode(t, SimpleName.class));
+  }
+
+  private Optional<Tree> outermost(Node node) {
+    List<Tree> trees = todayTrees.get(key(today.begin(node), today.end(node)));
+    return trees == null ? Optional.empty() : Optional.of(trees.get(0));
+  }
+
+  private <T extends Node> Optional<T> oldNode(Tree tree, Class<T> type) {
+    return oldUnit.findAll(type).stream()
+        .filter(n -> old.begin(n) == tree.getPos() && old.end(n) == tree.getEndPos())
+        .findFirst();
+  }
+
+  private static List<Tree> blockChildren(Tree tree) {
+    return tree.getChildren().stream().filter(t -> t.getType().name.equals("Block")).toList();
+  }
+
+  private static long key(int begin, int end) {
+    return ((long) begin << 32) | end;
+  }
+
+  /** GumTree's tree of a file, from JDT's syntax tree as GumTree's own JDT generator builds it, at a newer Java level. */
+  private static Tree tree(String file, SourceText source) {
+    char[] chars = source.text.toCharArray();
+    ASTParser parser = ASTParser.newParser(AST.JLS16);
+    parser.setKind(ASTParser.K_COMPILATION_UNIT);
+    Map<String, String> options = JavaCore.getOptions();
+    JavaCore.setComplianceOptions(JAVA_LEVEL, options);
+    parser.setCompilerOptions(options);
+    parser.setSource(chars);
+    org.eclipse.jdt.core.dom.CompilationUnit unit = (org.eclipse.jdt.core.dom.CompilationUnit) parser.createAST(null);
+    for (IProblem problem : unit.getProblems()) {
+      if (problem.isError()) {
+        throw new IllegalArgumentException(file + ", line " + problem.getSourceLineNumber() + ": " + problem.getMessage()
+            + " (the syntax-tree matcher reads Java up to " + JAVA_LEVEL + "; newer syntax cannot be propagated into)");
+      }
+    }
+    IScanner scanner = ToolFactory.createScanner(false, false, false, JAVA_LEVEL);
+    scanner.setSource(chars);
+    JdtVisitor visitor = new JdtVisitor(scanner);
+    unit.accept(visitor);
+    return visitor.getTreeContext().getRoot();
+  }
+}
