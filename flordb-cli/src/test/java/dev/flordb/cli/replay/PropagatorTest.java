@@ -1,6 +1,8 @@
 package dev.flordb.cli.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.flordb.cli.replay.Propagator.Kind;
@@ -12,12 +14,14 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 import org.eclipse.jgit.diff.DiffAlgorithm;
 import org.eclipse.jgit.diff.DiffFormatter;
 import org.eclipse.jgit.diff.RawText;
 import org.eclipse.jgit.diff.RawTextComparator;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -51,6 +55,189 @@ class PropagatorTest {
     assertThat(result.outcomes().stream().map(PropagatorTest::describe))
         .containsExactlyElementsOf(Files.readAllLines(dir.resolve("outcomes")));
     assertThat(result.changed()).isEqualTo(!expected.equals(Files.readString(dir.resolve("old.java"))));
+  }
+
+  // ---- single behaviours ----
+
+  static final String OLD = """
+      import dev.flordb.Flor;
+
+      public class Train {
+        public static void main(String[] args) {
+          double[] w = new double[4];
+          for (int epoch : Flor.loop("epoch", 0, 3)) {
+            double[] g = gradient(w);
+            update(w, g);
+          }
+        }
+      }
+      """;
+
+  static final String TODAY = """
+      import dev.flordb.Flor;
+
+      public class Train {
+        public static void main(String[] args) {
+          double[] w = new double[4];
+          for (int epoch : Flor.loop("epoch", 0, 3)) {
+            double[] grad = gradient(w);
+            update(w, grad);
+            Flor.log("grad_norm", norm(grad));
+          }
+        }
+
+        static double norm(double[] v) { return Math.sqrt(v[0] * v[0]); }
+      }
+      """;
+
+  @Test
+  void unknownSelectorIsAnErrorNamingIt() {
+    assertThatThrownBy(() -> Propagator.propagate("Train.java", TODAY, OLD, List.of("grad_norm", "gradnorm")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"gradnorm\"")
+        .hasMessageContaining("grad_norm");
+  }
+
+  @Test
+  void lineSelectorWithoutALogStatementIsAnError() {
+    assertThatThrownBy(() -> Propagator.propagate("Train.java", TODAY, OLD, List.of("@3")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line 3");
+  }
+
+  @Test
+  void syntaxErrorInTodaysVersionNamesTheFileAndLine() {
+    String broken = TODAY.replace("update(w, grad);", "update(w, grad)");
+    assertThatThrownBy(() -> Propagator.propagate("Train.java", broken, OLD, List.of("grad_norm")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Train.java (today's version) does not parse as Java, line 8, column ");
+  }
+
+  @Test
+  void syntaxErrorInTheOldVersionNamesTheFileAndLine() {
+    String broken = OLD.replace("double[] g = gradient(w);", "double[] g = gradient(w;");
+    assertThatThrownBy(() -> Propagator.propagate("Train.java", TODAY, broken, List.of("grad_norm")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Train.java (old version) does not parse as Java, line 7, column ");
+  }
+
+  @Test
+  void explanationNamesTheNeighbourItWasPlacedByAndTheRenames() {
+    Result result = Propagator.propagate("Train.java", TODAY.replace("norm(grad)", "Math.abs(grad[0])"), OLD, List.of("grad_norm"));
+
+    assertThat(result.outcomes()).containsExactly(new Outcome("grad_norm", 9, Kind.INSERTED, 9,
+        "inserted after `update(w, g);`, which matches `update(w, grad);` at today's line 8; renamed `grad` to `g`"));
+    assertThat(result.patchedSource())
+        .isEqualTo(OLD.replace("update(w, g);\n", "update(w, g);\n      Flor.log(\"grad_norm\", Math.abs(g[0]));\n"));
+    assertThat(result.changed()).isTrue();
+    assertThat(result.allPlaced()).isTrue();
+  }
+
+  @Test
+  void diffShowsTheInsertedLineInContext() {
+    Result result = Propagator.propagate("Train.java", TODAY.replace("norm(grad)", "grad[0]"), OLD, List.of("grad_norm"));
+
+    assertThat(result.diff()).isEqualTo("""
+        --- Train.java (old version)
+        +++ Train.java (patched)
+        @@ -6,6 +6,7 @@
+             for (int epoch : Flor.loop("epoch", 0, 3)) {
+               double[] g = gradient(w);
+               update(w, g);
+        +      Flor.log("grad_norm", g[0]);
+             }
+           }
+         }
+        """);
+  }
+
+  @Test
+  void unchangedOldVersionHasNoDiff() {
+    Result result = Propagator.propagate("Train.java", TODAY, TODAY, List.of("grad_norm"));
+
+    assertThat(result.changed()).isFalse();
+    assertThat(result.patchedSource()).isEqualTo(TODAY);
+    assertThat(result.diff()).isEmpty();
+  }
+
+  @Test
+  void methodTheOldVersionLacksLeavesTheStatementNotPlaced() {
+    Result result = Propagator.propagate("Train.java", TODAY, OLD, List.of("grad_norm"));
+
+    assertThat(result.patchedSource()).isEqualTo(OLD);
+    assertThat(result.allPlaced()).isFalse();
+    assertThat(result.outcomes()).containsExactly(new Outcome("grad_norm", 9, Kind.NOT_PLACED, -1,
+        "`norm`, declared at today's line 13, has no counterpart in the old version"));
+  }
+
+  @Test
+  void variableTheOldVersionLacksLeavesTheStatementNotPlaced() {
+    String today = TODAY.replace("      Flor.log(\"grad_norm\", norm(grad));\n",
+        "      double clipped = Math.min(grad[0], 1);\n      Flor.log(\"clipped\", clipped);\n");
+
+    Result result = Propagator.propagate("Train.java", today, OLD, List.of("clipped"));
+
+    assertThat(result.outcomes()).extracting(Outcome::kind, Outcome::explanation).containsExactly(
+        tuple(Kind.NOT_PLACED, "`clipped`, declared at today's line 9, has no counterpart in the old version"));
+  }
+
+  @Test
+  void logCallInsideALargerStatementIsNotPlaced() {
+    String today = TODAY.replace("Flor.log(\"grad_norm\", norm(grad));", "double n = Flor.log(\"grad_norm\", norm(grad));");
+
+    Result result = Propagator.propagate("Train.java", today, OLD, List.of("grad_norm"));
+
+    assertThat(result.outcomes()).extracting(Outcome::kind, Outcome::explanation).containsExactly(
+        tuple(Kind.NOT_PLACED, "the log call is part of a larger statement,"
+            + " `double n = Flor.log(\"grad_norm\", norm(grad));`; only a statement that is just a log call can be carried into another version"));
+  }
+
+  @Test
+  void windowsLineEndingsAreKeptAndGivenToTheInsertedLine() {
+    String old = OLD.replace("\n", "\r\n");
+
+    Result result = Propagator.propagate("Train.java", TODAY.replace("norm(grad)", "grad[0]"), old, List.of("grad_norm"));
+
+    assertThat(result.patchedSource()).isEqualTo(old.replace("update(w, g);\r\n", "update(w, g);\r\n      Flor.log(\"grad_norm\", g[0]);\r\n"));
+  }
+
+  @Test
+  void statementLastInItsMethodGoesBeforeTheOldVersionsReturn() {
+    String old = """
+        import dev.flordb.Flor;
+
+        class Train {
+          static void save(double[] w) {
+            if (w == null) return;
+            writeAll(w);
+            return;
+          }
+        }
+        """;
+    String today = """
+        import dev.flordb.Flor;
+
+        class Train {
+          static void save(double[] w) {
+            Storage.write(Storage.path("w"), w);
+            Flor.log("saved", w.length);
+          }
+        }
+        """;
+
+    Result result = Propagator.propagate("Train.java", today, old, List.of("saved"));
+
+    assertThat(result.patchedSource()).isEqualTo(old.replace("    writeAll(w);\n", "    writeAll(w);\n    Flor.log(\"saved\", w.length);\n"));
+  }
+
+  @Test
+  void syntaxNewerThanTheMatcherReadsIsAnError() {
+    String today = TODAY.replace("public class Train {", "public class Train {\n  sealed interface Shape permits Dot {}\n  record Dot() implements Shape {}\n");
+
+    assertThatThrownBy(() -> Propagator.propagate("Train.java", today, OLD, List.of("grad_norm")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Train.java (today's version), line 4: ")
+        .hasMessageContaining("Java up to 16");
   }
 
   private static String describe(Outcome o) {
