@@ -3,10 +3,7 @@ package dev.flordb.cli.replay;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.CallableDeclaration;
-import com.github.javaparser.ast.body.MethodDeclaration;
-import com.github.javaparser.ast.body.Parameter;
 import com.github.javaparser.ast.body.TypeDeclaration;
-import com.github.javaparser.ast.body.VariableDeclarator;
 import com.github.javaparser.ast.comments.Comment;
 import com.github.javaparser.ast.expr.FieldAccessExpr;
 import com.github.javaparser.ast.expr.LambdaExpr;
@@ -384,7 +381,7 @@ final class Propagation {
    * renaming one keeps the offsets of the others); names declared elsewhere (a class, an import,
    * a supertype) or inside the statement (a lambda's parameters) are left as written.
    */
-  private static List<Use> uses(ExpressionStmt statement, Spot spot) {
+  private List<Use> uses(ExpressionStmt statement, Spot spot) {
     List<Use> uses = new ArrayList<>();
     for (NameExpr n : statement.findAll(NameExpr.class)) {
       Scopes.variable(n, n.getNameAsString())
@@ -395,17 +392,33 @@ final class Propagation {
       if (m.getScope().isEmpty()) {
         Scopes.method(m, m.getNameAsString(), arguments)
             .ifPresent(d -> uses.add(new Use(m.getName(), d, name -> Scopes.method(spot.block, name, arguments))));
+      } else if (m.getScope().get() instanceof NameExpr variable) {
+        classOf(variable).ifPresent(type -> Scopes.method(type, m.getNameAsString(), arguments).ifPresent(d -> uses.add(
+            new Use(m.getName(), d, name -> oldClass(type).flatMap(t -> Scopes.method(t, name, arguments))))));
       }
     }
     for (FieldAccessExpr f : statement.findAll(FieldAccessExpr.class)) {
       if (f.getScope() instanceof ThisExpr self && self.getTypeName().isEmpty()) {
         Scopes.field(f, f.getNameAsString()).ifPresent(d -> uses.add(new Use(f.getName(), d, name -> Scopes.field(spot.block, name))));
+      } else if (f.getScope() instanceof NameExpr variable) {
+        classOf(variable).ifPresent(type -> Scopes.field(type, f.getNameAsString()).ifPresent(d -> uses.add(
+            new Use(f.getName(), d, name -> oldClass(type).flatMap(t -> Scopes.field(t, name))))));
       }
     }
     uses.removeIf(u -> statement.isAncestorOf(u.declared));
     uses.sort(Comparator.comparingInt((Use u) -> u.name.getBegin().orElseThrow().line)
         .thenComparingInt(u -> u.name.getBegin().orElseThrow().column).reversed());
     return uses;
+  }
+
+  /** The class of this file that a variable is declared with, as in {@code model.weightNorm()}. */
+  private static Optional<TypeDeclaration<?>> classOf(NameExpr variable) {
+    return Scopes.variable(variable, variable.getNameAsString()).flatMap(Scopes::classOf);
+  }
+
+  /** The old version's class of the same name (classes are found by name, not matched). */
+  private Optional<TypeDeclaration<?>> oldClass(TypeDeclaration<?> type) {
+    return Scopes.type(oldUnit, type.getNameAsString());
   }
 
   /**
@@ -428,17 +441,9 @@ final class Propagation {
 
   /** A renamed variable keeps its type; a pairing across types is GumTree matching look-alikes. */
   private static boolean sameType(SimpleName a, SimpleName b) {
-    Optional<Type> x = declaredType(a);
-    Optional<Type> y = declaredType(b);
+    Optional<Type> x = Scopes.declaredType(a);
+    Optional<Type> y = Scopes.declaredType(b);
     return x.isEmpty() || y.isEmpty() || isImplicit(x.get()) || isImplicit(y.get()) || x.get().asString().equals(y.get().asString());
-  }
-
-  private static Optional<Type> declaredType(SimpleName name) {
-    Node declaration = name.getParentNode().orElse(null);
-    if (declaration instanceof VariableDeclarator v) return Optional.of(v.getType());
-    if (declaration instanceof Parameter p) return Optional.of(p.getType());
-    if (declaration instanceof MethodDeclaration m) return Optional.of(m.getType());
-    return Optional.empty();
   }
 
   private static boolean isImplicit(Type type) {

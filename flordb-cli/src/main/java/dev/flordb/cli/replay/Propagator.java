@@ -69,13 +69,14 @@ import org.eclipse.jgit.diff.RawTextComparator;
  * <h2>Names it uses</h2>
  *
  * <p>A variable, parameter, field or method of the file that the statement uses (declared outside
- * it) is renamed to what GumTree matched its declaration with in the old version, when that is in
- * scope at the insertion point: {@code norm(grad)} becomes {@code norm(g)} when the old version
- * called the gradient {@code g}. Failing that, the name is kept if something of that name is in
- * scope there; otherwise the statement is not placed (it would not compile), for instance when it
- * calls a helper method that the old version does not have. Names declared elsewhere (classes,
- * imports, inherited members) are left as written. Scopes are Java's, as far as one file shows
- * them (see {@code Scopes}).
+ * it), and a method or field of a class of the file reached through a variable ({@code
+ * model.weightNorm()}), is renamed to what GumTree matched its declaration with in the old
+ * version, when that is in scope at the insertion point: {@code norm(grad)} becomes {@code
+ * norm(g)} when the old version called the gradient {@code g}. Failing that, the name is kept if
+ * something of that name is in scope there; otherwise the statement is not placed (it would not
+ * compile), for instance when it calls a helper method that the old version does not have. Names
+ * declared elsewhere (classes, imports, inherited members) are left as written. Scopes are
+ * Java's, as far as one file shows them (see {@code Scopes}).
  *
  * <h2>Formatting</h2>
  *

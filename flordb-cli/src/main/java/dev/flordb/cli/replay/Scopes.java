@@ -1,5 +1,6 @@
 package dev.flordb.cli.replay;
 
+import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.CallableDeclaration;
 import com.github.javaparser.ast.body.MethodDeclaration;
@@ -19,6 +20,7 @@ import com.github.javaparser.ast.stmt.ForStmt;
 import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.SwitchEntry;
 import com.github.javaparser.ast.stmt.TryStmt;
+import com.github.javaparser.ast.type.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +29,9 @@ import java.util.Optional;
  * Where a simple name is declared, by Java's scoping rules as far as one file shows them: local
  * variables declared earlier in an enclosing block, loop and resource variables, catch, lambda and
  * method parameters, then the fields and record components of the enclosing classes, innermost
- * first; methods by name and argument count in the enclosing classes. Inherited members, imports
- * and pattern variables are not seen: such names resolve to nothing.
+ * first; methods by name and argument count in the enclosing classes; and the members of a class
+ * of this file through a variable declared with it ({@code model.weightNorm()}). Inherited
+ * members, imports and pattern variables are not seen: such names resolve to nothing.
  *
  * <p>Declarations are answered with their name node, compared by identity (JavaParser's {@code
  * equals} compares structure, so two {@code int i} declarations are equal).
@@ -54,11 +57,42 @@ final class Scopes {
 
   /** A method of the classes around {@code use}, innermost first, that a call with this name and argument count may invoke. */
   static Optional<SimpleName> method(Node use, String name, int arguments) {
-    return enclosingTypes(use).stream()
-        .flatMap(type -> type.getMethodsByName(name).stream())
-        .filter(m -> arityFits(m, arguments))
-        .map(MethodDeclaration::getName)
-        .findFirst();
+    return enclosingTypes(use).stream().flatMap(type -> method(type, name, arguments).stream()).findFirst();
+  }
+
+  /** A method of {@code type} that a call with this name and argument count may invoke. */
+  static Optional<SimpleName> method(TypeDeclaration<?> type, String name, int arguments) {
+    return type.getMethodsByName(name).stream().filter(m -> arityFits(m, arguments)).map(MethodDeclaration::getName).findFirst();
+  }
+
+  /** A field or record component of {@code type}. */
+  static Optional<SimpleName> field(TypeDeclaration<?> type, String name) {
+    return members(type, name);
+  }
+
+  /** The class of this file that a variable is declared with ({@code Mlp model} gives {@code Mlp}), when there is one of that name. */
+  static Optional<TypeDeclaration<?>> classOf(SimpleName variable) {
+    return declaredType(variable)
+        .filter(Type::isClassOrInterfaceType)
+        .flatMap(t -> variable.findCompilationUnit().flatMap(cu -> type(cu, t.asClassOrInterfaceType().getNameAsString())));
+  }
+
+  /** The class, interface, enum or record of this name declared in {@code unit}, at any depth, when there is exactly one. */
+  static Optional<TypeDeclaration<?>> type(CompilationUnit unit, String name) {
+    List<TypeDeclaration<?>> types = new ArrayList<>();
+    unit.walk(Node.TreeTraversal.PREORDER, n -> {
+      if (n instanceof TypeDeclaration<?> t && t.getNameAsString().equals(name)) types.add(t);
+    });
+    return types.size() == 1 ? Optional.of(types.get(0)) : Optional.empty();
+  }
+
+  /** The type written in a declaration of a variable, parameter or method (its return type). */
+  static Optional<Type> declaredType(SimpleName declared) {
+    Node declaration = declared.getParentNode().orElse(null);
+    if (declaration instanceof VariableDeclarator v) return Optional.of(v.getType());
+    if (declaration instanceof Parameter p) return Optional.of(p.getType());
+    if (declaration instanceof MethodDeclaration m) return Optional.of(m.getType());
+    return Optional.empty();
   }
 
   static boolean arityFits(CallableDeclaration<?> callable, int arguments) {
