@@ -19,6 +19,7 @@ import com.github.javaparser.ast.stmt.DoStmt;
 import com.github.javaparser.ast.stmt.ExpressionStmt;
 import com.github.javaparser.ast.stmt.ForEachStmt;
 import com.github.javaparser.ast.stmt.ForStmt;
+import com.github.javaparser.ast.stmt.IfStmt;
 import com.github.javaparser.ast.stmt.ReturnStmt;
 import com.github.javaparser.ast.stmt.Statement;
 import com.github.javaparser.ast.stmt.ThrowStmt;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -68,8 +70,12 @@ final class Propagation {
     }
   }
 
-  /** Text to insert at {@code offset} of the old version; {@code sequence} orders insertions at one offset. */
-  private record Insertion(int sequence, int offset, String text, int statementStart) {
+  /**
+   * Text to insert at {@code offset} of the old version; {@code sequence} orders insertions at one
+   * offset; the carried statement begins at {@code statementStart}, its log call {@code callLines}
+   * lines further down (below an {@code if} that guards it).
+   */
+  private record Insertion(int sequence, int offset, String text, int statementStart, int callLines) {
     boolean precedes(Insertion other) {
       return offset < other.offset || (offset == other.offset && sequence < other.sequence);
     }
@@ -102,7 +108,8 @@ final class Propagation {
     String patched = patched();
     SourceText patchedText = new SourceText(patched);
     List<Outcome> outcomes = decisions.stream().map(d -> {
-      int line = d.kind == Kind.NOT_PLACED ? -1 : patchedText.lineAt(patchedOffset(d));
+      int line = d.kind == Kind.NOT_PLACED ? -1
+          : patchedText.lineAt(patchedOffset(d)) + (d.insertion == null ? 0 : d.insertion.callLines);
       String explanation = d.kind == Kind.ALREADY_PRESENT
           ? "the old version already logs \"" + d.name + "\" (line " + line + "); nothing inserted" : d.explanation;
       return new Outcome(d.name, d.todayLine, d.kind, line, explanation);
@@ -119,7 +126,7 @@ final class Propagation {
       return new Decision(name, line, Kind.ALREADY_PRESENT, null, old.begin(existing), "");
     }
     try {
-      ExpressionStmt statement = standAlone(call);
+      Statement statement = carried(call);
       requireLoopsMatched(statement);
       return insert(name, line, statement, candidates(statement, enclosingBlock(statement)));
     } catch (Refusal refusal) {
@@ -132,7 +139,7 @@ final class Propagation {
    * neighbour GumTree matched with a look-alike elsewhere leads to a spot where they are not);
    * when there is none, the nearest spot's reason is the refusal.
    */
-  private Decision insert(String name, int line, ExpressionStmt statement, List<Spot> candidates) throws Refusal {
+  private Decision insert(String name, int line, Statement statement, List<Spot> candidates) throws Refusal {
     Refusal nearest = null;
     for (Spot spot : candidates) {
       try {
@@ -144,10 +151,12 @@ final class Propagation {
     throw nearest;
   }
 
-  private Decision insert(String name, int line, ExpressionStmt statement, Spot spot) throws Refusal {
+  private Decision insert(String name, int line, Statement statement, Spot spot) throws Refusal {
+    requireInsideLoops(statement, spot);
     Map<String, String> renames = new LinkedHashMap<>();
     String text = spot.prefix + textFor(statement, spot, renames) + spot.suffix;
-    Insertion insertion = new Insertion(insertions.size(), spot.offset, text, spot.offset + spot.prefix.length());
+    int callLines = line - line(statement);
+    Insertion insertion = new Insertion(insertions.size(), spot.offset, text, spot.offset + spot.prefix.length(), callLines);
     insertions.add(insertion);
     inserted.put(statement, spot);
     String renamed = renames.isEmpty() ? "" : "; renamed " + renames.entrySet().stream()
@@ -168,32 +177,69 @@ final class Propagation {
 
   // ---- what can be carried over ----
 
-  private ExpressionStmt standAlone(MethodCallExpr call) throws Refusal {
-    if (call.getParentNode().orElse(null) instanceof ExpressionStmt statement) return statement;
-    String enclosing = statementAround(call).map(s -> snippet(today, s)).orElse(call.toString());
-    throw new Refusal("the log call is part of a larger statement, `" + enclosing
-        + "`; only a statement that is just a log call can be carried into another version");
+  /**
+   * The statement to carry: the log statement, or the {@code if} without {@code else} that guards
+   * only it ({@code if (step % 10 == 0) Flor.log("loss", loss);}), condition and all.
+   */
+  private Statement carried(MethodCallExpr call) throws Refusal {
+    if (!(call.getParentNode().orElse(null) instanceof ExpressionStmt statement)) {
+      String enclosing = statementAround(call).map(s -> snippet(today, s)).orElse(call.toString());
+      throw new Refusal("the log call is part of a larger statement, `" + enclosing
+          + "`; only a statement that is just a log call can be carried into another version");
+    }
+    Statement carried = statement;
+    for (Optional<IfStmt> guard = guard(carried); guard.isPresent(); guard = guard(carried)) carried = guard.get();
+    return carried;
+  }
+
+  /** The {@code if} without {@code else} whose whole then-branch is {@code statement}, with or without braces. */
+  private static Optional<IfStmt> guard(Statement statement) {
+    Node branch = statement.getParentNode().orElse(null) instanceof BlockStmt block && block.getStatements().size() == 1 ? block : statement;
+    return branch.getParentNode().filter(IfStmt.class::isInstance).map(IfStmt.class::cast)
+        .filter(i -> i.getThenStmt() == branch && i.getElseStmt().isEmpty());
   }
 
   private static Optional<Statement> statementAround(Node node) {
+    return around(node, Statement.class::isInstance).map(Statement.class::cast);
+  }
+
+  /** The nearest ancestor of {@code node} that {@code is} accepts. */
+  private static Optional<Node> around(Node node, Predicate<Node> is) {
     for (Optional<Node> p = node.getParentNode(); p.isPresent(); p = p.get().getParentNode()) {
-      if (p.get() instanceof Statement statement) return Optional.of(statement);
+      if (is.test(p.get())) return p;
     }
     return Optional.empty();
   }
 
-  private BlockStmt enclosingBlock(ExpressionStmt statement) throws Refusal {
+  private BlockStmt enclosingBlock(Statement statement) throws Refusal {
     if (statement.getParentNode().orElse(null) instanceof BlockStmt block) return block;
-    throw new Refusal("the statement is not directly inside a block (such as the body of an if without braces),"
+    throw new Refusal("the statement is not directly inside a block (it is the body of an if without braces, or a case of a switch),"
         + " so it has no neighbouring statements to be placed by");
   }
 
   /** A statement in a loop that the old version lacks would run a different number of times there. */
-  private void requireLoopsMatched(ExpressionStmt statement) throws Refusal {
+  private void requireLoopsMatched(Statement statement) throws Refusal {
     for (Statement loop : enclosingLoops(statement)) {
       if (loopCounterpart(loop).isEmpty()) {
-        throw new Refusal("the enclosing loop `" + header(today, loop, ((NodeWithBody<?>) loop).getBody()) + "` at today's line " + line(loop)
+        throw new Refusal("the enclosing loop `" + loopHeader(today, loop) + "` at today's line " + line(loop)
             + " has no counterpart in the old version");
+      }
+    }
+  }
+
+  /**
+   * A spot found next to a look-alike outside the counterpart of a loop around the statement, in
+   * the same method, would run it a different number of times. (A spot in another method is
+   * accepted: that is where a loop body's code goes when it is extracted into a method.)
+   */
+  private void requireInsideLoops(Statement statement, Spot spot) throws Refusal {
+    Node method = around(spot.block, CallableDeclaration.class::isInstance).orElse(null);
+    for (Statement loop : enclosingLoops(statement)) {
+      Optional<Statement> oldLoop = loopCounterpart(loop);
+      if (oldLoop.isPresent() && around(oldLoop.get(), CallableDeclaration.class::isInstance).orElse(null) == method
+          && !oldLoop.get().isAncestorOf(spot.block)) {
+        throw new Refusal("the place next to its neighbours, " + spot.where + ", is outside `" + loopHeader(old, oldLoop.get())
+            + "`, the old version's counterpart of the loop around it at today's line " + line(loop));
       }
     }
   }
@@ -236,7 +282,7 @@ final class Propagation {
    * version has, nearest first (at each distance the one before it first), then at the start (or,
    * for the last statement, the end) of the block matching its block.
    */
-  private List<Spot> candidates(ExpressionStmt statement, BlockStmt block) throws Refusal {
+  private List<Spot> candidates(Statement statement, BlockStmt block) throws Refusal {
     List<Statement> siblings = block.getStatements();
     int k = Scopes.indexOf(siblings, statement);
     List<Spot> spots = new ArrayList<>();
@@ -364,7 +410,7 @@ final class Propagation {
    * Today's statement as it must read at {@code spot}: each name it uses that is declared
    * outside it is renamed to its counterpart in the old version, and must be in scope there.
    */
-  private String textFor(ExpressionStmt statement, Spot spot, Map<String, String> renames) throws Refusal {
+  private String textFor(Statement statement, Spot spot, Map<String, String> renames) throws Refusal {
     int base = today.begin(statement);
     StringBuilder text = new StringBuilder(today.of(statement));
     for (Use use : uses(statement, spot)) {
@@ -381,7 +427,7 @@ final class Propagation {
    * renaming one keeps the offsets of the others); names declared elsewhere (a class, an import,
    * a supertype) or inside the statement (a lambda's parameters) are left as written.
    */
-  private List<Use> uses(ExpressionStmt statement, Spot spot) {
+  private List<Use> uses(Statement statement, Spot spot) {
     List<Use> uses = new ArrayList<>();
     for (NameExpr n : statement.findAll(NameExpr.class)) {
       Scopes.variable(n, n.getNameAsString())
@@ -496,6 +542,10 @@ final class Propagation {
     List<String> lines = source.of(node).lines().toList();
     String first = shorten(lines.get(0).strip());
     return lines.size() > 1 && first.endsWith("{") ? first + " ... }" : first;
+  }
+
+  private static String loopHeader(SourceText source, Statement loop) {
+    return header(source, loop, ((NodeWithBody<?>) loop).getBody());
   }
 
   private static String blockHeader(SourceText source, BlockStmt block) {

@@ -38,8 +38,9 @@ import org.eclipse.jgit.diff.RawTextComparator;
  * statement is recognised by the same rules ({@code Flor.log("name", value)}, {@code
  * dev.flordb.Flor.log(...)}, or a statically imported {@code log(...)}). Each selected statement is
  * carried whole, as it is written today, when it is a statement of its own ({@code
- * Flor.log("loss", loss);}); a log call inside a larger statement ({@code double l =
- * Flor.log(...)}) is not carried.
+ * Flor.log("loss", loss);}), together with the {@code if} that guards only it, if any ({@code if
+ * (step % 10 == 0) Flor.log("loss", loss);}); it must be directly inside a block of statements. A
+ * log call inside a larger statement ({@code double l = Flor.log(...)}) is not carried.
  *
  * <p>A statement is {@link Kind#ALREADY_PRESENT already present} when the old version logs the same
  * name <em>anywhere</em> in the file: a run of that version already recorded the name, and a
@@ -52,13 +53,17 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *
  * <ol>
  *   <li>Every loop around it (in its method) must have a match in the old version; otherwise the
- *       statement would run a different number of times, and it is not placed.
+ *       statement would run a different number of times, and it is not placed. A Flor loop's
+ *       match is the old version's Flor loop of the same name; other loops are GumTree's.
  *   <li>It goes next to the nearest statement of its block that has a match, looking at
  *       increasing distance, the statement before it first: after the match of a statement that
  *       precedes it, before the match of one that follows it (and before the comment lines
  *       directly above that one). The match may sit in another method, as when the training step
- *       was extracted into a method between the versions. Two statements selected together that
- *       are adjacent today stay adjacent and in order.
+ *       was extracted into a method between the versions; in the same method, it must be inside
+ *       the matches of the loops around the statement (a neighbour that moved out of the loop is
+ *       passed over). A place where a name the statement uses is not in scope (below) is passed
+ *       over too, so a neighbour GumTree matched with a look-alike elsewhere does not mislead it.
+ *       Two statements selected together that are adjacent today stay adjacent and in order.
  *   <li>When no statement of its block has a match, it goes at the start of the block matching its
  *       block (at its end, if it is its block's last statement); when that block has no match
  *       either, it is not placed.
@@ -68,10 +73,10 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *
  * <h2>Names it uses</h2>
  *
- * <p>A variable, parameter, field or method of the file that the statement uses (declared outside
- * it), and a method or field of a class of the file reached through a variable ({@code
- * model.weightNorm()}), is renamed to what GumTree matched its declaration with in the old
- * version, when that is in scope at the insertion point: {@code norm(grad)} becomes {@code
+ * <p>The variables, parameters, fields and methods of the file that the statement uses (declared
+ * outside it), and the methods and fields of the file's classes that it reaches through a variable
+ * ({@code model.weightNorm()}), are renamed to what GumTree matched their declarations with in the
+ * old version, when that is in scope at the insertion point: {@code norm(grad)} becomes {@code
  * norm(g)} when the old version called the gradient {@code g}. Failing that, the name is kept if
  * something of that name is in scope there; otherwise the statement is not placed (it would not
  * compile), for instance when it calls a helper method that the old version does not have. Names
@@ -92,8 +97,8 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *   <li>Placement is as good as GumTree's matching: a heavily rewritten neighbourhood may be
  *       matched with the wrong place, and the explanation of each outcome says which statement it
  *       was placed by, to check.
- *   <li>Loops are required to match, not to enclose the insertion point: a match in a method
- *       called from the loop (an extracted training step) is accepted without following the call.
+ *   <li>A place in another method than the old loop's is accepted without following the calls to
+ *       it (as {@link LoopLevels} does), so a look-alike in an unrelated method can mislead it.
  *   <li>Comments written next to a statement today are not carried; only the statement is.
  *   <li>Syntax newer than Java 16 (sealed classes, patterns in {@code switch}) cannot be matched and
  *       is reported as an error.
@@ -119,8 +124,9 @@ public final class Propagator {
    * @param name the logged name
    * @param todayLine the 1-based line of the log call in today's version
    * @param kind what happened
-   * @param oldLine the 1-based line of the inserted or already present log statement in the patched
-   *     old version; -1 when not placed
+   * @param oldLine the 1-based line of the inserted or already present log call in the patched old
+   *     version (as {@code todayLine}, the call's line, below an {@code if} carried with it); -1
+   *     when not placed
    * @param explanation a sentence: where it was inserted and next to what (and which names were
    *     renamed), where the name is already logged, or why it could not be placed
    */
