@@ -291,10 +291,11 @@ final class Propagation {
       if (k + d < siblings.size()) beforeCounterpart(siblings.get(k + d)).ifPresent(spots::add);
     }
     boolean last = k > 0 && k == siblings.size() - 1;
+    String why = spots.isEmpty() ? "none of the statements around it today has a match" : "no place next to its neighbours fits";
     counterpartBlock(block).ifPresent(b -> {
       Spot spot = last ? atEnd(b) : atStart(b);
       spots.add(spot.where(spot.where + ", in the block matching its enclosing block `" + blockHeader(today, block)
-          + "` at today's line " + line(block) + "; none of the statements around it today has a match"));
+          + "` at today's line " + line(block) + "; " + why));
     });
     if (spots.isEmpty()) {
       throw new Refusal("neither the statements around it nor its enclosing block `" + blockHeader(today, block)
