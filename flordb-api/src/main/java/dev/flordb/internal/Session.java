@@ -158,8 +158,8 @@ public final class Session implements AutoCloseable {
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
   }
 
-  /** A run id (or a replay's file stamp): the time, then random digits, so two never collide by chance. */
-  private static String newId(long millis) {
+  /** A run id (or a replay's stamp): the time, then random digits, so two never collide by chance. */
+  public static String newId(long millis) {
     return RUN_ID_TIME.format(Instant.ofEpochMilli(millis)) + "-"
         + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
