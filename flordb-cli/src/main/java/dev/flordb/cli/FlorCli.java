@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       RunsCommand.class,
       UnpackCommand.class,
       StatCommand.class,
+      dev.flordb.cli.replay.ReplayCommand.class,
       ClasspathCommand.class,
       CommandLine.HelpCommand.class,
     },
@@ -32,6 +33,21 @@ public final class FlorCli implements Runnable {
   @CommandLine.Option(names = "-C", paramLabel = "DIR",
       description = "Run as if flordb was started in DIR (as git -C does).")
   java.nio.file.Path dir;
+
+  /** The directory given with {@code -C} before the subcommand, or null. */
+  public java.nio.file.Path directory() {
+    return dir;
+  }
+
+  /** What a program needs on its class path: the jar that holds this class, else this JVM's class path. */
+  public static String programClassPath() {
+    try {
+      java.nio.file.Path self = java.nio.file.Path.of(FlorCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return self.toString().endsWith(".jar") ? self.toString() : System.getProperty("java.class.path");
+    } catch (java.net.URISyntaxException e) {
+      return System.getProperty("java.class.path");
+    }
+  }
 
   @Override
   public void run() {
