@@ -183,7 +183,7 @@ public final class Flor {
    * restored by any program; an object of a class of the training program only by a program that
    * has that class.
    *
-   * <h3>Finding the run</h3>
+   * <h4>Finding the run</h4>
    *
    * Run ids are in the store's {@code runs} table (with {@code filename}, {@code tstamp}, {@code
    * status}, {@code args}) and in the {@code records} view (one row per logged value, with {@code
@@ -224,8 +224,8 @@ public final class Flor {
    * Flor.restore(best.getString("run_id"), "epoch", best.getLong("epoch"), Map.of("weights", weights));
    * }</pre>
    *
-   * @throws IllegalArgumentException as {@link #restore(String, Map)}, and if {@code iteration}
-   *     is negative
+   * @throws IllegalArgumentException as {@link #restore(String, Map)}, and if {@code loop} is
+   *     empty or {@code iteration} negative
    * @throws FlorException if the run has no checkpoint at that iteration (the message lists the
    *     iterations that have one), or its file is gone
    */

@@ -100,7 +100,7 @@ class RestoreTest {
     try (Session selector = session(repo).start()) {
       assertThatThrownBy(() -> selector.restore("20260101-000000-000-abcdef", Map.of("weights", new double[2][])))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("there is no run \"20260101-000000-000-abcdef\" in " + repo)
+          .hasMessageContaining("there is no run \"20260101-000000-000-abcdef\" in ")
           .hasMessageContaining("flordb runs")
           .hasMessageContaining("SELECT run_id, filename, tstamp FROM runs");
     }
