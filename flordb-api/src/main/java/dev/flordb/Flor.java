@@ -3,6 +3,7 @@ package dev.flordb;
 import dev.flordb.internal.Launch;
 import dev.flordb.internal.Session;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * FlorDB's logging API: record what a program computes, with its code version, and query it
@@ -168,8 +169,68 @@ public final class Flor {
    * {@link Checkpointable}. An object that cannot be checkpointed is rejected here, naming the
    * field at fault.
    */
-  public static AutoCloseable checkpointing(java.util.Map<String, ?> namedObjects) {
+  public static AutoCloseable checkpointing(Map<String, ?> namedObjects) {
     return session().checkpointing(namedObjects);
+  }
+
+  /**
+   * Restores named objects, in place, from the last checkpoint of a recorded run (normally the
+   * end of its outermost loop's last iteration): the way another program (model selection,
+   * inference, an app) picks up what a training run produced, without knowing where FlorDB keeps
+   * it. Each object must be built the way the run built the one it enrolled under that name (the
+   * same class; arrays of the same length, or {@code null} rows, which are filled in); the
+   * checkpoint may hold more names than are asked for. Plain arrays ({@code double[][]}) can be
+   * restored by any program; an object of a class of the training program only by a program that
+   * has that class.
+   *
+   * <h4>Finding the run</h4>
+   *
+   * Run ids are in the store's {@code runs} table (with {@code filename}, {@code tstamp}, {@code
+   * status}, {@code args}) and in the {@code records} view (one row per logged value, with {@code
+   * loop}, {@code iteration} and {@code ctx}, its loop position). The dataframe identifies runs by
+   * {@code tstamp} and {@code filename} instead. For example, the newest finished training run:
+   *
+   * <pre>{@code
+   * String run = Flor.query("SELECT run_id FROM runs WHERE filename = 'Train.java'"
+   *     + " AND status = 'finished' ORDER BY tstamp DESC LIMIT 1").row(0).getString("run_id");
+   * double[][] weights = new double[10][];
+   * Flor.restore(run, Map.of("weights", weights));
+   * }</pre>
+   *
+   * To pick a checkpoint by a metric, see {@link #restore(String, String, long, Map)}.
+   *
+   * @throws IllegalArgumentException if there is no such run, the checkpoint holds no object of
+   *     one of the names, or an object cannot take the checkpointed state in place
+   * @throws FlorException if the run wrote no checkpoint, or its file is gone (checkpoints stay in
+   *     {@code .flor/checkpoints} of the machine that ran the run; they are not in git)
+   */
+  public static void restore(String runId, Map<String, ?> namedObjects) {
+    session().restore(runId, namedObjects);
+  }
+
+  /**
+   * Restores named objects, in place, from the checkpoint a recorded run took at the end of
+   * iteration {@code iteration} of its outermost loop {@code loop}; otherwise as {@link
+   * #restore(String, Map)}. This is a model registry's "load the best model": each checkpoint is
+   * recorded as a {@code ckpt} record named {@code ckpt::<loop>} in the context of its iteration,
+   * so one query joins a metric with the iterations that have a checkpoint (not every iteration
+   * has one unless {@code FLOR_CKPT_FRACTION=1}):
+   *
+   * <pre>{@code
+   * Table.Row best = Flor.query("SELECT m.run_id, m.iteration AS epoch, m.value AS acc"
+   *     + " FROM records m JOIN records c ON c.ctx = m.ctx AND c.name = 'ckpt::epoch'"
+   *     + " WHERE m.filename = 'Train.java' AND m.name = 'acc'"
+   *     + " ORDER BY acc DESC, m.tstamp DESC LIMIT 1").row(0);
+   * Flor.restore(best.getString("run_id"), "epoch", best.getLong("epoch"), Map.of("weights", weights));
+   * }</pre>
+   *
+   * @throws IllegalArgumentException as {@link #restore(String, Map)}, and if {@code loop} is
+   *     empty or {@code iteration} negative
+   * @throws FlorException if the run has no checkpoint at that iteration (the message lists the
+   *     iterations that have one), or its file is gone
+   */
+  public static void restore(String runId, String loop, long iteration, Map<String, ?> namedObjects) {
+    session().restoreAt(runId, loop, iteration, namedObjects);
   }
 
   /**
@@ -188,7 +249,13 @@ public final class Flor {
     return session().dataframe(names);
   }
 
-  /** Any SQL over the store (tables {@code runs}, {@code logs}, {@code ctx}, view {@code records}). */
+  /**
+   * Any SQL over the store, read-only: table {@code runs} (one row per run: {@code run_id},
+   * {@code filename}, {@code tstamp}, {@code status}, {@code args}, ...), tables {@code logs} and
+   * {@code ctx}, and the view {@code records} (one row per record: its run's {@code run_id},
+   * {@code tstamp} and {@code filename}, its innermost {@code loop} and {@code iteration}, its
+   * {@code kind}, {@code name} and {@code value}). Run ids are what {@link #restore} takes.
+   */
   public static Table query(String sql) {
     return session().query(sql);
   }

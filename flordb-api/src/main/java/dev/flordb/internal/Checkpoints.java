@@ -213,6 +213,11 @@ final class Checkpoints implements AutoCloseable {
     return runDir.resolve(loop).resolve(index + ".ckpt");
   }
 
+  /** Where any run's checkpoint at the end of this iteration is (or would be) kept. */
+  static Path file(Path florDir, String runId, String loop, long index) {
+    return florDir.resolve("checkpoints").resolve(runId).resolve(loop).resolve(index + ".ckpt");
+  }
+
   /** Waits for the checkpoints still being written. */
   @Override
   public void close() {

@@ -158,8 +158,8 @@ public final class Session implements AutoCloseable {
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
   }
 
-  /** A run id (or a replay's file stamp): the time, then random digits, so two never collide by chance. */
-  private static String newId(long millis) {
+  /** A run id (or a replay's stamp): the time, then random digits, so two never collide by chance. */
+  public static String newId(long millis) {
     return RUN_ID_TIME.format(Instant.ofEpochMilli(millis)) + "-"
         + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
   }
@@ -411,6 +411,108 @@ public final class Session implements AutoCloseable {
     Map<String, Object> copy = new LinkedHashMap<>(namedObjects);
     checkpoints.enrol(copy);
     return () -> checkpoints.unenrol(copy);
+  }
+
+  /** Restores named objects in place from the last checkpoint a recorded run wrote; see {@link dev.flordb.Flor#restore(String, Map)}. */
+  public void restore(String runId, Map<String, ?> namedObjects) {
+    restore(runId, null, -1, namedObjects);
+  }
+
+  /**
+   * Restores named objects in place from the checkpoint a recorded run took at the end of
+   * iteration {@code index} of its outermost loop {@code loop}; see {@link
+   * dev.flordb.Flor#restore(String, String, long, Map)}.
+   */
+  public void restoreAt(String runId, String loop, long index, Map<String, ?> namedObjects) {
+    if (loop == null || loop.isBlank()) {
+      throw new IllegalArgumentException("Flor.restore needs the name of the run's outermost loop, for example"
+          + " \"epoch\", but got " + (loop == null ? "null" : "\"" + loop + "\"")
+          + "; Flor.restore(run, objects) takes the run's last checkpoint");
+    }
+    restore(runId, loop, index, namedObjects);
+  }
+
+  /** From the checkpoint at the end of {@code loop}'s iteration {@code index}, or with {@code loop} null the last one. */
+  private void restore(String runId, String loop, long index, Map<String, ?> namedObjects) {
+    if (runId == null || runId.isBlank()) {
+      throw new IllegalArgumentException("Flor.restore needs the id of a recorded run, but got " + (runId == null
+          ? "null" : "\"" + runId + "\"") + "; Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") lists them");
+    }
+    if (loop != null && index < 0) {
+      throw new IllegalArgumentException("Flor.restore: iteration " + index + " of \"" + loop + "\" is negative;"
+          + " iterations count from 0");
+    }
+    if (namedObjects == null || namedObjects.isEmpty()) {
+      throw new IllegalArgumentException("Flor.restore needs the objects to restore into, by the names the run gave"
+          + " Flor.checkpointing, for example Flor.restore(run, Map.of(\"weights\", weights))");
+    }
+    namedObjects.forEach((name, live) -> {
+      if (live == null) {
+        throw new IllegalArgumentException("Flor.restore: \"" + name + "\" is null; pass an object built the way the"
+            + " run built it, which is restored in place");
+      }
+    });
+    writer.flush();
+    List<Store.CheckpointEntry> written = store().checkpointsOf(runId);
+    if (written == null) {
+      throw new IllegalArgumentException("Flor.restore: there is no run \"" + runId + "\" in " + workTree
+          + "; 'flordb runs' lists the runs, and Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") finds one");
+    }
+    Store.CheckpointEntry at = loop == null && !written.isEmpty() ? written.get(0) : new Store.CheckpointEntry(loop, index);
+    if (!written.contains(at)) {
+      throw new FlorException("run " + runId + " has no checkpoint" + (loop == null ? "" : " at " + at) + ": "
+          + (written.isEmpty() ? "it wrote none (it enrolled nothing with Flor.checkpointing, ran with"
+              + " FLOR_CHECKPOINTS=0, or ended before the end of an outermost iteration)"
+              : "it has checkpoints at " + describe(written) + " (FLOR_CKPT_FRACTION=1 checkpoints every iteration)"));
+    }
+    Path file = Checkpoints.file(florDir, runId, at.loop(), at.index());
+    Map<String, StateCodec.Snapshot> state;
+    try {
+      state = Checkpoints.read(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new FlorException("run " + runId + " wrote a checkpoint at " + at + ", but " + file + " is gone:"
+          + " checkpoints are kept only under .flor/checkpoints of the machine that ran the run, not in git."
+          + " Replaying the run rebuilds missing checkpoints.", e);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new FlorException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
+    }
+    List<String> absent = new ArrayList<>(namedObjects.keySet());
+    absent.removeAll(state.keySet());
+    if (!absent.isEmpty()) {
+      throw new IllegalArgumentException("Flor.restore: the checkpoint of run " + runId + " at " + at + " holds "
+          + state.keySet() + ", not " + absent + "; use the names the run gave Flor.checkpointing");
+    }
+    for (Map.Entry<String, ?> e : namedObjects.entrySet()) {
+      List<String> warnings;
+      try {
+        warnings = state.get(e.getKey()).restoreInto(e.getValue());
+      } catch (IllegalStateException | IllegalArgumentException bad) {
+        throw new IllegalArgumentException("Flor.restore: \"" + e.getKey() + "\" cannot hold the checkpoint of run "
+            + runId + " at " + at + " (" + bad.getMessage() + "); build it the way the run did: the same"
+            + " class, the same array lengths", bad);
+      }
+      for (String w : warnings) console.warn("Flor.restore \"" + e.getKey() + "\": " + w);
+    }
+  }
+
+  /** "epoch 0, 1, 4": the iterations with a checkpoint, by loop. */
+  private static String describe(List<Store.CheckpointEntry> checkpoints) {
+    Map<String, java.util.TreeSet<Long>> byLoop = new LinkedHashMap<>();
+    for (Store.CheckpointEntry c : checkpoints) byLoop.computeIfAbsent(c.loop(), k -> new java.util.TreeSet<>()).add(c.index());
+    StringBuilder sb = new StringBuilder();
+    byLoop.forEach((loop, indices) -> {
+      if (sb.length() > 0) sb.append("; ");
+      sb.append(loop).append(' ');
+      int shown = 0;
+      for (long i : indices) {
+        if (shown++ == 20) {
+          sb.append(", ... (").append(indices.size()).append(" in all)");
+          break;
+        }
+        sb.append(shown > 1 ? ", " : "").append(i);
+      }
+    });
+    return sb.toString();
   }
 
   /** Makes everything logged so far durable and points the run's snapshot at it. */

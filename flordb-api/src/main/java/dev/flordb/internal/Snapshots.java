@@ -49,6 +49,8 @@ import org.eclipse.jgit.util.FS;
 public final class Snapshots implements AutoCloseable {
   public static final String REF_PREFIX = "refs/flor/runs/";
   public static final String RECORDS_DIR = ".flor/records/";
+  /** Where replay keeps the code it ran: today's snapshot and each patched old version. */
+  public static final String REPLAY_REF_PREFIX = "refs/flor/replays/";
   /** Files larger than this are left out of snapshots (data sets belong in .gitignore). */
   static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -261,31 +263,128 @@ public final class Snapshots implements AutoCloseable {
       rec.setLength(length);
       b.add(rec);
       b.finish();
-      ObjectId treeId = dc.writeTree(ins);
+      return commit(ins, dc, parent, message, REF_PREFIX + runId);
+    }
+  }
 
-      CommitBuilder c = new CommitBuilder();
-      c.setTreeId(treeId);
-      if (parent != null) c.setParentId(parent);
-      PersonIdent who = ident();
-      c.setAuthor(who);
-      c.setCommitter(who);
-      c.setMessage(message);
-      ObjectId commit = ins.insert(c);
-      ins.flush();
+  /**
+   * Commits a captured working tree on {@code refs/flor/replays/<name>} (a replay keeps the code
+   * it carried statements from this way, as a run keeps its own). Returns the commit id.
+   */
+  public ObjectId commitReplaySource(Tree tree, ObjectId parent, String name, String message) throws IOException {
+    try (ObjectInserter ins = repo.newObjectInserter()) {
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      for (DirCacheEntry e : tree.entries) b.add(e);
+      b.finish();
+      return commit(ins, dc, parent, message, REPLAY_REF_PREFIX + name);
+    }
+  }
 
-      RefUpdate u = repo.updateRef(REF_PREFIX + runId);
-      u.setNewObjectId(commit);
-      u.setForceUpdate(true); // our own ref: a later commit() of the same run replaces it
-      u.disableRefLog();
-      RefUpdate.Result r = u.update();
-      switch (r) {
-        case NEW:
-        case FORCED:
-        case FAST_FORWARD:
-        case NO_CHANGE:
-          return commit;
-        default:
-          throw new IOException("could not update " + REF_PREFIX + runId + ": " + r);
+  /**
+   * Commits {@code base}'s tree with some files replaced (a patched old version, as replay ran it)
+   * on {@code refs/flor/replays/<name>}, with {@code base} as its parent, so that {@code git diff
+   * base ref} shows exactly what was changed. Returns the commit id.
+   */
+  public ObjectId commitPatched(ObjectId base, Map<String, byte[]> replaced, String name, String message)
+      throws IOException {
+    try (ObjectInserter ins = repo.newObjectInserter();
+        RevWalk rw = new RevWalk(repo);
+        TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(rw.parseCommit(base).getTree());
+      tw.setRecursive(true);
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      while (tw.next()) {
+        DirCacheEntry e = new DirCacheEntry(tw.getPathString());
+        e.setFileMode(tw.getFileMode(0));
+        byte[] content = replaced.get(tw.getPathString());
+        e.setObjectId(content == null ? tw.getObjectId(0) : ins.insert(Constants.OBJ_BLOB, content));
+        b.add(e);
+      }
+      b.finish();
+      return commit(ins, dc, base, message, REPLAY_REF_PREFIX + name);
+    }
+  }
+
+  private ObjectId commit(ObjectInserter ins, DirCache dc, ObjectId parent, String message, String ref)
+      throws IOException {
+    ObjectId treeId = dc.writeTree(ins);
+    CommitBuilder c = new CommitBuilder();
+    c.setTreeId(treeId);
+    if (parent != null) c.setParentId(parent);
+    PersonIdent who = ident();
+    c.setAuthor(who);
+    c.setCommitter(who);
+    c.setMessage(message);
+    ObjectId commit = ins.insert(c);
+    ins.flush();
+
+    RefUpdate u = repo.updateRef(ref);
+    u.setNewObjectId(commit);
+    u.setForceUpdate(true); // our own ref: a later commit() of the same run replaces it
+    u.disableRefLog();
+    RefUpdate.Result r = u.update();
+    switch (r) {
+      case NEW:
+      case FORCED:
+      case FAST_FORWARD:
+      case NO_CHANGE:
+        return commit;
+      default:
+        throw new IOException("could not update " + ref + ": " + r);
+    }
+  }
+
+  /**
+   * The files of a commit (but FlorDB's own {@code .flor/}), path to blob id: two runs whose
+   * files are equal ran the same code, whatever their commits.
+   */
+  public Map<String, ObjectId> files(ObjectId commit) throws IOException {
+    Map<String, ObjectId> out = new java.util.TreeMap<>();
+    walkFiles(commit, (path, tw) -> out.put(path, tw.getObjectId(0)));
+    return out;
+  }
+
+  /** The content of a blob. */
+  public byte[] read(ObjectId blob) throws IOException {
+    return repo.open(blob, Constants.OBJ_BLOB).getBytes();
+  }
+
+  /**
+   * Writes a commit's files (but {@code .flor/}) under {@code dir}, which replay runs old
+   * versions from: the user's working tree is never touched.
+   */
+  public void materialize(ObjectId commit, Path dir) throws IOException {
+    walkFiles(commit, (path, tw) -> {
+      Path target = dir.resolve(path);
+      Files.createDirectories(target.getParent());
+      ObjectLoader blob = repo.open(tw.getObjectId(0), Constants.OBJ_BLOB);
+      if (tw.getFileMode(0) == FileMode.SYMLINK) {
+        Files.createSymbolicLink(target, Path.of(new String(blob.getBytes(), StandardCharsets.UTF_8)));
+        return;
+      }
+      try (var out = Files.newOutputStream(target)) {
+        blob.copyTo(out);
+      }
+      if (tw.getFileMode(0) == FileMode.EXECUTABLE_FILE) target.toFile().setExecutable(true);
+    });
+  }
+
+  private interface FileVisitor {
+    void visit(String path, TreeWalk at) throws IOException;
+  }
+
+  private void walkFiles(ObjectId commit, FileVisitor visitor) throws IOException {
+    try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+      tw.addTree(rw.parseCommit(commit).getTree());
+      while (tw.next()) {
+        if (tw.getPathString().equals(".flor")) continue;
+        if (tw.isSubtree()) {
+          tw.enterSubtree();
+        } else if (tw.getFileMode(0) != FileMode.GITLINK) {
+          visitor.visit(tw.getPathString(), tw);
+        }
       }
     }
   }

@@ -581,6 +581,42 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /** One checkpoint of a run: the state at the end of iteration {@code index} of its outermost loop {@code loop}. */
+  record CheckpointEntry(String loop, long index) {
+    @Override
+    public String toString() {
+      return loop + "=" + index;
+    }
+  }
+
+  /**
+   * The checkpoints a run's {@code ckpt} records say were written, the last one first: those the
+   * run wrote itself, then those replays rebuilt. Null when the store has no run of that id.
+   * Syncs first.
+   */
+  synchronized List<CheckpointEntry> checkpointsOf(String runId) {
+    sync();
+    try (PreparedStatement run = conn.prepareStatement("SELECT rid FROM runs WHERE run_id = ?")) {
+      run.setString(1, runId);
+      long rid;
+      try (ResultSet rs = run.executeQuery()) {
+        if (!rs.next()) return null;
+        rid = rs.getLong(1);
+      }
+      List<CheckpointEntry> out = new ArrayList<>();
+      try (PreparedStatement ps = conn.prepareStatement("SELECT c.loop, c.idx FROM logs l JOIN ctx c ON c.id = l.ctx"
+          + " WHERE l.rid = ? AND l.kind = 'ckpt' ORDER BY l.source = 'forward' DESC, l.rowid DESC")) {
+        ps.setLong(1, rid);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(new CheckpointEntry(rs.getString(1), rs.getLong(2)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw failure(e, "read");
+    }
+  }
+
   private Connection reader() {
     if (reader == null) reader = connect(dbFile, true);
     return reader;

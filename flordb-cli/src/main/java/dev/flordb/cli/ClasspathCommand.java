@@ -14,7 +14,7 @@ final class ClasspathCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    spec.commandLine().getOut().println(DemoCommand.programClassPath());
+    spec.commandLine().getOut().println(FlorCli.programClassPath());
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       RunsCommand.class,
       UnpackCommand.class,
       StatCommand.class,
+      dev.flordb.cli.replay.ReplayCommand.class,
       ClasspathCommand.class,
       CommandLine.HelpCommand.class,
     },
@@ -32,6 +33,30 @@ public final class FlorCli implements Runnable {
   @CommandLine.Option(names = "-C", paramLabel = "DIR",
       description = "Run as if flordb was started in DIR (as git -C does).")
   java.nio.file.Path dir;
+
+  /** The directory given with {@code -C} before the subcommand, or null. */
+  public java.nio.file.Path directory() {
+    return dir;
+  }
+
+  /** The self-contained jar for programs' class paths, built beside the command line's own flordb-cli.jar. */
+  static final String PROGRAM_JAR = "flordb-all.jar";
+
+  /**
+   * What a program needs on its class path: {@value #PROGRAM_JAR} beside the jar that holds this
+   * class (the command line runs from the heavier flordb-cli.jar, which adds replay's tree
+   * matching), else that jar itself, else (in tests and IDEs) this JVM's class path.
+   */
+  public static String programClassPath() {
+    try {
+      java.nio.file.Path self = java.nio.file.Path.of(FlorCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!self.toString().endsWith(".jar")) return System.getProperty("java.class.path");
+      java.nio.file.Path programJar = self.resolveSibling(PROGRAM_JAR);
+      return java.nio.file.Files.isRegularFile(programJar) ? programJar.toString() : self.toString();
+    } catch (java.net.URISyntaxException e) {
+      return System.getProperty("java.class.path");
+    }
+  }
 
   @Override
   public void run() {

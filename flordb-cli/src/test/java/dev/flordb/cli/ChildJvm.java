@@ -65,6 +65,14 @@ final class ChildJvm {
     return c;
   }
 
+  /** {@code java -cp CP MAIN ARGS...} in {@code dir}: a compiled program of the user's. */
+  static ChildJvm mainClassName(Path dir, String classPath, String main, String... args) {
+    ChildJvm c = new ChildJvm(dir, classPath);
+    c.command.add(main);
+    c.command.addAll(List.of(args));
+    return c;
+  }
+
   /** Lets the child echo what it logs (FLOR_QUIET unset). */
   ChildJvm echo() {
     quiet = false;

@@ -142,6 +142,28 @@ final class Project {
     }
   }
 
+  /** What the user does: stages every file of the working tree and commits it on the current branch. */
+  ObjectId commitAll(String message) {
+    try (Repository r = repository(); Git git = new Git(r)) {
+      git.add().addFilepattern(".").call();
+      return git.commit().setMessage(message).setAuthor("A User", "user@example.com")
+          .setCommitter("A User", "user@example.com").setSign(false).call().getId();
+    } catch (GitAPIException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The refs under a prefix (such as {@code refs/flor/replays/}), name to commit. */
+  Map<String, ObjectId> refs(String prefix) {
+    try (Repository r = repository()) {
+      Map<String, ObjectId> out = new java.util.TreeMap<>();
+      for (Ref ref : r.getRefDatabase().getRefsByPrefix(prefix)) out.put(ref.getName(), ref.getObjectId());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A commit, with its parents and message. */
   RevCommit commit(ObjectId id) {
     try (Repository r = repository(); RevWalk rw = new RevWalk(r)) {
@@ -180,7 +202,7 @@ final class Project {
       ObjectId head = r.resolve(Constants.HEAD);
       TreeSet<String> refs = new TreeSet<>();
       for (Ref ref : r.getRefDatabase().getRefs()) {
-        if (!ref.getName().startsWith(Snapshots.REF_PREFIX)) refs.add(ref.getName() + " " + ref.getObjectId());
+        if (!ref.getName().startsWith("refs/flor/")) refs.add(ref.getName() + " " + ref.getObjectId());
       }
       return new GitState(
           Files.readString(gitDir.resolve("HEAD")),

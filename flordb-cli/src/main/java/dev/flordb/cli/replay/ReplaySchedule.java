@@ -1,0 +1,414 @@
+package dev.flordb.cli.replay;
+
+import dev.flordb.Table;
+import dev.flordb.internal.ReplayOptions.Level;
+import dev.flordb.internal.Snapshots;
+import dev.flordb.internal.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * What {@code flordb replay} will do, decided before anything runs: which of today's log
+ * statements to carry back, which recorded runs lack their values, grouped by code version; for
+ * each version, where the statements go in its old code ({@link Propagator}) and how much of its
+ * loops must run (the level of each statement in the patched code, {@link LoopLevels}); for each
+ * run, an estimate of the cost from its own forward timings.
+ */
+final class ReplaySchedule {
+  private static final Pattern LINE_SELECTOR = Pattern.compile("@\\d+");
+
+  /** What the user asked for. {@code file} places {@code @LINE} selectors; {@code where} filters runs. */
+  record Request(List<String> selectors, String file, String where, List<String> iter, List<String> overrides,
+      int jobs) {}
+
+  /** Runs whose program's sources are identical: patched, built and launched the same way. */
+  static final class Version {
+    final ProgramLayout layout;
+    final Map<String, ObjectId> files;
+    final List<PastRun> runs = new ArrayList<>();
+    /** Repository-relative path to the propagation into that file. */
+    final Map<String, Propagator.Result> patches = new TreeMap<>();
+    final Set<String> apply = new LinkedHashSet<>();
+    final List<String> problems = new ArrayList<>();
+    final List<String> notes = new ArrayList<>();
+    Level level = Level.OUTSIDE;
+    /** "v1", "v2", ... in the order of each version's first run. */
+    String label;
+
+    Version(ProgramLayout layout, Map<String, ObjectId> files) {
+      this.layout = layout;
+      this.files = files;
+    }
+
+    boolean runnable() {
+      return !apply.isEmpty() && (layout.kind() != ProgramLayout.Kind.CUSTOM || layout.reason() == null);
+    }
+
+    String program() {
+      return layout.sourceFile() != null ? layout.sourceFile() : runs.get(0).filename();
+    }
+
+    /** The patched files' new content, for the version's tree. */
+    Map<String, byte[]> patchedFiles() {
+      Map<String, byte[]> out = new TreeMap<>();
+      patches.forEach((path, r) -> {
+        if (r.changed()) out.put(path, r.patchedSource().getBytes(StandardCharsets.UTF_8));
+      });
+      return out;
+    }
+  }
+
+  final Request request;
+  final List<String> names;
+  /** Where each name is logged in today's code: path to line. */
+  final Map<String, String> todayPlaces;
+  final ObjectId today;
+  final String stamp;
+  final List<Version> versions;
+  final List<String> notes;
+  final ReplaySettings settings;
+
+  private ReplaySchedule(Request request, List<String> names, Map<String, String> todayPlaces, ObjectId today,
+      String stamp, List<Version> versions, List<String> notes, ReplaySettings settings) {
+    this.request = request;
+    this.names = names;
+    this.todayPlaces = todayPlaces;
+    this.today = today;
+    this.stamp = stamp;
+    this.versions = versions;
+    this.notes = notes;
+    this.settings = settings;
+  }
+
+  /** Snapshots today's code and plans the replay; nothing runs yet. */
+  static ReplaySchedule plan(Snapshots git, Store store, Request request, String stamp) throws IOException {
+    Path workTree = git.workTree();
+    ReplaySettings settings = ReplaySettings.read(workTree);
+    List<PastRun> all = PastRun.all(store);
+    if (all.isEmpty()) throw new IllegalArgumentException("there are no recorded runs in " + workTree + " to replay");
+
+    ObjectId head = git.head();
+    ObjectId today = git.commitReplaySource(git.captureWorkTree(), head, stamp + "/today",
+        "flordb replay " + String.join(" ", request.selectors()) + ": today's code");
+    Map<String, ObjectId> todayFiles = git.files(today);
+
+    Map<PastRun, Map<String, ObjectId>> filesOf = new LinkedHashMap<>();
+    Map<PastRun, ProgramLayout> layoutOf = new LinkedHashMap<>();
+    for (PastRun r : all) {
+      if (r.version() == null) continue;
+      Map<String, ObjectId> files = git.files(r.version());
+      filesOf.put(r, files);
+      layoutOf.put(r, ProgramLayout.of(r, workTree, files, settings != null));
+    }
+
+    // Today's statements: in the sources of the programs that were run.
+    Map<String, List<String>> selectorsByFile = new TreeMap<>();
+    Map<String, String> todayPlaces = new LinkedHashMap<>();
+    locate(git, request, todayFiles, layoutOf.values(), selectorsByFile, todayPlaces);
+    List<String> names = new ArrayList<>(todayPlaces.keySet());
+
+    Set<String> complete = runsHavingAll(store, names);
+    Set<String> chosen = request.where() == null ? null : RunFilter.matching(store, request.where());
+    Map<String, Version> byKey = new LinkedHashMap<>();
+    Map<String, Integer> skipped = new LinkedHashMap<>();
+    for (Map.Entry<PastRun, ProgramLayout> e : layoutOf.entrySet()) {
+      PastRun r = e.getKey();
+      ProgramLayout layout = e.getValue();
+      if (selectorsByFile.keySet().stream().noneMatch(layout::ownsSource)) {
+        skipped.merge("of other programs", 1, Integer::sum);
+      } else if (complete.contains(r.runId())) {
+        skipped.merge("that already have the values", 1, Integer::sum);
+      } else if (chosen != null && !chosen.contains(r.runId())) {
+        skipped.merge("outside --where", 1, Integer::sum);
+      } else if (!"finished".equals(r.status())) {
+        skipped.merge("not finished (" + r.status() + ")", 1, Integer::sum);
+      } else {
+        Map<String, ObjectId> files = filesOf.get(r);
+        byKey.computeIfAbsent(versionKey(layout, files), k -> new Version(layout, files)).runs.add(r);
+      }
+    }
+    List<String> notes = new ArrayList<>();
+    skipped.forEach((why, n) -> notes.add(n + (n == 1 ? " run " : " runs ") + why));
+
+    List<Version> versions = new ArrayList<>(byKey.values());
+    for (Version v : versions) {
+      v.label = "v" + (versions.indexOf(v) + 1);
+      propagate(git, v, selectorsByFile, todayFiles);
+    }
+    return new ReplaySchedule(request, names, todayPlaces, today, stamp, versions, notes, settings);
+  }
+
+  /** Finds the selected statements in today's sources of the recorded programs. */
+  private static void locate(Snapshots git, Request request, Map<String, ObjectId> todayFiles,
+      Iterable<ProgramLayout> layouts, Map<String, List<String>> selectorsByFile, Map<String, String> todayPlaces)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    for (String s : request.selectors()) (LINE_SELECTOR.matcher(s).matches() ? lines : names).add(s);
+    Set<String> candidates = new LinkedHashSet<>();
+    Set<String> mainFiles = new LinkedHashSet<>();
+    for (ProgramLayout l : layouts) {
+      for (String path : todayFiles.keySet()) if (l.ownsSource(path)) candidates.add(path);
+      if (l.sourceFile() != null && todayFiles.containsKey(l.sourceFile())) mainFiles.add(l.sourceFile());
+    }
+    if (!lines.isEmpty()) {
+      String file = request.file() != null ? request.file() : mainFiles.size() == 1 ? mainFiles.iterator().next() : null;
+      if (file == null) {
+        throw new IllegalArgumentException(lines + " name lines, but the runs' programs are " + mainFiles
+            + "; say which file with --file PATH");
+      }
+      if (!todayFiles.containsKey(file)) throw new IllegalArgumentException("--file " + file + " is not in today's code");
+      LoopLevels.Result r = LoopLevels.analyze(file, text(git, todayFiles.get(file)), lines);
+      selectorsByFile.computeIfAbsent(file, k -> new ArrayList<>()).addAll(lines);
+      for (LoopLevels.LogStatement s : r.statements()) todayPlaces.putIfAbsent(s.name(), file + ":" + s.line());
+    }
+    Set<String> unfound = new LinkedHashSet<>(names);
+    for (String path : candidates) {
+      List<String> here = new ArrayList<>();
+      String source = null;
+      for (String name : names) {
+        if (source == null) source = text(git, todayFiles.get(path));
+        if (!source.contains("\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")) continue;
+        try {
+          LoopLevels.Result r = LoopLevels.analyze(path, source, List.of(name));
+          here.add(name);
+          unfound.remove(name);
+          todayPlaces.putIfAbsent(name, path + ":" + r.statements().get(0).line());
+        } catch (IllegalArgumentException notLoggedHere) {
+          // the name appears in the file, but not as a logged name
+        }
+      }
+      if (!here.isEmpty()) selectorsByFile.computeIfAbsent(path, k -> new ArrayList<>()).addAll(here);
+    }
+    if (!unfound.isEmpty()) {
+      throw new IllegalArgumentException("today's code has no Flor.log(\"" + String.join("\" / \"", unfound)
+          + "\", ...) statement in " + (candidates.isEmpty() ? "the recorded programs" : candidates)
+          + "; add the statement where the value is computed, then replay");
+    }
+  }
+
+  private static Set<String> runsHavingAll(Store store, List<String> names) {
+    Map<String, Set<String>> has = new HashMap<>();
+    Table t = store.query("SELECT DISTINCT r.run_id, l.name FROM logs l JOIN runs r ON r.rid = l.rid"
+        + " WHERE l.kind = 'log' AND l.name IN (" + String.join(", ", names.stream().map(RunFilter::quote).toList())
+        + ")");
+    for (Table.Row row : t) has.computeIfAbsent(row.getString("run_id"), k -> new LinkedHashSet<>()).add(row.getString("name"));
+    Set<String> out = new LinkedHashSet<>();
+    has.forEach((run, got) -> {
+      if (got.containsAll(names)) out.add(run);
+    });
+    return out;
+  }
+
+  /** Equal keys: the same program, with byte-identical sources. */
+  private static String versionKey(ProgramLayout layout, Map<String, ObjectId> files) {
+    StringBuilder key = new StringBuilder(layout.toString());
+    files.forEach((path, blob) -> {
+      boolean relevant = layout.kind() == ProgramLayout.Kind.SOURCE ? path.equals(layout.sourceFile())
+          : layout.kind() == ProgramLayout.Kind.CUSTOM || layout.ownsSource(path)
+              || layout.resourceRoots().stream().anyMatch(r -> path.startsWith(r + "/"));
+      if (relevant) key.append('\n').append(path).append(' ').append(blob.name());
+    });
+    return key.toString();
+  }
+
+  private static void propagate(Snapshots git, Version v, Map<String, List<String>> selectorsByFile,
+      Map<String, ObjectId> todayFiles) throws IOException {
+    if (v.layout.kind() == ProgramLayout.Kind.CUSTOM && v.layout.reason() != null) {
+      v.problems.add("cannot rebuild this program: " + v.layout.reason() + "; name its build and launch commands in "
+          + ReplaySettings.FILE + " (see the README)");
+      return;
+    }
+    for (Map.Entry<String, List<String>> e : selectorsByFile.entrySet()) {
+      String path = e.getKey();
+      if (!v.layout.ownsSource(path)) continue;
+      ObjectId old = v.files.get(path);
+      if (old == null) {
+        v.problems.add(path + " does not exist in this version, so " + e.getValue() + " has nowhere to go");
+        continue;
+      }
+      Propagator.Result r;
+      try {
+        r = Propagator.propagate(path, text(git, todayFiles.get(path)), text(git, old), e.getValue());
+      } catch (IllegalArgumentException bad) {
+        v.problems.add(bad.getMessage());
+        continue;
+      }
+      v.patches.put(path, r);
+      List<String> placed = new ArrayList<>();
+      for (Propagator.Outcome o : r.outcomes()) {
+        if (o.kind() == Propagator.Kind.NOT_PLACED) {
+          v.problems.add("\"" + o.name() + "\" (today's line " + o.todayLine() + "): " + o.explanation());
+        } else {
+          placed.add(o.name());
+          v.notes.add("\"" + o.name() + "\" " + (o.kind() == Propagator.Kind.INSERTED ? "inserted at" : "already at")
+              + " " + path + ":" + o.oldLine());
+        }
+      }
+      if (placed.isEmpty()) continue;
+      v.apply.addAll(placed);
+      levelIn(v, path, r.patchedSource(), placed);
+    }
+  }
+
+  /** The deepest level of the placed statements in the patched file; unknown counts as nested. */
+  private static void levelIn(Version v, String path, String patched, List<String> placed) {
+    for (LoopLevels.LogStatement s : LoopLevels.analyze(path, patched, placed).statements()) {
+      Level l;
+      switch (s.level()) {
+        case OUTSIDE_LOOPS: l = Level.OUTSIDE; break;
+        case OUTER_BODY: l = Level.OUTER; break;
+        case NESTED: l = Level.NESTED; break;
+        default:
+          l = Level.NESTED;
+          v.notes.add("where \"" + s.name() + "\" sits in the loops is unknown (" + s.reason()
+              + "), so every iteration runs in full");
+      }
+      if (l.compareTo(v.level) > 0) v.level = l;
+    }
+  }
+
+  private static String text(Snapshots git, ObjectId blob) {
+    try {
+      return new String(git.read(blob), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ estimates
+
+  List<PastRun> runs() {
+    List<PastRun> out = new ArrayList<>();
+    for (Version v : versions) if (v.runnable()) out.addAll(v.runs);
+    return out;
+  }
+
+  /** JVMs each replay of a nested-level statement is split into, so that all of them fit in --jobs. */
+  int segmentsPerRun(Version v) {
+    if (v.level != Level.NESTED) return 1;
+    return Math.max(1, request.jobs() / Math.max(1, Math.min(request.jobs(), runs().size())));
+  }
+
+  /** How many runs replay at once. */
+  int concurrentRuns() {
+    int segments = versions.stream().filter(Version::runnable).mapToInt(this::segmentsPerRun).max().orElse(1);
+    return Math.max(1, request.jobs() / segments);
+  }
+
+  /** Seconds that replaying {@code run} at the version's level should take, from its forward timings; NaN if unknown. */
+  double estimate(Version v, PastRun run) {
+    PastRun.Timings t = run.timings();
+    if (t.run() <= 0) return Double.NaN;
+    double fraction = iterationFraction(t.outerIterations());
+    double base = t.setup() + t.teardown();
+    switch (v.level) {
+      case OUTSIDE: return base;
+      case OUTER: return base + Math.max(0, t.outerLoops() - t.nestedLoops()) * fraction;
+      default: return base + t.outerLoops() * fraction / segmentsPerRun(v);
+    }
+  }
+
+  /** The share of the outer iterations that {@code --iter} selects. */
+  private double iterationFraction(long iterations) {
+    double fraction = 1;
+    for (String spec : request.iter()) {
+      String value = spec.substring(spec.indexOf('=') + 1).trim().toLowerCase(Locale.ROOT);
+      if (value.equals("none")) fraction = 0;
+      else if (value.equals("last")) fraction = iterations > 0 ? 1.0 / iterations : 1;
+      else if (!value.equals("all")) fraction = iterations > 0 ? Math.min(1, value.split(",").length / (double) iterations) : 1;
+    }
+    return fraction;
+  }
+
+  /** Total seconds of work, and the time it should take with --jobs (longest first onto the least loaded). */
+  double[] totals() {
+    List<Double> costs = new ArrayList<>();
+    for (Version v : versions) {
+      if (!v.runnable()) continue;
+      for (PastRun r : v.runs) costs.add(estimate(v, r));
+    }
+    double work = 0;
+    PriorityQueue<Double> lanes = new PriorityQueue<>();
+    for (int i = 0; i < concurrentRuns(); i++) lanes.add(0.0);
+    costs.sort((a, b) -> Double.compare(b, a));
+    for (double c : costs) {
+      double cost = Double.isNaN(c) ? 0 : c;
+      work += cost;
+      lanes.add(lanes.poll() + cost);
+    }
+    double span = 0;
+    for (double l : lanes) span = Math.max(span, l);
+    return new double[] {work, span};
+  }
+
+  String strategy(Version v, PastRun run) {
+    long n = run.timings().outerIterations();
+    String iterations = n > 0 ? Math.round(n * iterationFraction(n)) + "/" + n + " iterations" : "all iterations";
+    switch (v.level) {
+      case OUTSIDE: return "after loops: final state restored";
+      case OUTER: return "outer body: " + iterations + ", inner loops skipped";
+      default:
+        int k = segmentsPerRun(v);
+        return "inner loop: " + iterations + " in full" + (k > 1 ? ", " + k + " segments" : "");
+    }
+  }
+
+  // ------------------------------------------------------------------------------ printing
+
+  void print(PrintWriter out) {
+    out.println("Fill in " + String.join(", ", names.stream().map(n -> n + " (" + todayPlaces.get(n) + ")").toList()));
+    out.println("Today's code is kept as " + Snapshots.REPLAY_REF_PREFIX + stamp + "/today (" + today.abbreviate(7).name() + ")");
+    for (String n : notes) out.println("Not replayed: " + n);
+    if (versions.isEmpty()) {
+      out.println("Nothing to replay: every run of these programs has the values.");
+      out.flush();
+      return;
+    }
+    out.println();
+    out.println(versions.size() + (versions.size() == 1 ? " code version:" : " code versions:"));
+    for (Version v : versions) {
+      out.println("  " + v.label + "  " + v.program() + ", " + v.runs.size() + (v.runs.size() == 1 ? " run" : " runs")
+          + " (snapshot " + String.join(", ", v.runs.stream().map(PastRun::shortVersion).toList()) + ")");
+      for (String n : v.notes) out.println("      " + n);
+      for (String p : v.problems) out.println("      not placed: " + p);
+      if (!v.runnable()) out.println("      this version is not replayed");
+    }
+    out.println();
+    List<Object[]> rows = new ArrayList<>();
+    for (Version v : versions) {
+      if (!v.runnable()) continue;
+      for (PastRun r : v.runs) {
+        rows.add(new Object[] {r.tstamp(), v.label, String.join(",", v.apply), strategy(v, r),
+            seconds(estimate(v, r)), r.runId()});
+      }
+    }
+    if (!rows.isEmpty()) {
+      Table.of(List.of("run started", "version", "fill in", "strategy", "estimate", "run"), rows).print(out);
+      double[] t = totals();
+      out.println();
+      out.println("Estimated " + seconds(t[0]) + " of work for " + rows.size() + (rows.size() == 1 ? " run" : " runs")
+          + (request.jobs() > 1 ? ", about " + seconds(t[1]) + " with --jobs " + request.jobs() : "") + ".");
+    }
+    out.flush();
+  }
+
+  static String seconds(double s) {
+    return Double.isNaN(s) ? "?" : String.format(Locale.ROOT, "%.1f s", s);
+  }
+}
