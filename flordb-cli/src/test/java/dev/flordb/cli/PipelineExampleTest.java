@@ -65,8 +65,9 @@ class PipelineExampleTest {
     assertThat(edited).contains(HINDSIGHT);
     Files.writeString(train, edited);
     String first = runsOf("Train.java").get(0);
-    ChildJvm.Finished replay = ChildJvm.source(pipeline, "Train.java", "--replay", first, "--apply", "train_acc").run();
-    assertThat(replay.assertSucceeded().err()).as("what the replay printed on standard error").isEmpty();
+    Project.Cli replay = project.cli("replay", "train_acc", "--yes");
+    assertThat(replay.exit()).as(replay.toString()).isZero();
+    assertThat(replay.out()).as(replay.toString()).contains("Replayed 2 of 2 runs");
     // What the first run would have logged: the edited program, with its arguments (as_of included).
     step("Train.java", EPOCHS, "as_of=" + arg(first, "as_of"));
     runs = new LinkedHashMap<>();
