@@ -182,14 +182,19 @@ final class Propagation {
    * only it ({@code if (step % 10 == 0) Flor.log("loss", loss);}), condition and all.
    */
   private Statement carried(MethodCallExpr call) throws Refusal {
-    if (!(call.getParentNode().orElse(null) instanceof ExpressionStmt statement)) {
-      String enclosing = statementAround(call).map(s -> snippet(today, s)).orElse(call.toString());
-      throw new Refusal("the log call is part of a larger statement, `" + enclosing
-          + "`; only a statement that is just a log call can be carried into another version");
-    }
+    Optional<Statement> carried = logStatement(call);
+    if (carried.isPresent()) return carried.get();
+    String enclosing = statementAround(call).map(s -> snippet(today, s)).orElse(call.toString());
+    throw new Refusal("the log call is part of a larger statement, `" + enclosing
+        + "`; only a statement that is just a log call can be carried into another version");
+  }
+
+  /** The log statement of a log call, with the {@code if} that guards only it; empty when the call is part of a larger statement. */
+  private static Optional<Statement> logStatement(MethodCallExpr call) {
+    if (!(call.getParentNode().orElse(null) instanceof ExpressionStmt statement)) return Optional.empty();
     Statement carried = statement;
     for (Optional<IfStmt> guard = guard(carried); guard.isPresent(); guard = guard(carried)) carried = guard.get();
-    return carried;
+    return Optional.of(carried);
   }
 
   /** The {@code if} without {@code else} whose whole then-branch is {@code statement}, with or without braces. */
@@ -316,9 +321,28 @@ final class Propagation {
     return oldStatement(todayNeighbour).map(s -> because(before(s), s, todayNeighbour));
   }
 
-  /** The old statement matched with a neighbour of today's, if it is itself among a block's statements. */
+  /**
+   * The old statement matched with a neighbour of today's, if it is itself among a block's
+   * statements. A log statement's match is the old log statement of the same name when there is
+   * one (the name is what runs record, and the logged expression often changes); other
+   * statements' are GumTree's.
+   */
   private Optional<Statement> oldStatement(Statement todayNeighbour) {
-    return match().counterpart(todayNeighbour).filter(s -> s.getParentNode().orElse(null) instanceof BlockStmt);
+    return loggedName(todayUnit, todayNeighbour).flatMap(this::oldLogStatement)
+        .or(() -> match().counterpart(todayNeighbour))
+        .filter(s -> s.getParentNode().orElse(null) instanceof BlockStmt);
+  }
+
+  /** The name that {@code statement} logs, when it is a log statement (guarded or not). */
+  private static Optional<String> loggedName(CompilationUnit unit, Statement statement) {
+    List<MethodCallExpr> logs = statement.findAll(MethodCallExpr.class).stream().filter(c -> FlorCalls.isNamedLog(unit, c)).toList();
+    return logs.size() == 1 && logStatement(logs.get(0)).orElse(null) == statement
+        ? Optional.of(FlorCalls.nameOf(logs.get(0))) : Optional.empty();
+  }
+
+  private Optional<Statement> oldLogStatement(String name) {
+    List<MethodCallExpr> named = oldLogs.stream().filter(c -> FlorCalls.nameOf(c).equals(name)).toList();
+    return named.size() == 1 ? logStatement(named.get(0)) : Optional.empty();
   }
 
   private Spot because(Spot spot, Statement oldNeighbour, Statement todayNeighbour) {

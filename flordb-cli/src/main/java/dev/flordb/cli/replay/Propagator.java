@@ -58,7 +58,8 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *   <li>It goes next to the nearest statement of its block that has a match, looking at
  *       increasing distance, the statement before it first: after the match of a statement that
  *       precedes it, before the match of one that follows it (and before the comment lines
- *       directly above that one). The match may sit in another method, as when the training step
+ *       directly above that one). A neighbouring log statement's match is the old log statement
+ *       of the same name, whatever it logs there; other statements' are GumTree's. The match may sit in another method, as when the training step
  *       was extracted into a method between the versions; in the same method, it must be inside
  *       the matches of the loops around the statement (a neighbour that moved out of the loop is
  *       passed over). A place where a name the statement uses is not in scope (below) is passed
