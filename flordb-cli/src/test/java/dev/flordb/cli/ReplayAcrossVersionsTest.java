@@ -131,7 +131,7 @@ class ReplayAcrossVersionsTest {
     String ran = project.refs("refs/flor/replays/").entrySet().stream()
         .filter(e -> e.getKey().endsWith("/" + v1Run)).map(e -> project.fileInCommit(e.getValue(), "Train.java"))
         .findFirst().orElseThrow();
-    assertThat(ran).contains("        Flor.log(\"wnorm\", Math.sqrt(dot(w, w)));\n");
+    assertThat(ran).contains(V1_ACC + "        Flor.log(\"wnorm\", Math.sqrt(dot(w, w)));\n");
   }
 
   @Test
