@@ -1,6 +1,5 @@
 package dev.flordb.cli.replay;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,9 +116,5 @@ record ProgramLayout(Kind kind, String sourceFile, List<String> sourceRoots, Lis
       if (!abs.startsWith(root)) return null;
     }
     return root.relativize(abs).toString().replace('\\', '/');
-  }
-
-  static boolean exists(String path) {
-    return path != null && Files.exists(Path.of(path));
   }
 }

@@ -130,14 +130,14 @@ final class ReplayDriver {
     PastRun first = v.runs.get(0);
     switch (v.layout.kind()) {
       case SOURCE:
-        return new Prepared(tree, javaCommand(first, classPathOf(first, List.of()),
+        return new Prepared(tree, javaCommand(first, classPathOf(v, first, List.of()),
             tree.resolve(v.layout.sourceFile()).toString()));
       case CLASSES:
         Path classes = compile(v, first, tree);
         List<String> own = new ArrayList<>();
         own.add(classes.toString());
         for (String res : v.layout.resourceRoots()) own.add(tree.resolve(res).toString());
-        return new Prepared(tree, javaCommand(first, classPathOf(first, own), first.launchString("main")));
+        return new Prepared(tree, javaCommand(first, classPathOf(v, first, own), first.launchString("main")));
       default:
         ReplaySettings s = schedule.settings;
         if (s.build() != null) build(s.build(), tree, v);
@@ -170,14 +170,12 @@ final class ReplayDriver {
    * entries resolved against the run's directory, and a FlorDB jar that has moved since replaced
    * by today's.
    */
-  private String classPathOf(PastRun run, List<String> own) {
+  private String classPathOf(ReplaySchedule.Version v, PastRun run, List<String> own) {
     Path cwd = Path.of(cwdOf(run));
     List<String> entries = new ArrayList<>();
     boolean ownAdded = false;
-    List<String> classDirs = new ArrayList<>();
-    for (ReplaySchedule.Version v : schedule.versions) if (v.runs.contains(run)) classDirs.addAll(v.layout.classDirs());
     for (String e : ProgramLayout.classPath(run)) {
-      if (classDirs.contains(e)) {
+      if (v.layout.classDirs().contains(e)) {
         if (!ownAdded) entries.addAll(own);
         ownAdded = true;
         continue;
@@ -207,7 +205,7 @@ final class ReplayDriver {
       }
     }
     List<String> options = new ArrayList<>(List.of("-d", classes.toString(), "-encoding", "UTF-8", "-g",
-        "-cp", classPathOf(run, List.of())));
+        "-cp", classPathOf(v, run, List.of())));
     String recorded = run.launchString("java_version");
     int major = majorVersion(recorded);
     if (major >= 9 && major < Runtime.version().feature()) options.addAll(List.of("--release", String.valueOf(major)));
