@@ -104,6 +104,8 @@ final class Propagation {
   }
 
   Propagator.Result run(List<MethodCallExpr> selected) {
+    Optional<Propagator.Result> same = sameFileBesides(selected);
+    if (same.isPresent()) return same.get();
     List<Decision> decisions = selected.stream().map(this::decide).toList();
     String patched = patched();
     SourceText patchedText = new SourceText(patched);
@@ -115,6 +117,35 @@ final class Propagation {
       return new Outcome(d.name, d.todayLine, d.kind, line, explanation);
     }).toList();
     return new Propagator.Result(patched, outcomes, fileName, old.text);
+  }
+
+  /**
+   * When the old version is today's file without the selected statements (the code did not change
+   * otherwise, as for runs of today's version), they go exactly where they are today: no tree
+   * matching is needed, and none could place them better.
+   */
+  private Optional<Propagator.Result> sameFileBesides(List<MethodCallExpr> selected) {
+    StringBuilder without = new StringBuilder();
+    int from = 0;
+    List<Outcome> outcomes = new ArrayList<>();
+    for (MethodCallExpr call : selected) {
+      Optional<Statement> statement = logStatement(call);
+      if (statement.isEmpty()) return Optional.empty();
+      int begin = today.begin(statement.get());
+      int end = today.end(statement.get());
+      int lastLine = today.lineAt(end - 1);
+      boolean wholeLines = today.firstOnLine(begin) && today.text.substring(end, today.lineEnd(lastLine)).isBlank();
+      int start = today.lineStart(today.lineAt(begin));
+      if (!wholeLines || start < from) return Optional.empty();
+      without.append(today.text, from, start);
+      from = today.nextLineStart(lastLine);
+      int line = call.getBegin().orElseThrow().line;
+      outcomes.add(new Outcome(FlorCalls.nameOf(call), line, Kind.INSERTED, line,
+          "inserted where it is today (the rest of the file is the same)"));
+    }
+    without.append(today.text.substring(from));
+    if (outcomes.isEmpty() || !without.toString().equals(old.text)) return Optional.empty();
+    return Optional.of(new Propagator.Result(today.text, outcomes, fileName, old.text));
   }
 
   private Decision decide(MethodCallExpr call) {

@@ -122,6 +122,17 @@ class PropagatorTest {
   }
 
   @Test
+  void anOldVersionThatIsTodaysFileWithoutTheStatementGetsItWhereItIsToday() {
+    String today = OLD.replace("update(w, g);\n", "update(w, g);\n      Flor.log(\"g_norm\", norm(g));\n");
+
+    Result result = Propagator.propagate("Train.java", today, OLD, List.of("g_norm"));
+
+    assertThat(result.patchedSource()).isEqualTo(today);
+    assertThat(result.outcomes()).containsExactly(new Outcome("g_norm", 9, Kind.INSERTED, 9,
+        "inserted where it is today (the rest of the file is the same)"));
+  }
+
+  @Test
   void explanationNamesTheNeighbourItWasPlacedByAndTheRenames() {
     Result result = Propagator.propagate("Train.java", TODAY.replace("norm(grad)", "Math.abs(grad[0])"), OLD, List.of("grad_norm"));
 
