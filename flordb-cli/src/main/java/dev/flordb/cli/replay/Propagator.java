@@ -49,7 +49,7 @@ import org.eclipse.jgit.diff.RawTextComparator;
  * <h2>Where it goes</h2>
  *
  * <p>Today's and the old version's syntax trees are matched with GumTree (through Eclipse JDT's
- * parser, reading Java up to 16). Then, for each statement in today's order:
+ * parser, at the newest Java level that JDT reads). Then, for each statement in today's order:
  *
  * <ol>
  *   <li>Every loop around it (in its method) must have a match in the old version; otherwise the
@@ -101,8 +101,10 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *   <li>A place in another method than the old loop's is accepted without following the calls to
  *       it (as {@link LoopLevels} does), so a look-alike in an unrelated method can mislead it.
  *   <li>Comments written next to a statement today are not carried; only the statement is.
- *   <li>Syntax newer than Java 16 (sealed classes, patterns in {@code switch}) cannot be matched and
- *       is reported as an error.
+ *   <li>Both versions are read as Java 21 (records, sealed classes, patterns in {@code switch} and
+ *       record patterns included): syntax newer than that is reported as an error by JavaParser,
+ *       which finds the statements, names and loops; JDT, which GumTree matches, reads the newest
+ *       level it knows (at least 21).
  * </ul>
  *
  * <p>Thread-safe: no state is kept between calls.

@@ -31,8 +31,14 @@ import org.eclipse.jdt.core.dom.ASTParser;
  * proportion of matched descendants, without the optional tree-edit-distance recovery).
  */
 final class TreeMatch {
-  /** JDT parses at this level here (GumTree 3.0.0's own generator stops at Java 14, before records). */
-  private static final String JAVA_LEVEL = JavaCore.VERSION_16;
+  /**
+   * JDT parses at the newest Java level it knows (JDT 3.47: 26), so every syntax a past version of
+   * a program may use can be matched. GumTree 3.0.0's own generator (JdtTreeGenerator) cannot be
+   * used for that: it asks for JLS 14 and sets the compliance options to 14, before records,
+   * sealed classes and patterns; so the tree is built here with GumTree's visitor on a parser
+   * configured by us.
+   */
+  private static final String JAVA_LEVEL = JavaCore.latestSupportedJavaVersion();
 
   private final SourceText today;
   private final SourceText old;
@@ -52,8 +58,9 @@ final class TreeMatch {
   /**
    * Matches the two versions.
    *
-   * @throws IllegalArgumentException if JDT cannot parse a version that JavaParser could (newer
-   *     syntax than {@value #JAVA_LEVEL}, such as sealed classes or patterns in switch)
+   * @throws IllegalArgumentException if JDT cannot parse a version that JavaParser could (syntax
+   *     newer than {@link #JAVA_LEVEL}, or a construct JDT reports as an error but JavaParser
+   *     accepts)
    */
   static TreeMatch of(String fileName, SourceText today, SourceText old, CompilationUnit oldUnit) {
     return new TreeMatch(today, old, oldUnit, tree(fileName + " (today's version)", today), tree(fileName + " (old version)", old));
@@ -122,10 +129,10 @@ final class TreeMatch {
     return ((long) begin << 32) | end;
   }
 
-  /** GumTree's tree of a file, from JDT's syntax tree as GumTree's own JDT generator builds it, at a newer Java level. */
+  /** GumTree's tree of a file, from JDT's syntax tree as GumTree's own JDT generator builds it, at the newest Java level. */
   private static Tree tree(String file, SourceText source) {
     char[] chars = source.text.toCharArray();
-    ASTParser parser = ASTParser.newParser(AST.JLS16);
+    ASTParser parser = ASTParser.newParser(AST.getJLSLatest());
     parser.setKind(ASTParser.K_COMPILATION_UNIT);
     Map<String, String> options = JavaCore.getOptions();
     JavaCore.setComplianceOptions(JAVA_LEVEL, options);
