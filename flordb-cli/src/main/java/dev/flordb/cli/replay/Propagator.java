@@ -67,7 +67,8 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *       Two statements selected together that are adjacent today stay adjacent and in order.
  *   <li>When no statement of its block has a match, it goes at the start of the block matching its
  *       block (at its end, if it is its block's last statement); when that block has no match
- *       either, it is not placed.
+ *       either, it is not placed. The block of a {@code case ... -> { }} arm matches the block
+ *       of the arm whose {@code case} label GumTree matched with its label.
  *   <li>Code after {@code return}, {@code throw}, {@code break}, {@code continue} or {@code yield}
  *       would not compile, so such a statement is passed on the side before it.
  * </ol>

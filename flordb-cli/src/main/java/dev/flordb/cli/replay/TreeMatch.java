@@ -74,14 +74,18 @@ final class TreeMatch {
   /**
    * The old version's block matching this block of today's: the matched block, else the block in
    * the same place (the n-th block child) of what its parent was matched with, such as the body of
-   * a matched loop whose statements all changed.
+   * a matched loop whose statements all changed. The block of a {@code case ... -> { }} arm is in
+   * the same place when it follows the match of its {@code case} label: arms are added, removed
+   * and reordered independently, so counting blocks would pick another arm's.
    */
   Optional<BlockStmt> counterpart(BlockStmt block) {
     Optional<Tree> tree = outermost(block);
     if (tree.isEmpty()) return Optional.empty();
     Tree dst = mappings.getDstForSrc(tree.get());
-    if (dst == null && tree.get().getParent() != null) {
-      Tree parent = tree.get().getParent();
+    Tree parent = tree.get().getParent();
+    if (dst == null && parent != null && isSwitch(parent)) {
+      dst = armAfterMatchedCase(parent, tree.get());
+    } else if (dst == null && parent != null) {
       Tree oldParent = mappings.getDstForSrc(parent);
       List<Tree> blocks = blockChildren(parent);
       if (oldParent != null && blockChildren(oldParent).size() == blocks.size()) {
@@ -89,6 +93,26 @@ final class TreeMatch {
       }
     }
     return Optional.ofNullable(dst).flatMap(t -> oldNode(t, BlockStmt.class));
+  }
+
+  /**
+   * The old block right after the match of the {@code case} label right before {@code block}, in
+   * JDT's flat list of a switch's labels and statements; null when there is none.
+   */
+  private Tree armAfterMatchedCase(Tree switchTree, Tree block) {
+    List<Tree> children = switchTree.getChildren();
+    int at = children.indexOf(block);
+    if (at < 1 || !children.get(at - 1).getType().name.equals("SwitchCase")) return null;
+    Tree oldCase = mappings.getDstForSrc(children.get(at - 1));
+    if (oldCase == null || oldCase.getParent() == null) return null;
+    List<Tree> oldChildren = oldCase.getParent().getChildren();
+    int oldAt = oldChildren.indexOf(oldCase) + 1;
+    return oldAt < oldChildren.size() && oldChildren.get(oldAt).getType().name.equals("Block") ? oldChildren.get(oldAt) : null;
+  }
+
+  private static boolean isSwitch(Tree tree) {
+    String type = tree.getType().name;
+    return type.equals("SwitchStatement") || type.equals("SwitchExpression");
   }
 
   /**
