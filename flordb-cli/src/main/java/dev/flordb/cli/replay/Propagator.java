@@ -49,7 +49,7 @@ import org.eclipse.jgit.diff.RawTextComparator;
  * <h2>Where it goes</h2>
  *
  * <p>Today's and the old version's syntax trees are matched with GumTree (through Eclipse JDT's
- * parser, reading Java up to 16). Then, for each statement in today's order:
+ * parser, at the newest Java level that JDT reads). Then, for each statement in today's order:
  *
  * <ol>
  *   <li>Every loop around it (in its method) must have a match in the old version; otherwise the
@@ -67,7 +67,8 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *       Two statements selected together that are adjacent today stay adjacent and in order.
  *   <li>When no statement of its block has a match, it goes at the start of the block matching its
  *       block (at its end, if it is its block's last statement); when that block has no match
- *       either, it is not placed.
+ *       either, it is not placed. The block of a {@code case ... -> { }} arm matches the block
+ *       of the arm whose {@code case} label GumTree matched with its label.
  *   <li>Code after {@code return}, {@code throw}, {@code break}, {@code continue} or {@code yield}
  *       would not compile, so such a statement is passed on the side before it.
  * </ol>
@@ -101,8 +102,10 @@ import org.eclipse.jgit.diff.RawTextComparator;
  *   <li>A place in another method than the old loop's is accepted without following the calls to
  *       it (as {@link LoopLevels} does), so a look-alike in an unrelated method can mislead it.
  *   <li>Comments written next to a statement today are not carried; only the statement is.
- *   <li>Syntax newer than Java 16 (sealed classes, patterns in {@code switch}) cannot be matched and
- *       is reported as an error.
+ *   <li>Both versions are read as Java 21 (records, sealed classes, patterns in {@code switch} and
+ *       record patterns included): syntax newer than that is reported as an error by JavaParser,
+ *       which finds the statements, names and loops; JDT, which GumTree matches, reads the newest
+ *       level it knows (at least 21).
  * </ul>
  *
  * <p>Thread-safe: no state is kept between calls.

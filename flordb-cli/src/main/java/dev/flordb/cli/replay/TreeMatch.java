@@ -31,8 +31,14 @@ import org.eclipse.jdt.core.dom.ASTParser;
  * proportion of matched descendants, without the optional tree-edit-distance recovery).
  */
 final class TreeMatch {
-  /** JDT parses at this level here (GumTree 3.0.0's own generator stops at Java 14, before records). */
-  private static final String JAVA_LEVEL = JavaCore.VERSION_16;
+  /**
+   * JDT parses at the newest Java level it knows (JDT 3.47: 26), so every syntax a past version of
+   * a program may use can be matched. GumTree 3.0.0's own generator (JdtTreeGenerator) cannot be
+   * used for that: it asks for JLS 14 and sets the compliance options to 14, before records,
+   * sealed classes and patterns; so the tree is built here with GumTree's visitor on a parser
+   * configured by us.
+   */
+  private static final String JAVA_LEVEL = JavaCore.latestSupportedJavaVersion();
 
   private final SourceText today;
   private final SourceText old;
@@ -52,8 +58,9 @@ final class TreeMatch {
   /**
    * Matches the two versions.
    *
-   * @throws IllegalArgumentException if JDT cannot parse a version that JavaParser could (newer
-   *     syntax than {@value #JAVA_LEVEL}, such as sealed classes or patterns in switch)
+   * @throws IllegalArgumentException if JDT cannot parse a version that JavaParser could (syntax
+   *     newer than {@link #JAVA_LEVEL}, or a construct JDT reports as an error but JavaParser
+   *     accepts)
    */
   static TreeMatch of(String fileName, SourceText today, SourceText old, CompilationUnit oldUnit) {
     return new TreeMatch(today, old, oldUnit, tree(fileName + " (today's version)", today), tree(fileName + " (old version)", old));
@@ -67,14 +74,18 @@ final class TreeMatch {
   /**
    * The old version's block matching this block of today's: the matched block, else the block in
    * the same place (the n-th block child) of what its parent was matched with, such as the body of
-   * a matched loop whose statements all changed.
+   * a matched loop whose statements all changed. The block of a {@code case ... -> { }} arm is in
+   * the same place when it follows the match of its {@code case} label: arms are added, removed
+   * and reordered independently, so counting blocks would pick another arm's.
    */
   Optional<BlockStmt> counterpart(BlockStmt block) {
     Optional<Tree> tree = outermost(block);
     if (tree.isEmpty()) return Optional.empty();
     Tree dst = mappings.getDstForSrc(tree.get());
-    if (dst == null && tree.get().getParent() != null) {
-      Tree parent = tree.get().getParent();
+    Tree parent = tree.get().getParent();
+    if (dst == null && parent != null && isSwitch(parent)) {
+      dst = armAfterMatchedCase(parent, tree.get());
+    } else if (dst == null && parent != null) {
       Tree oldParent = mappings.getDstForSrc(parent);
       List<Tree> blocks = blockChildren(parent);
       if (oldParent != null && blockChildren(oldParent).size() == blocks.size()) {
@@ -82,6 +93,26 @@ final class TreeMatch {
       }
     }
     return Optional.ofNullable(dst).flatMap(t -> oldNode(t, BlockStmt.class));
+  }
+
+  /**
+   * The old block right after the match of the {@code case} label right before {@code block}, in
+   * JDT's flat list of a switch's labels and statements; null when there is none.
+   */
+  private Tree armAfterMatchedCase(Tree switchTree, Tree block) {
+    List<Tree> children = switchTree.getChildren();
+    int at = children.indexOf(block);
+    if (at < 1 || !children.get(at - 1).getType().name.equals("SwitchCase")) return null;
+    Tree oldCase = mappings.getDstForSrc(children.get(at - 1));
+    if (oldCase == null || oldCase.getParent() == null) return null;
+    List<Tree> oldChildren = oldCase.getParent().getChildren();
+    int oldAt = oldChildren.indexOf(oldCase) + 1;
+    return oldAt < oldChildren.size() && oldChildren.get(oldAt).getType().name.equals("Block") ? oldChildren.get(oldAt) : null;
+  }
+
+  private static boolean isSwitch(Tree tree) {
+    String type = tree.getType().name;
+    return type.equals("SwitchStatement") || type.equals("SwitchExpression");
   }
 
   /**
@@ -122,10 +153,10 @@ final class TreeMatch {
     return ((long) begin << 32) | end;
   }
 
-  /** GumTree's tree of a file, from JDT's syntax tree as GumTree's own JDT generator builds it, at a newer Java level. */
+  /** GumTree's tree of a file, from JDT's syntax tree as GumTree's own JDT generator builds it, at the newest Java level. */
   private static Tree tree(String file, SourceText source) {
     char[] chars = source.text.toCharArray();
-    ASTParser parser = ASTParser.newParser(AST.JLS16);
+    ASTParser parser = ASTParser.newParser(AST.getJLSLatest());
     parser.setKind(ASTParser.K_COMPILATION_UNIT);
     Map<String, String> options = JavaCore.getOptions();
     JavaCore.setComplianceOptions(JAVA_LEVEL, options);

@@ -324,6 +324,24 @@ class LoopLevelsTest {
   }
 
   @Test
+  void java21SyntaxOfThePropagationCases() throws Exception {
+    Path cases = Path.of("src/test/resources/propagation");
+    Result arm = LoopLevels.analyze(cases.resolve("inside-a-switch-case-with-a-record-pattern/today.java"), List.of("decayed_to", "loss"));
+    assertThat(arm.statements()).extracting(LogStatement::name, LogStatement::level, LogStatement::loops).containsExactly(
+        tuple("decayed_to", Level.OUTER_BODY, List.of("epoch")),
+        tuple("loss", Level.OUTER_BODY, List.of("epoch")));
+    Result schedule = LoopLevels.analyze(cases.resolve("records-sealed-types-and-switch-patterns/today.java"), List.of("lr"));
+    assertThat(schedule.statements()).extracting(LogStatement::level, LogStatement::loops)
+        .containsExactly(tuple(Level.OUTER_BODY, List.of("epoch")));
+    for (String version : List.of("old.java", "expected.java")) {
+      assertThat(LoopLevels.analyze(cases.resolve("inside-a-switch-case-with-a-record-pattern/" + version), List.of("loss")).outermostLoops())
+          .containsExactly("epoch");
+      assertThat(LoopLevels.analyze(cases.resolve("records-sealed-types-and-switch-patterns/" + version), List.of("loss")).outermostLoops())
+          .containsExactly("epoch");
+    }
+  }
+
+  @Test
   void mnistExample() throws Exception {
     Result r = LoopLevels.analyze(Path.of("../examples/mnist/TrainMnist.java"), List.of("loss", "acc"));
     assertThat(r.file()).isEqualTo("TrainMnist.java");

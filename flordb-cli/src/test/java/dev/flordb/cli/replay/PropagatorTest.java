@@ -242,13 +242,25 @@ class PropagatorTest {
   }
 
   @Test
-  void syntaxNewerThanTheMatcherReadsIsAnError() {
-    String today = TODAY.replace("public class Train {", "public class Train {\n  sealed interface Shape permits Dot {}\n  record Dot() implements Shape {}\n");
+  void sealedTypesRecordsAndSwitchPatternsAreMatched() {
+    String types = "public class Train {\n  sealed interface Shape permits Dot, Line {}\n  record Dot() implements Shape {}\n"
+        + "  record Line(double length) implements Shape {}\n"
+        + "  static double size(Shape s) { return switch (s) { case Dot d -> 0; case Line(double l) when l > 0 -> l; case Line l -> 0; }; }\n";
+    String today = TODAY.replace("norm(grad)", "grad[0]").replace("public class Train {", types);
+    String old = OLD.replace("public class Train {", types);
+
+    Result result = Propagator.propagate("Train.java", today, old, List.of("grad_norm"));
+
+    assertThat(result.patchedSource()).isEqualTo(old.replace("update(w, g);\n", "update(w, g);\n      Flor.log(\"grad_norm\", g[0]);\n"));
+  }
+
+  @Test
+  void syntaxNewerThanJava21IsAnErrorNamingTheFileAndLine() {
+    String today = TODAY.replace("import dev.flordb.Flor;", "import module java.base;\nimport dev.flordb.Flor;");
 
     assertThatThrownBy(() -> Propagator.propagate("Train.java", today, OLD, List.of("grad_norm")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("Train.java (today's version), line 4: ")
-        .hasMessageContaining("Java up to 16");
+        .hasMessageStartingWith("Train.java (today's version) does not parse as Java, line 1, column 1: ");
   }
 
   private static String describe(Outcome o) {
