@@ -89,7 +89,7 @@ public final class Session implements AutoCloseable {
   private ObjectId lastCommit;
 
   private Session(Builder b) {
-    this.workTree = Snapshots.findWorkTree(b.dir);
+    this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
     this.launch = b.launch;
     this.kwargs = Kwargs.parse(b.launch.programArgs);
@@ -103,7 +103,7 @@ public final class Session implements AutoCloseable {
     this.florDir = workTree.resolve(".flor");
     boolean excluded;
     try {
-      excluded = Snapshots.excludeFlorDirIn(workTree);
+      excluded = WorkTree.excludeFlorDirIn(workTree);
       Files.createDirectories(florDir.resolve("records"));
     } catch (IOException e) {
       throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()

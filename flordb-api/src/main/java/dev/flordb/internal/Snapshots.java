@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,31 +88,11 @@ public final class Snapshots implements AutoCloseable {
     }
   }
 
-  /**
-   * The working tree of the repository that contains {@code dir}, found without loading JGit, so
-   * that a directory outside any repository is reported at once and a replay (which writes no
-   * snapshot) never opens the repository. Throws, saying how to make one, when there is none.
-   */
-  public static Path findWorkTree(Path dir) {
-    Path abs = dir.toAbsolutePath().normalize();
-    if (System.getenv("GIT_DIR") != null) return open(abs).workTree(); // let JGit read the environment
-    for (Path p = abs; p != null; p = p.getParent()) {
-      if (Files.exists(p.resolve(".git"))) return p;
-    }
-    throw notARepository(abs);
-  }
-
-  private static FlorException notARepository(Path abs) {
-    return new FlorException(abs + " is not inside a git repository. FlorDB keeps the code version"
-        + " of every run in git: run 'git init' in your project's directory (no commit is needed)"
-        + " and try again.");
-  }
-
   /** Opens the repository that contains {@code dir}, or explains how to make one. */
   public static Snapshots open(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
     FileRepositoryBuilder b = new FileRepositoryBuilder().readEnvironment().findGitDir(abs.toFile());
-    if (b.getGitDir() == null) throw notARepository(abs);
+    if (b.getGitDir() == null) throw WorkTree.notARepository(abs);
     try {
       Repository r = b.setMustExist(true).build();
       if (r.isBare()) {
@@ -147,35 +126,7 @@ public final class Snapshots implements AutoCloseable {
 
   /** Makes git ignore {@code .flor/} through {@code .git/info/exclude}, never the user's files. */
   public void excludeFlorDir() throws IOException {
-    excludeFlorDir(repo.getDirectory().toPath());
-  }
-
-  /**
-   * The same for a work tree whose {@code .git} is a directory, without opening the repository:
-   * done first thing in a run, so that {@code .flor/} never shows in {@code git status}.
-   * Returns false when {@code .git} is a file (a linked worktree or submodule).
-   */
-  public static boolean excludeFlorDirIn(Path workTree) throws IOException {
-    Path gitDir = workTree.resolve(".git");
-    if (!Files.isDirectory(gitDir)) return false;
-    excludeFlorDir(gitDir);
-    return true;
-  }
-
-  private static void excludeFlorDir(Path gitDir) throws IOException {
-    Path exclude = gitDir.resolve("info").resolve("exclude");
-    String line = "/.flor/";
-    if (Files.exists(exclude)) {
-      for (String l : Files.readAllLines(exclude, StandardCharsets.UTF_8)) {
-        if (l.trim().equals(line) || l.trim().equals(".flor/") || l.trim().equals("/.flor")) return;
-      }
-    } else {
-      Files.createDirectories(exclude.getParent());
-    }
-    String existing = Files.exists(exclude) ? Files.readString(exclude, StandardCharsets.UTF_8) : "";
-    String text = (existing.isEmpty() || existing.endsWith("\n") ? "" : "\n")
-        + "# FlorDB's local store (record files are kept in refs/flor/runs/*)\n" + line + "\n";
-    Files.writeString(exclude, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    WorkTree.excludeFlorDir(repo.getDirectory().toPath());
   }
 
   /** The working tree as it is now: the entries of a snapshot, before the record file is added. */
