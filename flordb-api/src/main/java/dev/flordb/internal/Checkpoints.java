@@ -1,10 +1,15 @@
 package dev.flordb.internal;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -173,25 +178,45 @@ final class Checkpoints implements AutoCloseable {
     }
   }
 
-  /** Reads a checkpoint file written by {@link #write}: object name to state. */
+  /**
+   * Reads a checkpoint file written by {@link #write}: object name to state. The file is mapped,
+   * not read: the snapshots' primitive arrays stay in the page cache until a restore copies them
+   * into the live arrays, so a restore allocates nothing of the size of the state (a copy of
+   * several megabytes, made three times over, was most of a replay's restore). A checkpoint file
+   * is never written in place (it is written aside and moved), so the mapping does not change.
+   */
   static Map<String, StateCodec.Snapshot> read(Path file) throws IOException {
-    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
-      int magic = in.readInt();
+    ByteBuffer in;
+    try (FileChannel channel = FileChannel.open(file)) {
+      in = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+    }
+    try {
+      int magic = in.getInt();
       if (magic != MAGIC) throw new IOException(file + " is not a FlorDB checkpoint");
-      int version = in.readByte();
+      int version = in.get();
       if (version != VERSION) {
         throw new IOException(file + " has checkpoint format " + version + "; this flordb reads " + VERSION);
       }
-      int n = in.readInt();
+      int n = in.getInt();
       Map<String, StateCodec.Snapshot> out = new LinkedHashMap<>();
       for (int i = 0; i < n; i++) {
-        String name = in.readUTF();
-        byte[] bytes = new byte[in.readInt()];
-        in.readFully(bytes);
-        out.put(name, StateCodec.decode(bytes));
+        String name = utf(in);
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) throw new EOFException(file + " is cut short");
+        out.put(name, StateCodec.decode(in.slice(in.position(), length), Thread.currentThread().getContextClassLoader()));
+        in.position(in.position() + length);
       }
       return out;
+    } catch (BufferUnderflowException e) {
+      throw new EOFException(file + " is cut short");
     }
+  }
+
+  /** A string as {@link DataOutputStream#writeUTF} writes it. */
+  private static String utf(ByteBuffer in) throws IOException {
+    byte[] b = new byte[2 + (in.getShort(in.position()) & 0xffff)];
+    in.get(b);
+    return DataInputStream.readUTF(new DataInputStream(new ByteArrayInputStream(b)));
   }
 
   /** Restores the enrolled objects in place from a checkpoint file; returns warnings. */

@@ -18,6 +18,7 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -179,31 +180,41 @@ final class StateCodec {
 
   /** Decodes bytes written by {@link Snapshot#encode}; enums are resolved with {@code loader}. */
   static Snapshot decode(byte[] bytes, ClassLoader loader) {
+    return decode(ByteBuffer.wrap(bytes.clone()), loader); // a copy: the snapshot reads its arrays from it
+  }
+
+  static Snapshot decode(byte[] bytes) {
+    return decode(bytes, Thread.currentThread().getContextClassLoader());
+  }
+
+  /**
+   * Decodes an encoding that fills {@code bytes} (from its position to its limit). Primitive
+   * arrays are not copied out: the snapshot keeps views of {@code bytes} and reads them when it is
+   * restored (straight into the live arrays) or encoded, so their contents must never change, as
+   * for a read-only mapping of a checkpoint file (written once, then moved into place).
+   */
+  static Snapshot decode(ByteBuffer bytes, ClassLoader loader) {
+    ByteBuffer in = bytes.slice(); // big-endian, as DataOutputStream writes
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-      if (in.readInt() != MAGIC) {
+      if (in.getInt() != MAGIC) {
         throw new IllegalArgumentException("not a FlorDB checkpoint (bad magic number)");
       }
-      int version = in.readUnsignedByte();
+      int version = in.get() & 0xff;
       if (version != VERSION) {
         throw new IllegalArgumentException(
             "checkpoint format version " + version + " is not supported (this FlorDB reads "
                 + VERSION + ")");
       }
-      int count = in.readInt();
+      int count = in.getInt();
       Decoder decoder = new Decoder(in, loader == null ? StateCodec.class.getClassLoader() : loader);
       Node root = decoder.node();
-      if (decoder.next != count || in.read() != -1) {
+      if (decoder.next != count || in.hasRemaining()) {
         throw new IllegalArgumentException("corrupt checkpoint (object count or length mismatch)");
       }
       return new Snapshot(root, count);
-    } catch (IOException e) {
+    } catch (BufferUnderflowException | IOException e) {
       throw new IllegalArgumentException("corrupt checkpoint (truncated): " + e, e);
     }
-  }
-
-  static Snapshot decode(byte[] bytes) {
-    return decode(bytes, Thread.currentThread().getContextClassLoader());
   }
 
   /** An immutable copy of an object's state, safe to hand to another thread. */
@@ -296,13 +307,96 @@ final class StateCodec {
     }
   }
 
-  /** A copy of a primitive array (never handed out). */
+  /**
+   * A primitive array: a copy of a captured one (never handed out), or the elements of a decoded
+   * one, still encoded (big-endian), which a restore copies straight into the live array.
+   */
   private static final class Prims extends Tracked {
-    final Object array;
+    /** Captured: the copy. Decoded: null. */
+    private final Object array;
+    /** Decoded: the elements as written. Captured: null. */
+    private final ByteBuffer encoded;
+    /** The array's component type, as in its class name: Z B S C I J F D. */
+    private final char code;
+    private final int length;
 
     Prims(int id, Object array) {
       super(id);
       this.array = array;
+      this.encoded = null;
+      this.code = array.getClass().getName().charAt(1);
+      this.length = Array.getLength(array);
+    }
+
+    Prims(int id, char code, int length, ByteBuffer encoded) {
+      super(id);
+      this.array = null;
+      this.encoded = encoded;
+      this.code = code;
+      this.length = length;
+    }
+
+    Class<?> type() {
+      return array != null ? array.getClass() : switch (code) {
+        case 'Z' -> boolean[].class;
+        case 'B' -> byte[].class;
+        case 'S' -> short[].class;
+        case 'C' -> char[].class;
+        case 'I' -> int[].class;
+        case 'F' -> float[].class;
+        case 'J' -> long[].class;
+        default -> double[].class;
+      };
+    }
+
+    /** Whether {@code live} is an array of the same type and length, which can take the elements in place. */
+    boolean fits(Object live) {
+      return live != null && live.getClass() == type() && Array.getLength(live) == length;
+    }
+
+    /** Copies the elements into {@code live}, which {@link #fits}. */
+    void copyInto(Object live) {
+      if (array != null) {
+        System.arraycopy(array, 0, live, 0, length);
+        return;
+      }
+      switch (code) {
+        case 'Z' -> {
+          boolean[] a = (boolean[]) live;
+          for (int i = 0; i < length; i++) a[i] = encoded.get(i) != 0;
+        }
+        case 'B' -> encoded.get(0, (byte[]) live, 0, length);
+        case 'S' -> encoded.asShortBuffer().get(0, (short[]) live, 0, length);
+        case 'C' -> encoded.asCharBuffer().get(0, (char[]) live, 0, length);
+        case 'I' -> encoded.asIntBuffer().get(0, (int[]) live, 0, length);
+        case 'F' -> encoded.asFloatBuffer().get(0, (float[]) live, 0, length);
+        case 'J' -> encoded.asLongBuffer().get(0, (long[]) live, 0, length);
+        default -> encoded.asDoubleBuffer().get(0, (double[]) live, 0, length);
+      }
+    }
+
+    /** A new array with the elements. */
+    Object newArray() {
+      if (array != null) return clonePrimitives(array);
+      Object a = Array.newInstance(type().getComponentType(), length);
+      copyInto(a);
+      return a;
+    }
+
+    /** The node's body in the encoding: component, length, elements. */
+    void write(DataOutputStream out) throws IOException {
+      if (array != null) {
+        writePrimitives(out, array);
+        return;
+      }
+      out.writeByte(code);
+      out.writeInt(length);
+      byte[] chunk = new byte[Math.min(encoded.capacity(), 1 << 16)];
+      for (int at = 0; at < encoded.capacity(); at += chunk.length) {
+        int n = Math.min(chunk.length, encoded.capacity() - at);
+        encoded.get(at, chunk, 0, n);
+        out.write(chunk, 0, n);
+      }
     }
   }
 
@@ -400,7 +494,7 @@ final class StateCodec {
   }
 
   private static String describe(Node node) {
-    if (node instanceof Prims p) return p.array.getClass().getSimpleName();
+    if (node instanceof Prims p) return p.type().getSimpleName();
     if (node instanceof Arr a) return "an array of " + a.component;
     if (node instanceof Coll c) return "a " + c.type;
     if (node instanceof MapNode m) return "a " + m.type;
@@ -775,13 +869,11 @@ final class StateCodec {
 
     private Object restoreTracked(Tracked node, Object live, String path) {
       if (node instanceof Prims p) {
-        Object a = p.array;
-        if (live != null && live.getClass() == a.getClass()
-            && Array.getLength(live) == Array.getLength(a)) {
-          System.arraycopy(a, 0, live, 0, Array.getLength(a));
+        if (p.fits(live)) {
+          p.copyInto(live);
           return live;
         }
-        return clonePrimitives(a);
+        return p.newArray();
       }
       if (node instanceof Arr arr) {
         Object[] old = live instanceof Object[] l ? l : new Object[0];
@@ -1094,7 +1186,7 @@ final class StateCodec {
       out.writeInt(r.id);
     } else if (node instanceof Prims p) {
       out.writeByte(PRIMS);
-      writePrimitives(out, p.array);
+      p.write(out);
     } else if (node instanceof Arr a) {
       out.writeByte(ARRAY);
       out.writeUTF(a.component);
@@ -1214,41 +1306,41 @@ final class StateCodec {
   }
 
   private static final class Decoder {
-    final DataInputStream in;
+    final ByteBuffer in;
     final ClassLoader loader;
     int next;
 
-    Decoder(DataInputStream in, ClassLoader loader) {
+    Decoder(ByteBuffer in, ClassLoader loader) {
       this.in = in;
       this.loader = loader;
     }
 
     Node node() throws IOException {
-      int tag = in.readUnsignedByte();
+      int tag = in.get() & 0xff;
       switch (tag) {
         case VALUE:
           return new Value(value());
         case REF: {
-          int id = in.readInt();
+          int id = in.getInt();
           if (id < 0 || id >= next) throw new IllegalArgumentException("corrupt checkpoint (bad reference)");
           return new Ref(id);
         }
         case PRIMS:
-          return new Prims(next++, primitives());
+          return primitives(next++);
         case ARRAY: {
           int id = next++;
-          String component = in.readUTF();
+          String component = utf();
           Node[] elements = nodes(length());
           return new Arr(id, component, elements);
         }
         case COLL: {
           int id = next++;
-          String type = in.readUTF();
+          String type = utf();
           return new Coll(id, type, nodes(length()));
         }
         case MAP: {
           int id = next++;
-          String type = in.readUTF();
+          String type = utf();
           int n = length();
           Node[] keys = new Node[n];
           Node[] values = new Node[n];
@@ -1259,22 +1351,22 @@ final class StateCodec {
           return new MapNode(id, type, keys, values);
         }
         case RANDOM:
-          return new Rng(next++, in.readLong(), in.readBoolean(), in.readDouble(), in.readInt());
+          return new Rng(next++, in.getLong(), in.get() != 0, in.getDouble(), in.getInt());
         case CUSTOM: {
           int id = next++;
-          String type = in.readUTF();
+          String type = utf();
           return new Custom(id, type, bytes(length()));
         }
         case OBJECT: {
           int id = next++;
-          String type = in.readUTF();
+          String type = utf();
           int n = length();
           String[] declaring = new String[n];
           String[] names = new String[n];
           Node[] values = new Node[n];
           for (int i = 0; i < n; i++) {
-            declaring[i] = in.readUTF();
-            names[i] = in.readUTF();
+            declaring[i] = utf();
+            names[i] = utf();
             values[i] = node();
           }
           return new Obj(id, type, declaring, names, values);
@@ -1291,17 +1383,27 @@ final class StateCodec {
     }
 
     int length() throws IOException {
-      int n = in.readInt();
-      if (n < 0 || n > in.available()) {
+      int n = in.getInt();
+      if (n < 0 || n > in.remaining()) {
         throw new IllegalArgumentException("corrupt checkpoint (bad length " + n + ")");
       }
       return n;
     }
 
-    byte[] bytes(int n) throws IOException {
+    byte[] bytes(int n) {
       byte[] b = new byte[n];
-      in.readFully(b);
+      in.get(b);
       return b;
+    }
+
+    /** A string as {@link DataOutputStream#writeUTF} writes it (modified UTF-8 after its length). */
+    String utf() throws IOException {
+      int n = in.getShort() & 0xffff;
+      byte[] b = new byte[n + 2];
+      b[0] = (byte) (n >>> 8);
+      b[1] = (byte) n;
+      in.get(b, 2, n);
+      return DataInputStream.readUTF(new DataInputStream(new ByteArrayInputStream(b)));
     }
 
     String string() throws IOException {
@@ -1309,21 +1411,21 @@ final class StateCodec {
     }
 
     Object value() throws IOException {
-      int tag = in.readUnsignedByte();
+      int tag = in.get() & 0xff;
       switch (tag) {
         case 0: return null;
-        case 1: return in.readBoolean();
-        case 2: return in.readByte();
-        case 3: return in.readShort();
-        case 4: return in.readChar();
-        case 5: return in.readInt();
-        case 6: return in.readLong();
-        case 7: return in.readFloat();
-        case 8: return in.readDouble();
+        case 1: return in.get() != 0;
+        case 2: return in.get();
+        case 3: return in.getShort();
+        case 4: return in.getChar();
+        case 5: return in.getInt();
+        case 6: return in.getLong();
+        case 7: return in.getFloat();
+        case 8: return in.getDouble();
         case 9: return string();
         case 10: {
-          String type = in.readUTF();
-          String name = in.readUTF();
+          String type = utf();
+          String name = utf();
           try {
             Class<?> c = Class.forName(type, true, loader);
             for (Object constant : c.getEnumConstants()) {
@@ -1341,9 +1443,9 @@ final class StateCodec {
       }
     }
 
-    Object primitives() throws IOException {
-      char code = (char) in.readUnsignedByte();
-      int n = in.readInt();
+    Prims primitives(int id) {
+      char code = (char) (in.get() & 0xff);
+      int n = in.getInt();
       int size = switch (code) {
         case 'Z', 'B' -> 1;
         case 'S', 'C' -> 2;
@@ -1351,24 +1453,12 @@ final class StateCodec {
         case 'J', 'D' -> 8;
         default -> throw new IllegalArgumentException("corrupt checkpoint (array type " + code + ")");
       };
-      if (n < 0 || (long) n * size > in.available()) {
+      if (n < 0 || (long) n * size > in.remaining()) {
         throw new IllegalArgumentException("corrupt checkpoint (bad length " + n + ")");
       }
-      ByteBuffer b = ByteBuffer.wrap(bytes(n * size));
-      switch (code) {
-        case 'Z': {
-          boolean[] a = new boolean[n];
-          for (int i = 0; i < n; i++) a[i] = b.get() != 0;
-          return a;
-        }
-        case 'B': return b.array();
-        case 'S': { short[] a = new short[n]; b.asShortBuffer().get(a); return a; }
-        case 'C': { char[] a = new char[n]; b.asCharBuffer().get(a); return a; }
-        case 'I': { int[] a = new int[n]; b.asIntBuffer().get(a); return a; }
-        case 'F': { float[] a = new float[n]; b.asFloatBuffer().get(a); return a; }
-        case 'J': { long[] a = new long[n]; b.asLongBuffer().get(a); return a; }
-        default: { double[] a = new double[n]; b.asDoubleBuffer().get(a); return a; }
-      }
+      ByteBuffer elements = in.slice(in.position(), n * size); // big-endian
+      in.position(in.position() + n * size);
+      return new Prims(id, code, n, elements);
     }
   }
 

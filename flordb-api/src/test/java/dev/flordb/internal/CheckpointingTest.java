@@ -93,6 +93,28 @@ class CheckpointingTest {
   }
 
   @Test
+  void aCheckpointFileCutShortOrForeignIsReportedNotRestored() throws Exception {
+    String run;
+    try (Session s = TestProjects.session(repo).checkpointPolicy(1.0, 0).start()) {
+      run = train(s, new Model(), new Random(7), 1);
+    }
+    Path file = repo.resolve(".flor/checkpoints/" + run + "/epoch/0.ckpt");
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    assertThat(Checkpoints.read(file)).containsOnlyKeys("model", "rng");
+    Path cut = tmp.resolve("cut.ckpt");
+    for (int length : new int[] {bytes.length - 1, 20, 3}) {
+      java.nio.file.Files.write(cut, java.util.Arrays.copyOf(bytes, length));
+      assertThatThrownBy(() -> Checkpoints.read(cut)).as("cut to %s bytes", length)
+          .satisfiesAnyOf(
+              e -> assertThat(e).isInstanceOf(java.io.IOException.class).hasMessageContaining(cut + " is cut short"),
+              e -> assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corrupt checkpoint"));
+    }
+    java.nio.file.Files.writeString(cut, "not a checkpoint at all");
+    assertThatThrownBy(() -> Checkpoints.read(cut)).isInstanceOf(java.io.IOException.class)
+        .hasMessage(cut + " is not a FlorDB checkpoint");
+  }
+
+  @Test
   void aLongIntervalSkipsIterationsButAlwaysKeepsTheLastOne() throws Exception {
     try (Session s = TestProjects.session(repo).checkpointPolicy(1.0, 3600).start()) {
       train(s, new Model(), new Random(1), 5);

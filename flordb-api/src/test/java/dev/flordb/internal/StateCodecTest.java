@@ -73,6 +73,30 @@ class StateCodecTest {
   }
 
   @Test
+  void aDecodedSnapshotEncodesToTheBytesItCameFromAndMakesArraysOfAnotherLengthAnew() {
+    Object[] all = {new double[] {1.5, Double.NaN}, new float[] {1f}, new int[] {1, 2, 3}, new long[] {Long.MIN_VALUE},
+        new short[] {-1}, new byte[] {1, -3}, new char[] {'a', 'z'}, new boolean[] {true, false, true}};
+    byte[] encoded = StateCodec.capture("all", all).encode();
+    Snapshot decoded = StateCodec.decode(encoded);
+    assertThat(decoded.encode()).isEqualTo(encoded);
+    Object[] live = {new double[0], new float[0], new int[0], new long[0], new short[0], new byte[0], new char[0],
+        new boolean[0]};
+    assertThat(decoded.restoreInto(live)).isEmpty();
+    assertThat(Arrays.deepEquals(live, all)).as(Arrays.deepToString(live)).isTrue();
+  }
+
+  @Test
+  void aDecodedSnapshotDoesNotSeeLaterChangesToItsBytes() {
+    double[] w = {1, 2, 3};
+    byte[] bytes = StateCodec.capture("w", w).encode();
+    Snapshot decoded = StateCodec.decode(bytes);
+    Arrays.fill(bytes, (byte) 0);
+    w[0] = 9;
+    assertThat(decoded.restoreInto(w)).isEmpty();
+    assertThat(w).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void nestedArraysAreRestoredRowByRowInPlace() {
     double[][] w = {{1, 2}, {3, 4}, {5, 6}};
     double[][] rows = w.clone();
