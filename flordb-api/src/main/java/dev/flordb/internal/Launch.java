@@ -66,8 +66,13 @@ public final class Launch {
     d.put("java_version", System.getProperty("java.version"));
     d.put("jvm_options", jvmOptions);
     d.put("class_path", System.getProperty("java.class.path", ""));
-    d.put("main", sourceFile != null ? sourceFile : main);
-    d.put("mode", sourceFile != null ? "source" : main.endsWith(".jar") ? "jar" : "class");
+    // A program compiled ahead by replay runs as a class, with jdk.launcher.sourcefile naming its
+    // source as under the launcher: it is relaunched as a class (the launcher refuses a source
+    // file whose class is on the class path), and its source is still known.
+    boolean viaLauncher = main.endsWith(SOURCE_LAUNCHER);
+    d.put("main", viaLauncher && sourceFile != null ? sourceFile : main);
+    d.put("mode", viaLauncher ? "source" : main.endsWith(".jar") ? "jar" : "class");
+    if (sourceFile != null) d.put("source_file", sourceFile);
     d.put("args", args);
     d.put("cwd", System.getProperty("user.dir"));
     return new Launch(filename, args, d);

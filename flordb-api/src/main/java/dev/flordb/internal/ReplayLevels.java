@@ -19,8 +19,8 @@ final class ReplayLevels {
   private ReplayLevels() {}
 
   static ReplayOptions.Level find(Launch launch, Set<String> apply) {
-    Object main = launch.details.get("main");
-    if (!"source".equals(launch.details.get("mode")) || main == null) {
+    Object main = launch.details.get("source_file");
+    if (main == null) {
       throw new IllegalArgumentException("replay needs to know where " + apply + " sit in the program's loops;"
           + " for a compiled program pass --level outside|outer|nested (flordb replay finds it for you)");
     }
