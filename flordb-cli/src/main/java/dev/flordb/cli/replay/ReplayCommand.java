@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
     "replay mode from its checkpoints (old versions are built in a temporary directory; the",
     "working tree is never touched). Shows the schedule with estimates, then asks."})
 public final class ReplayCommand implements Callable<Integer> {
+  private static final int HEAD_ROWS = 20;
+
   @Spec CommandSpec spec;
 
   @Option(names = "-C", paramLabel = "DIR", description = "Run as if started in DIR.")
@@ -90,8 +92,7 @@ public final class ReplayCommand implements Callable<Integer> {
       long failed = outcomes.stream().filter(o -> !o.ok()).count();
 
       out.println();
-      Table t = store.dataframe(plan.names.toArray(new String[0]));
-      t.print(out);
+      printHead(store.dataframe(plan.names.toArray(new String[0])), plan.names, out);
       out.println();
       double[] estimate = plan.totals();
       out.printf(Locale.ROOT, "Replayed %d of %d runs in %s (estimated %s)%s.%n", outcomes.size() - failed,
@@ -101,6 +102,18 @@ public final class ReplayCommand implements Callable<Integer> {
       out.flush();
       return failed > 0 || unplaced ? 1 : 0;
     }
+  }
+
+  /** The table, or its first rows and how to see the rest when it is long. */
+  private static void printHead(Table t, List<String> names, PrintWriter out) {
+    if (t.size() <= HEAD_ROWS) {
+      t.print(out);
+      return;
+    }
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < HEAD_ROWS; i++) rows.add(t.row(i).toMap().values().toArray());
+    Table.of(t.columns(), rows).print(out);
+    out.println("... and " + (t.size() - HEAD_ROWS) + " more rows: flordb dataframe " + String.join(" ", names));
   }
 
   private boolean confirm(PrintWriter out, int runs) {
