@@ -146,10 +146,15 @@ final class ReplaySchedule {
     skipped.forEach((why, n) -> notes.add(n + (n == 1 ? " run " : " runs ") + why));
 
     List<Version> versions = new ArrayList<>(byKey.values());
-    for (Version v : versions) {
-      v.label = "v" + (versions.indexOf(v) + 1);
-      propagate(git, v, selectorsByFile, todayFiles);
-    }
+    for (int i = 0; i < versions.size(); i++) versions.get(i).label = "v" + (i + 1);
+    // Each version's matching is independent (and its parsers cold): one per core at once.
+    versions.parallelStream().forEach(v -> {
+      try {
+        propagate(git, v, selectorsByFile, todayFiles);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
     return new ReplaySchedule(request, names, todayPlaces, today, stamp, versions, notes, settings);
   }
 
