@@ -72,14 +72,17 @@ final class ReplayDriver {
       }
     }
     total = schedule.runs().size();
-    ExecutorService versionPool = Executors.newCachedThreadPool(daemon("flordb-replay-build"));
+    // Versions are prepared (written out, compiled) ahead, in order, as many at once as runs:
+    // while the first version compiles, a core that would wait for it prepares the next.
+    ExecutorService versionPool = Executors.newFixedThreadPool(schedule.concurrentRuns(), daemon("flordb-replay-build"));
     ExecutorService runPool = Executors.newFixedThreadPool(schedule.concurrentRuns(), daemon("flordb-replay"));
     List<Path> trees = new ArrayList<>();
     try {
+      for (ReplaySchedule.Version v : versions) prepared.put(v, versionPool.submit(() -> prepare(v, trees)));
       List<Future<Outcome>> futures = new ArrayList<>();
       for (ReplaySchedule.Version v : versions) {
         for (PastRun r : v.runs) {
-          futures.add(runPool.submit(() -> replay(v, r, versionPool, trees)));
+          futures.add(runPool.submit(() -> replay(v, r)));
         }
       }
       List<Outcome> outcomes = new ArrayList<>();
@@ -100,15 +103,11 @@ final class ReplayDriver {
     }
   }
 
-  private Outcome replay(ReplaySchedule.Version v, PastRun r, ExecutorService versionPool, List<Path> trees) {
+  private Outcome replay(ReplaySchedule.Version v, PastRun r) {
     long start = System.nanoTime();
-    Future<Prepared> f;
-    synchronized (prepared) {
-      f = prepared.computeIfAbsent(v, k -> versionPool.submit(() -> prepare(k, trees)));
-    }
     Outcome o;
     try {
-      Prepared p = f.get();
+      Prepared p = prepared.get(v).get();
       o = launch(v, r, p, start);
     } catch (ExecutionException e) {
       String why = e.getCause() instanceof FlorException || e.getCause() instanceof IllegalArgumentException
