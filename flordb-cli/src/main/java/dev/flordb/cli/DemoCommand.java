@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
     // the same class path as: java -cp "$(./flordb classpath)" TrainMnist.java
     List<String> kwargs = new ArrayList<>(List.of(lr));
     kwargs.addAll(size);
-    List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-cp", FlorCli.programClassPath(), PROGRAM, "--kwargs"));
+    List<String> cmd = new ArrayList<>(List.of(FlorCli.javaBinary(), "-cp", FlorCli.programClassPath(), PROGRAM, "--kwargs"));
     cmd.addAll(kwargs);
     out.println();
     out.println("   $ java -cp \"$(./flordb classpath)\" " + PROGRAM + " --kwargs " + String.join(" ", kwargs));
@@ -147,9 +147,5 @@ final class DemoCommand implements Callable<Integer> {
     }
     int code = p.waitFor();
     if (code != 0) throw new IllegalStateException(String.join(" ", pb.command()) + " exited with " + code);
-  }
-
-  static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

@@ -39,6 +39,11 @@ public final class FlorCli implements Runnable {
     return dir;
   }
 
+  /** The java command of this JVM, to start programs with. */
+  public static String javaBinary() {
+    return java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
   /** The self-contained jar for programs' class paths, built beside the command line's own flordb-cli.jar. */
   static final String PROGRAM_JAR = "flordb-all.jar";
 

@@ -3,6 +3,8 @@ package dev.flordb.cli.replay;
 import dev.flordb.Table;
 import dev.flordb.internal.Json;
 import dev.flordb.internal.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,6 +71,15 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
 
   String shortVersion() {
     return version == null ? "none" : version.abbreviate(7).name();
+  }
+
+  /**
+   * The directory the run was started in, which its relative paths are relative to and replay
+   * starts it in again; the work tree when that directory is unknown or gone.
+   */
+  Path directory(Path workTree) {
+    String cwd = launchString("cwd");
+    return cwd != null && Files.isDirectory(Path.of(cwd)) ? Path.of(cwd) : workTree;
   }
 
   /** A launch detail as a string, or null. */

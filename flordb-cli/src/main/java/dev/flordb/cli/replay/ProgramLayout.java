@@ -45,7 +45,7 @@ record ProgramLayout(Kind kind, String sourceFile, List<String> sourceRoots, Lis
   static ProgramLayout of(PastRun run, Path workTree, Map<String, ?> filesAtVersion, boolean customSettings) {
     String mode = run.launchString("mode");
     String main = run.launchString("main");
-    Path cwd = Path.of(run.launchString("cwd") == null ? workTree.toString() : run.launchString("cwd"));
+    Path cwd = run.directory(workTree);
     if (customSettings) return custom(null);
     if ("source".equals(mode) && main != null) {
       String rel = relative(workTree, cwd.resolve(main));

@@ -181,8 +181,7 @@ final class ReplayDriver {
   private List<String> javaCommand(PastRun run, String classPath, List<String> extraOptions, String main) {
     List<String> cmd = new ArrayList<>();
     String java = run.launchString("java");
-    cmd.add(java != null && Files.isExecutable(Path.of(java)) ? java
-        : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(java != null && Files.isExecutable(Path.of(java)) ? java : dev.flordb.cli.FlorCli.javaBinary());
     List<String> options = run.launchList("jvm_options");
     for (int i = 0; i < options.size(); i++) {
       String o = options.get(i);
@@ -204,7 +203,7 @@ final class ReplayDriver {
    * by today's.
    */
   private String classPathOf(ReplaySchedule.Version v, PastRun run, List<String> own) {
-    Path cwd = Path.of(cwdOf(run));
+    Path cwd = run.directory(git.workTree());
     List<String> entries = new ArrayList<>();
     boolean ownAdded = false;
     for (String e : ProgramLayout.classPath(run)) {
@@ -293,7 +292,7 @@ final class ReplayDriver {
     for (String i : schedule.request.iter()) cmd.addAll(List.of("--iter", i));
     for (String o : schedule.request.overrides()) cmd.addAll(List.of("--override", o));
     Path log = logs.resolve(r.runId() + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File(cwdOf(r))).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(r.directory(git.workTree()).toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().put("FLOR_QUIET", "1");
     Process proc = pb.start();
@@ -303,11 +302,6 @@ final class ReplayDriver {
           + tail(log));
     }
     return new Outcome(r, v, true, elapsed(start), null);
-  }
-
-  private static String cwdOf(PastRun r) {
-    String cwd = r.launchString("cwd");
-    return cwd != null && Files.isDirectory(Path.of(cwd)) ? cwd : System.getProperty("user.dir");
   }
 
   private void report(Outcome o) {
