@@ -4,11 +4,11 @@
 #   1. record overhead of checkpointing: forward wall time with checkpointing vs FLOR_CHECKPOINTS=0
 #      (median of FLOR_BENCH_REPEATS runs each, default 3, interleaved; target < 2%)
 #   2. replay of an outer-loop statement (Flor.log("w_norm", ...) after the step loop) as a
-#      fraction of the forward time (target < 5%)
+#      fraction of the forward time (target < 5%), launched from source and from classes
 #   3. replay of an inner-loop statement (Flor.log("batch_loss", loss) in the step loop) with
-#      --jobs 2 vs --jobs 1 (target: at least 1.7 times faster)
+#      --jobs 2 vs --jobs 1 (target: at least 1.7 times faster), from source and from classes
 # and checks that the replayed values equal, bit for bit, those of a forward run with the statements.
-# Usage: bench/replay.sh   (about 3 minutes on 2 cores; the scratch repository is deleted;
+# Usage: bench/replay.sh   (about 5 minutes on 2 cores; the scratch repository is deleted;
 # FLOR_BENCH_TMP=DIR puts it in DIR instead of the system's temporary directory).
 # The output of every program run is kept in bench/target/replay-*.log.
 set -euo pipefail
@@ -77,19 +77,12 @@ echo "    median: with $fwd s, without $nockpt s: overhead $overhead %  ($ckpts 
 # Today's program: the recorded one plus two statements, inserted in the scratch copy only.
 prog="$work/mnist/TrainMnist.java"
 awk '
-  index($0, "Flor.log(\"acc\", model.accuracy(") { print "        Flor.log(\"w_norm\", model.weightNorm());" }
+  index($0, "Flor.log(\"acc\", () -> model.accuracy(") { print "        Flor.log(\"w_norm\", model.weightNorm());" }
   { print }
   index($0, "if (step % 25 == 0) Flor.log(\"loss\", loss);") { print "          Flor.log(\"batch_loss\", loss);" }
 ' "$prog" >"$prog.new" && mv "$prog.new" "$prog"
 [ "$(grep -c 'Flor.log("w_norm"\|Flor.log("batch_loss"' "$prog")" = 2 ] \
   || { echo "bench/replay.sh: could not insert the two statements into TrainMnist.java" >&2; exit 1; }
-
-echo
-echo "== 2/3  outer-loop statement: --replay $run --apply w_norm"
-startup="$(timed startup train --kwargs epochs=0)"
-outer="$(timed outer train --replay "$run" --apply w_norm)"
-outer_pct="$(calc '%.1f' "$outer * 100 / $fwd")"
-echo "    replay $outer s = $outer_pct % of forward ($fwd s)   (start-up alone, a 0-epoch run: $startup s)"
 
 # The ground truth: a forward run of today's program, which logs both statements.
 truth_s="$(timed forward-truth train)"
@@ -118,24 +111,58 @@ spot() { # a few replayed batch_loss values beside the forward ones
          WHERE r.run_id IN ('$run', '$truth') AND l.name = 'batch_loss' AND ((e.idx = 0 AND s.idx = 1) OR (e.idx = 2 AND s.idx = 137) OR (e.idx = 4 AND s.idx = 249))
          ORDER BY e.idx, s.idx, l.source" | awk '{ printf "      epoch %s step %3s  %-8s %s\n", $1, $2, $3, $4 }'
 }
+
+# Two ways to launch today's program: from source, as typed (the JDK's source launcher compiles
+# it first, every time), and from classes compiled once, as `flordb replay` launches every run of
+# a version (and as a Maven or Gradle program runs anyway).
+classes="$work/classes"
+javac_s="$(timed javac javac -cp "$cp" -d "$classes" mnist/TrainMnist.java)"
+compiled() { java -cp "$cp:$classes" -Djdk.launcher.sourcefile=mnist/TrainMnist.java TrainMnist "$@"; }
+
+echo
+echo "== 2/3  outer-loop statement: --replay $run --apply w_norm, $repeats times each way"
+startup="$(timed startup train --kwargs epochs=0)"
+src=() cls=()
+for i in $(seq 1 "$repeats"); do
+  drop_replays
+  src+=("$(timed "outer-source-$i" train --replay "$run" --apply w_norm)")
+  drop_replays
+  cls+=("$(timed "outer-classes-$i" compiled --replay "$run" --apply w_norm)")
+  echo "    run $i: from source ${src[-1]} s, from classes ${cls[-1]} s"
+done
 ok_outer="$(verdict "$(check w_norm)" 5)"
+outer="$(median "${src[@]}")"
+outer_c="$(median "${cls[@]}")"
+outer_pct="$(calc '%.1f' "$outer * 100 / $fwd")"
+outer_c_pct="$(calc '%.1f' "$outer_c * 100 / $fwd")"
+echo "    median: from source $outer s = $outer_pct %, from classes $outer_c s = $outer_c_pct % of forward ($fwd s)"
+echo "    (javac of today's program, once: $javac_s s; a 0-epoch forward run from source: $startup s)"
 echo "    w_norm replayed = forward run $truth (5 epochs): $ok_outer"
 
 echo
 echo "== 3/3  inner-loop statement: --replay $run --apply batch_loss, --jobs 1 vs --jobs 2"
-drop_replays
-inner1="$(timed inner-jobs1 train --replay "$run" --apply batch_loss --jobs 1)"
-ok_inner1="$(verdict "$(check batch_loss)" 1250)"
-drop_replays
-inner2="$(timed inner-jobs2 train --replay "$run" --apply batch_loss --jobs 2)"
-ok_inner2="$(verdict "$(check batch_loss)" 1250)"
+# inner LAUNCHER JOBS: the wall time of one inner replay, from no replayed values.
+inner() {
+  drop_replays
+  timed "inner-$1-jobs$2" "$1" --replay "$run" --apply batch_loss --jobs "$2"
+}
+inner1="$(inner train 1)"; ok_inner1="$(verdict "$(check batch_loss)" 1250)"
+inner2="$(inner train 2)"; ok_inner2="$(verdict "$(check batch_loss)" 1250)"
+inner1c="$(inner compiled 1)"; ok_inner1c="$(verdict "$(check batch_loss)" 1250)"
+inner2c="$(inner compiled 2)"; ok_inner2c="$(verdict "$(check batch_loss)" 1250)"
 speedup="$(calc '%.2f' "$inner1 / $inner2")"
-echo "    --jobs 1: $inner1 s, --jobs 2: $inner2 s: speedup $speedup   (forward with the statements: $truth_s s)"
-echo "    batch_loss replayed = forward run $truth (1,250 steps): --jobs 1 $ok_inner1, --jobs 2 $ok_inner2; spot check:"
+speedup_c="$(calc '%.2f' "$inner1c / $inner2c")"
+echo "    from source:  --jobs 1: $inner1 s, --jobs 2: $inner2 s: speedup $speedup"
+echo "    from classes: --jobs 1: $inner1c s, --jobs 2: $inner2c s: speedup $speedup_c"
+echo "    (5 epochs in whole-epoch segments: 2 jobs run 3 + 2, so the speed-up cannot pass 5/3 = 1.67;"
+echo "     forward with the statements: $truth_s s)"
+echo "    batch_loss replayed = forward run $truth (1,250 steps): $ok_inner1, $ok_inner2, $ok_inner1c, $ok_inner2c; spot check:"
 spot
 
 echo
 echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    checkpointing record overhead:  $(printf '%5s' "$overhead") %    (target < 2)      forward $fwd s vs $nockpt s with FLOR_CHECKPOINTS=0 (median of $repeats)"
-echo "    outer-loop replay / forward:    $(printf '%5s' "$outer_pct") %    (target < 5)      $outer s vs $fwd s; start-up alone $startup s; values $ok_outer"
-echo "    inner-loop replay, 2 jobs vs 1: $(printf '%5s' "$speedup") x    (target >= 1.7)   $inner2 s vs $inner1 s; values --jobs 1 $ok_inner1, --jobs 2 $ok_inner2"
+echo "    outer-loop replay / forward:    $(printf '%5s' "$outer_pct") %    (target < 5)      from source $outer s vs $fwd s; values $ok_outer"
+echo "      from compiled classes:        $(printf '%5s' "$outer_c_pct") %                      $outer_c s (javac once: $javac_s s)"
+echo "    inner-loop replay, 2 jobs vs 1: $(printf '%5s' "$speedup") x    (target >= 1.7)   from source $inner2 s vs $inner1 s (bound 5/3 = 1.67)"
+echo "      from compiled classes:        $(printf '%5s' "$speedup_c") x                      $inner2c s vs $inner1c s; values $ok_inner1, $ok_inner2, $ok_inner1c, $ok_inner2c"

@@ -4,6 +4,7 @@ import dev.flordb.internal.Launch;
 import dev.flordb.internal.Session;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * FlorDB's logging API: record what a program computes, with its code version, and query it
@@ -106,6 +107,22 @@ public final class Flor {
    */
   public static <T> T log(String name, T value) {
     return session().log(name, value);
+  }
+
+  /**
+   * {@link #log(String, Object)} for a value that is expensive to compute, such as a held-out
+   * evaluation: {@code Flor.log("acc", () -> model.accuracy(test))}. A forward run calls the
+   * supplier at once and records its value, exactly as {@code log} would. A replay calls it only
+   * when it fills in {@code name}, so replaying another statement does not pay for this one.
+   *
+   * <p>The supplier should compute the value and nothing else: a replay that skips it must leave
+   * the program in the state the original run had.
+   *
+   * @throws IllegalArgumentException for the names {@link #log(String, Object)} refuses, whether
+   *     or not the value is computed
+   */
+  public static void log(String name, Supplier<?> value) {
+    session().logLazily(name, value);
   }
 
   /**

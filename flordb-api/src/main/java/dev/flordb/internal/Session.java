@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -271,14 +272,22 @@ public final class Session implements AutoCloseable {
   // ---------------------------------------------------------------- the logging API
 
   public <T> T log(String name, T value) {
-    names.check("Flor.log", name);
-    if (replay != null) {
-      if (suppressed || !replay.apply.contains(name)) return value; // only what is asked for
-      loggedInReplay.add(name);
-      if (recorded.isFilled(name, context().positionKey())) return value; // already there
-    }
-    record("log", name, value, true);
+    if (records(name)) record("log", name, value, true);
     return value;
+  }
+
+  /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
+  public void logLazily(String name, Supplier<?> value) {
+    if (records(name)) record("log", name, value == null ? null : value.get(), true);
+  }
+
+  /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
+  private boolean records(String name) {
+    names.check("Flor.log", name);
+    if (replay == null) return true;
+    if (suppressed || !replay.apply.contains(name)) return false;
+    loggedInReplay.add(name);
+    return !recorded.isFilled(name, context().positionKey()); // already there
   }
 
   private void record(String kind, String name, Object value, boolean echo) {

@@ -32,6 +32,8 @@ class ReplayTest {
   Path truthRepo;
   String run;
   final AtomicInteger stepsExecuted = new AtomicInteger();
+  final AtomicInteger accEvaluations = new AtomicInteger();
+  final AtomicInteger endNormEvaluations = new AtomicInteger();
 
   /** Today's program; {@code hindsight} says which of the later-added statements it has. */
   void program(Session s, Set<String> hindsight) throws Exception {
@@ -49,8 +51,14 @@ class ReplayTest {
           s.log("loss", norm(w));
           if (hindsight.contains("grad")) s.log("grad", w[0] * st);
         }
-        if (hindsight.contains("end_norm")) s.log("end_norm", norm(w));
-        s.log("acc", w[1]);
+        if (hindsight.contains("end_norm")) s.logLazily("end_norm", () -> {
+          endNormEvaluations.incrementAndGet();
+          return norm(w);
+        });
+        s.logLazily("acc", () -> {
+          accEvaluations.incrementAndGet();
+          return w[1];
+        });
       }
     }
     if (hindsight.contains("final")) s.log("final", norm(w));
@@ -79,6 +87,8 @@ class ReplayTest {
     List<String> args = new ArrayList<>(List.of("--replay", run));
     args.addAll(List.of(flags));
     stepsExecuted.set(0);
+    accEvaluations.set(0);
+    endNormEvaluations.set(0);
     try (Session s = TestProjects.session(repo, args.toArray(new String[0])).start()) {
       program(s, ALL);
     }
@@ -109,6 +119,28 @@ class ReplayTest {
     replay("--apply", "end_norm", "--level", "outer");
     assertThat(values(repo, "end_norm")).isEqualTo(truth("end_norm")).hasSize(5);
     assertThat(stepsExecuted).as("every nested loop was skipped").hasValue(0);
+    assertThat(accEvaluations).as("acc, logged through a supplier and not asked for, was not computed").hasValue(0);
+  }
+
+  @Test
+  void aValueLoggedThroughASupplierIsComputedInAReplayOnlyWhereItIsFilledIn() throws Exception {
+    replay("--apply", "end_norm", "--level", "outer", "--iter", "epoch=1,3");
+    assertThat(endNormEvaluations).hasValue(2);
+    assertThat(accEvaluations).as("acc is in the run already and not asked for").hasValue(0);
+    List<List<Object>> expected = new ArrayList<>();
+    for (List<Object> row : truth("end_norm")) if (row.get(0).equals(1L) || row.get(0).equals(3L)) expected.add(row);
+    assertThat(values(repo, "end_norm")).isEqualTo(expected);
+
+    replay("--apply", "end_norm", "--level", "outer");
+    assertThat(endNormEvaluations).as("only the three epochs still missing").hasValue(3);
+    assertThat(values(repo, "end_norm")).isEqualTo(truth("end_norm"));
+  }
+
+  @Test
+  void aBadNameLoggedThroughASupplierIsRefusedEvenWhenTheReplaySkipsIt() throws Exception {
+    try (Session s = TestProjects.session(repo, "--replay", run, "--apply", "end_norm", "--level", "outer").start()) {
+      assertThatThrownBy(() -> s.logLazily("", () -> 1.0)).isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test
