@@ -120,13 +120,14 @@ public final class ReplayOptions {
 
   /**
    * The program's arguments for one segment of this replay: the same, with {@code --iter} naming
-   * the segment's iterations and {@code --jobs 1}.
+   * the segment's iterations, {@code --jobs 1}, and the {@code --level} this replay found (so
+   * that the segment does not parse the program again).
    */
-  static List<String> segmentArgs(List<String> programArgs, String loop, List<Long> iterations) {
+  static List<String> segmentArgs(List<String> programArgs, String loop, List<Long> iterations, Level level) {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < programArgs.size(); i++) {
       String a = programArgs.get(i);
-      if (a.equals("--iter") || a.equals("--jobs")) {
+      if (a.equals("--iter") || a.equals("--jobs") || a.equals("--level")) {
         i++;
         continue;
       }
@@ -134,7 +135,7 @@ public final class ReplayOptions {
     }
     StringBuilder list = new StringBuilder();
     for (long i : iterations) list.append(list.length() == 0 ? "" : ",").append(i);
-    out.addAll(List.of("--iter", loop + "=" + list, "--jobs", "1"));
+    out.addAll(List.of("--iter", loop + "=" + list, "--jobs", "1", "--level", level.name().toLowerCase(Locale.ROOT)));
     return out;
   }
 

@@ -668,7 +668,7 @@ public final class Session implements AutoCloseable {
   List<Process> startSegments(String loop, List<List<Long>> segments) {
     List<Process> started = new ArrayList<>();
     for (List<Long> segment : segments) {
-      List<String> cmd = launch.relaunch(ReplayOptions.segmentArgs(launch.programArgs, loop, segment));
+      List<String> cmd = launch.relaunch(ReplayOptions.segmentArgs(launch.programArgs, loop, segment, replayLevel));
       if (cmd == null) {
         if (started.isEmpty()) return null;
         throw new IllegalStateException("a replay segment could not be relaunched");

@@ -60,6 +60,14 @@ class ReplayProgramTest {
     ChildJvm.source(project.dir, "Train.java", "--replay", run, "--apply", "w1", "--jobs", "2").run().assertSucceeded();
     assertThat(project.query("SELECT count(*) AS n FROM files WHERE path LIKE '%.replay-%'").row(0).getLong("n"))
         .as("two JVMs, one replay record file each").isEqualTo(2L);
+    List<String> headers = new ArrayList<>();
+    try (var files = Files.list(project.dir.resolve(".flor/records"))) {
+      for (Path f : (Iterable<Path>) files.filter(f -> f.toString().contains(".replay-"))::iterator) {
+        headers.add(Files.readAllLines(f).get(0));
+      }
+    }
+    assertThat(headers).as("the segment's JVM is told the level the first one found, not parsing the program again")
+        .anySatisfy(h -> assertThat(h).contains("\"--level\",\"nested\""));
 
     Project truth = Project.init(tmp.resolve("truth"));
     truth.write("Train.java", edited);
