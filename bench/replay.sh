@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FlorDB replay benchmarks (issue 3), on examples/mnist/TrainMnist.java recorded for 5 epochs
-# (default settings) in a scratch git repository. Prints three figures:
+# (default settings; FLOR_BENCH_EPOCHS=N records N) in a scratch git repository. Prints three figures:
 #   1. record overhead of checkpointing: forward wall time with checkpointing vs FLOR_CHECKPOINTS=0
 #      (median of FLOR_BENCH_REPEATS runs each, default 3, interleaved; target < 2%)
 #   2. replay of an outer-loop statement (Flor.log("w_norm", ...) after the step loop) as a
@@ -19,6 +19,8 @@ for tool in java mvn git awk; do
   command -v "$tool" >/dev/null || { echo "bench/replay.sh: '$tool' is not on the PATH" >&2; exit 2; }
 done
 repeats="${FLOR_BENCH_REPEATS:-3}"
+epochs="${FLOR_BENCH_EPOCHS:-5}"
+steps=$((epochs * 250))   # 8,000 training digits in batches of 32
 
 echo "building flordb ..."
 (cd "$root" && mvn -q -B package -DskipTests)
@@ -50,6 +52,7 @@ timed() {
   awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }'
 }
 train() { java -cp "$cp" mnist/TrainMnist.java "$@"; }
+forward() { train --kwargs "epochs=$epochs"; }
 # query SQL: the rows of the answer, without the header line, fields separated by blanks.
 query() { (cd "$root" && ./flordb -C "$work" query "$1") | tail -n +2; }
 latest_run() { query "SELECT run_id FROM runs ORDER BY start_ms DESC, rid DESC LIMIT 1" | awk '{ print $1 }'; }
@@ -58,13 +61,13 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 drop_replays() { rm -f "$work/.flor/records/$run".replay-*.jsonl "$work"/.flor/flor.db*; }
 
 echo
-echo "== 1/3  record overhead of checkpointing: forward, 5 epochs, with and without (FLOR_CHECKPOINTS=0), $repeats each"
+echo "== 1/3  record overhead of checkpointing: forward, $epochs epochs, with and without (FLOR_CHECKPOINTS=0), $repeats each"
 with=() without=() run=""
 for i in $(seq 1 "$repeats"); do
-  t="$(timed "forward-ckpt-$i" train)"
+  t="$(timed "forward-ckpt-$i" forward)"
   with+=("$t")
   [ -n "$run" ] || run="$(latest_run)"
-  u="$(timed "forward-nockpt-$i" env FLOR_CHECKPOINTS=0 java -cp "$cp" mnist/TrainMnist.java)"
+  u="$(timed "forward-nockpt-$i" env FLOR_CHECKPOINTS=0 java -cp "$cp" mnist/TrainMnist.java --kwargs "epochs=$epochs")"
   without+=("$u")
   echo "    run $i: with checkpoints $t s, without $u s"
 done
@@ -85,7 +88,7 @@ awk '
   || { echo "bench/replay.sh: could not insert the two statements into TrainMnist.java" >&2; exit 1; }
 
 # The ground truth: a forward run of today's program, which logs both statements.
-truth_s="$(timed forward-truth train)"
+truth_s="$(timed forward-truth forward)"
 truth="$(latest_run)"
 # check NAME: compares run $run's replayed NAME with run $truth's forward NAME, position by
 # position; prints "positions equal" (both counts).
@@ -108,7 +111,7 @@ verdict() { # verdict "POSITIONS EQUAL" EXPECTED
 }
 spot() { # a few replayed batch_loss values beside the forward ones
   query "SELECT e.idx, s.idx, l.source, l.value FROM logs l JOIN runs r ON l.rid = r.rid JOIN ctx s ON l.ctx = s.id JOIN ctx e ON s.parent = e.id
-         WHERE r.run_id IN ('$run', '$truth') AND l.name = 'batch_loss' AND ((e.idx = 0 AND s.idx = 1) OR (e.idx = 2 AND s.idx = 137) OR (e.idx = 4 AND s.idx = 249))
+         WHERE r.run_id IN ('$run', '$truth') AND l.name = 'batch_loss' AND ((e.idx = 0 AND s.idx = 1) OR (e.idx = 2 AND s.idx = 137) OR (e.idx = $((epochs - 1)) AND s.idx = 249))
          ORDER BY e.idx, s.idx, l.source" | awk '{ printf "      epoch %s step %3s  %-8s %s\n", $1, $2, $3, $4 }'
 }
 
@@ -130,14 +133,14 @@ for i in $(seq 1 "$repeats"); do
   cls+=("$(timed "outer-classes-$i" compiled --replay "$run" --apply w_norm)")
   echo "    run $i: from source ${src[-1]} s, from classes ${cls[-1]} s"
 done
-ok_outer="$(verdict "$(check w_norm)" 5)"
+ok_outer="$(verdict "$(check w_norm)" "$epochs")"
 outer="$(median "${src[@]}")"
 outer_c="$(median "${cls[@]}")"
 outer_pct="$(calc '%.1f' "$outer * 100 / $fwd")"
 outer_c_pct="$(calc '%.1f' "$outer_c * 100 / $fwd")"
 echo "    median: from source $outer s = $outer_pct %, from classes $outer_c s = $outer_c_pct % of forward ($fwd s)"
 echo "    (javac of today's program, once: $javac_s s; a 0-epoch forward run from source: $startup s)"
-echo "    w_norm replayed = forward run $truth (5 epochs): $ok_outer"
+echo "    w_norm replayed = forward run $truth ($epochs epochs): $ok_outer"
 
 echo
 echo "== 3/3  inner-loop statement: --replay $run --apply batch_loss, --jobs 1 vs --jobs 2"
@@ -146,17 +149,19 @@ inner() {
   drop_replays
   timed "inner-$1-jobs$2" "$1" --replay "$run" --apply batch_loss --jobs "$2"
 }
-inner1="$(inner train 1)"; ok_inner1="$(verdict "$(check batch_loss)" 1250)"
-inner2="$(inner train 2)"; ok_inner2="$(verdict "$(check batch_loss)" 1250)"
-inner1c="$(inner compiled 1)"; ok_inner1c="$(verdict "$(check batch_loss)" 1250)"
-inner2c="$(inner compiled 2)"; ok_inner2c="$(verdict "$(check batch_loss)" 1250)"
+inner1="$(inner train 1)"; ok_inner1="$(verdict "$(check batch_loss)" "$steps")"
+inner2="$(inner train 2)"; ok_inner2="$(verdict "$(check batch_loss)" "$steps")"
+inner1c="$(inner compiled 1)"; ok_inner1c="$(verdict "$(check batch_loss)" "$steps")"
+inner2c="$(inner compiled 2)"; ok_inner2c="$(verdict "$(check batch_loss)" "$steps")"
 speedup="$(calc '%.2f' "$inner1 / $inner2")"
 speedup_c="$(calc '%.2f' "$inner1c / $inner2c")"
 echo "    from source:  --jobs 1: $inner1 s, --jobs 2: $inner2 s: speedup $speedup"
 echo "    from classes: --jobs 1: $inner1c s, --jobs 2: $inner2c s: speedup $speedup_c"
-echo "    (5 epochs in whole-epoch segments: 2 jobs run 3 + 2, so the speed-up cannot pass 5/3 = 1.67;"
+half=$(((epochs + 1) / 2))
+bound="$(calc '%.2f' "$epochs / $half")"
+echo "    ($epochs epochs in whole-epoch segments: 2 jobs run $half + $((epochs - half)), so the speed-up cannot pass $epochs/$half = $bound;"
 echo "     forward with the statements: $truth_s s)"
-echo "    batch_loss replayed = forward run $truth (1,250 steps): $ok_inner1, $ok_inner2, $ok_inner1c, $ok_inner2c; spot check:"
+echo "    batch_loss replayed = forward run $truth ($steps steps): $ok_inner1, $ok_inner2, $ok_inner1c, $ok_inner2c; spot check:"
 spot
 
 echo
@@ -164,5 +169,5 @@ echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    checkpointing record overhead:  $(printf '%5s' "$overhead") %    (target < 2)      forward $fwd s vs $nockpt s with FLOR_CHECKPOINTS=0 (median of $repeats)"
 echo "    outer-loop replay / forward:    $(printf '%5s' "$outer_pct") %    (target < 5)      from source $outer s vs $fwd s; values $ok_outer"
 echo "      from compiled classes:        $(printf '%5s' "$outer_c_pct") %                      $outer_c s (javac once: $javac_s s)"
-echo "    inner-loop replay, 2 jobs vs 1: $(printf '%5s' "$speedup") x    (target >= 1.7)   from source $inner2 s vs $inner1 s (bound 5/3 = 1.67)"
+echo "    inner-loop replay, 2 jobs vs 1: $(printf '%5s' "$speedup") x    (target >= 1.7)   from source $inner2 s vs $inner1 s (bound $epochs/$half = $bound)"
 echo "      from compiled classes:        $(printf '%5s' "$speedup_c") x                      $inner2c s vs $inner1c s; values $ok_inner1, $ok_inner2, $ok_inner1c, $ok_inner2c"
