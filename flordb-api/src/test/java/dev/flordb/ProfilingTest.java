@@ -93,4 +93,33 @@ class ProfilingTest {
     Table t = query(r, "SELECT name FROM logs WHERE kind = 'prof' ORDER BY seq");
     assertThat(t.column("name")).containsExactly("prof::setup_s", "prof::run_s");
   }
+
+  @Test
+  void timeSpentOnValuesLoggedThroughASupplierIsRecordedByWhereTheyWereLogged(@TempDir Path dir) {
+    Path r = TestProjects.emptyRepo(dir);
+    try (var s = TestProjects.session(r).start()) {
+      for (int e : s.loop("epoch", 0, 2)) {
+        for (int st : s.loop("step", 0, 2)) s.logLazily("probe", () -> sleep(10));
+        s.logLazily("acc", () -> sleep(30));
+      }
+      s.logLazily("test_acc", () -> sleep(20));
+    }
+    Table t = query(r, "SELECT name, value FROM logs WHERE name LIKE 'prof::supplied%' ORDER BY name");
+    assertThat(t.column("name")).containsExactly(
+        "prof::supplied_nested_loops_s", "prof::supplied_outer_body_s", "prof::supplied_outside_loops_s");
+    // At least what was slept (4 x 10 ms, 2 x 30 ms, 20 ms): lower bounds, which no slow machine breaks.
+    assertThat(t.row(0).getDouble("value")).isGreaterThanOrEqualTo(0.040);
+    assertThat(t.row(1).getDouble("value")).isGreaterThanOrEqualTo(0.060);
+    assertThat(t.row(2).getDouble("value")).isGreaterThanOrEqualTo(0.020);
+    assertThat(query(r, "SELECT count(*) AS n FROM logs WHERE name = 'probe'").row(0).getLong("n")).isEqualTo(4L);
+  }
+
+  private static long sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return millis;
+  }
 }

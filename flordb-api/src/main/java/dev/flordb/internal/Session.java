@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -81,6 +82,10 @@ public final class Session implements AutoCloseable {
   private final long startNanos = System.nanoTime();
   private final long jvmToSessionNanos;
   private long firstOuterLoopNanos = -1;
+  /** Time spent computing values logged through a supplier, by where the log was: see {@link #logLazily}. */
+  private final LongAdder suppliedOutsideLoopsNanos = new LongAdder();
+  private final LongAdder suppliedInOuterBodyNanos = new LongAdder();
+  private final LongAdder suppliedInNestedLoopsNanos = new LongAdder();
   private long lastOuterLoopEndNanos = -1;
   private volatile String failure;
   private volatile boolean closed;
@@ -278,7 +283,18 @@ public final class Session implements AutoCloseable {
 
   /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
   public void logLazily(String name, Supplier<?> value) {
-    if (records(name)) record("log", name, value == null ? null : value.get(), true);
+    if (!records(name)) return;
+    if (value == null || replay != null) {
+      record("log", name, value == null ? null : value.get(), true);
+      return;
+    }
+    // What a forward run spends on such values is what a replay that skips them saves: timed for estimates.
+    Frame ctx = context();
+    long start = System.nanoTime();
+    Object v = value.get();
+    (ctx.depth == 0 ? suppliedInOuterBodyNanos : ctx.depth > 0 ? suppliedInNestedLoopsNanos : suppliedOutsideLoopsNanos)
+        .add(System.nanoTime() - start);
+    record("log", name, v, true);
   }
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
@@ -799,6 +815,12 @@ public final class Session implements AutoCloseable {
     }
   }
 
+  /** A run-level timing, when there is one to record. */
+  private void recordSeconds(String name, LongAdder nanos) {
+    long n = nanos.sum();
+    if (n > 0) writer.append(Frame.ROOT, "prof", name, Values.FLOAT, n / 1e9, "forward");
+  }
+
   private void recordProf(String name, Object value) {
     if (replay != null) return; // the run's own timings stay as recorded
     writer.append(context(), "prof", name, Values.classify(value), value, "forward");
@@ -842,6 +864,9 @@ public final class Session implements AutoCloseable {
       writer.append(root, "prof", "prof::teardown_s", Values.FLOAT, (now - lastOuterLoopEndNanos) / 1e9, "forward");
     }
     writer.append(root, "prof", "prof::run_s", Values.FLOAT, (now - startNanos + jvmToSessionNanos) / 1e9, "forward");
+    recordSeconds("prof::supplied_outside_loops_s", suppliedOutsideLoopsNanos);
+    recordSeconds("prof::supplied_outer_body_s", suppliedInOuterBodyNanos);
+    recordSeconds("prof::supplied_nested_loops_s", suppliedInNestedLoopsNanos);
     reportUnusedKwargs();
     Map<String, Object> end = new LinkedHashMap<>();
     end.put("status", failure == null ? "finished" : "failed");

@@ -25,9 +25,14 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
    * @param outerLoops the outermost loops' total time
    * @param nestedLoops the time of the loops directly inside an outermost loop's iterations
    * @param outerIterations the outermost loops' iteration count
+   * @param supplied time spent on values logged through a supplier ({@code Flor.log(name, () -> ...)}),
+   *     which a replay skips unless it fills that name in: outside loops, in an outermost loop's
+   *     body, in nested loops
    */
   record Timings(double setup, double teardown, double run, double outerLoops, double nestedLoops,
-      long outerIterations) {}
+      long outerIterations, Supplied supplied) {}
+
+  record Supplied(double outsideLoops, double outerBody, double nestedLoops) {}
 
   /** Every run of the store, oldest first. */
   static List<PastRun> all(Store store) {
@@ -52,7 +57,9 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
       Map<String, Double> p = prof.getOrDefault(r.getString("run_id"), Map.of());
       Timings t = new Timings(p.getOrDefault("prof::setup_s", 0.0), p.getOrDefault("prof::teardown_s", 0.0),
           p.getOrDefault("prof::run_s", 0.0), p.getOrDefault("outer_loop_s", 0.0),
-          p.getOrDefault("nested_loop_s", 0.0), Math.round(p.getOrDefault("outer_iterations", 0.0)));
+          p.getOrDefault("nested_loop_s", 0.0), Math.round(p.getOrDefault("outer_iterations", 0.0)),
+          new Supplied(p.getOrDefault("prof::supplied_outside_loops_s", 0.0),
+              p.getOrDefault("prof::supplied_outer_body_s", 0.0), p.getOrDefault("prof::supplied_nested_loops_s", 0.0)));
       String version = r.getString("version");
       out.add(new PastRun(r.getString("run_id"), r.getString("tstamp"), r.getString("filename"),
           r.getString("status"), version == null ? null : ObjectId.fromString(version), launchOf(r.getString("header")),

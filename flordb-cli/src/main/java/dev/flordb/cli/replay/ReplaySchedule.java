@@ -321,11 +321,14 @@ final class ReplaySchedule {
     PastRun.Timings t = run.timings();
     if (t.run() <= 0) return Double.NaN;
     double fraction = iterationFraction(t.outerIterations());
-    double base = t.setup() + t.teardown();
+    PastRun.Supplied skipped = t.supplied(); // values a replay does not compute
+    double base = Math.max(0, t.setup() + t.teardown() - skipped.outsideLoops());
     switch (v.level) {
       case OUTSIDE: return base;
-      case OUTER: return base + Math.max(0, t.outerLoops() - t.nestedLoops()) * fraction;
-      default: return base + t.outerLoops() * fraction / segmentsPerRun(v);
+      case OUTER: return base + Math.max(0, t.outerLoops() - t.nestedLoops() - skipped.outerBody()) * fraction;
+      default:
+        double loops = Math.max(0, t.outerLoops() - skipped.outerBody() - skipped.nestedLoops());
+        return base + loops * fraction / segmentsPerRun(v);
     }
   }
 
