@@ -79,7 +79,8 @@ record v3 0.02
 echo "    total: $forward s"
 
 # replay NAME JOBS: adds Flor.log(NAME, model.weightNorm()) at the start of each epoch (outer loop
-# body, before the step loop), shows the estimate, replays; sets est and took.
+# body, before the step loop), shows the estimate, replays; sets est, took (the whole command) and
+# phase (the replay after the schedule, as the command reports it).
 replay() {
   edit "s|^\(        int\[\] order = shuffledOrder(train.count, rng);\)$|\1\n        Flor.log(\"$1\", model.weightNorm());|"
   flordb replay "$1" --jobs "$2" --dry-run >"$out/mv-dry-$1.log" 2>&1
@@ -91,24 +92,27 @@ replay() {
   took="$(timed "replay-$1" "$root/flordb" replay "$1" --jobs "$2" --yes)"
   grep -q "Replayed 6 of 6 runs" "$out/mv-replay-$1.log" \
     || { echo "bench/multiversion.sh: the replay of $1 did not fill in all six runs" >&2; tail -30 "$out/mv-replay-$1.log" >&2; exit 1; }
+  phase="$(sed -n 's/^Replayed 6 of 6 runs in \([0-9.]*\) s.*/\1/p' "$out/mv-replay-$1.log")"
 }
 
 echo
 echo "== replay of an outer-loop statement (weight norm at the start of each epoch) into all 6 runs"
 replay weight_norm 1
-est1="$est" took1="$took"
-echo "    --jobs 1: $took1 s (estimated $est1 s)"
+est1="$est" took1="$took" phase1="$phase"
+echo "    --jobs 1: $took1 s, of which the replay after the schedule $phase1 s (estimated $est1 s)"
 replay weight_norm_2 2
-est2="$est" took2="$took"
-echo "    --jobs 2: $took2 s (estimated $est2 s)"
+est2="$est" took2="$took" phase2="$phase"
+echo "    --jobs 2: $took2 s, of which the replay after the schedule $phase2 s (estimated $est2 s)"
 filled="$(flordb query "SELECT count(*) FROM logs WHERE name IN ('weight_norm', 'weight_norm_2') AND source = 'replay'" | tail -1 | tr -d ' ')"
 
 pct1="$(calc '%.1f' "$took1 * 100 / $forward")"
 pct2="$(calc '%.1f' "$took2 * 100 / $forward")"
 ratio1="$(calc '%.2f' "$took1 / $est1")"
 ratio2="$(calc '%.2f' "$took2 / $est2")"
+pratio1="$(calc '%.2f' "$phase1 / $est1")"
+pratio2="$(calc '%.2f' "$phase2 / $est2")"
 echo
 echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p)), $filled values filled in (expected $((2 * 6 * epochs)))"
 echo "    forward, 6 runs x $epochs epochs:     $forward s"
-echo "    replay --jobs 1:  $(printf '%6s' "$took1") s = $(printf '%5s' "$pct1") % of forward   estimate $est1 s (actual/estimate $ratio1)"
-echo "    replay --jobs 2:  $(printf '%6s' "$took2") s = $(printf '%5s' "$pct2") % of forward   estimate $est2 s (actual/estimate $ratio2)   (target < 10 %)"
+echo "    replay --jobs 1:  $(printf '%6s' "$took1") s = $(printf '%5s' "$pct1") % of forward   estimate $est1 s (actual/estimate $ratio1; replay phase $pratio1)"
+echo "    replay --jobs 2:  $(printf '%6s' "$took2") s = $(printf '%5s' "$pct2") % of forward   estimate $est2 s (actual/estimate $ratio2; replay phase $pratio2)   (target < 10 %)"

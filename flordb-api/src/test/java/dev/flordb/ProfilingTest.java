@@ -60,8 +60,8 @@ class ProfilingTest {
   }
 
   @Test
-  void theRunRecordsSetupTeardownAndTotalTimeOnce() {
-    for (String name : List.of("prof::setup_s", "prof::teardown_s", "prof::run_s")) {
+  void theRunRecordsSetupLaunchTeardownAndTotalTimeOnce() {
+    for (String name : List.of("prof::setup_s", "prof::launch_s", "prof::teardown_s", "prof::run_s")) {
       List<List<Object>> rows = prof(name);
       assertThat(rows).as(name).hasSize(1);
       assertThat(rows.get(0).subList(0, 3)).containsExactly(null, null, "float");
@@ -72,8 +72,8 @@ class ProfilingTest {
   @Test
   void thereIsNoTimingRecordPerIteration() {
     long count = query(repo, "SELECT count(*) AS n FROM logs WHERE kind = 'prof'").row(0).getLong("n");
-    // 4 per loop run (1 epoch loop + 3 step loops), plus setup, teardown and run time
-    assertThat(count).isEqualTo(4 * (1 + EPOCHS) + 3);
+    // 4 per loop run (1 epoch loop + 3 step loops), plus setup, launch, teardown and run time
+    assertThat(count).isEqualTo(4 * (1 + EPOCHS) + 4);
   }
 
   @Test
@@ -85,13 +85,13 @@ class ProfilingTest {
   }
 
   @Test
-  void aRunWithoutLoopsRecordsSetupAndRunTimeButNoTeardown(@TempDir Path dir) {
+  void aRunWithoutLoopsRecordsSetupLaunchAndRunTimeButNoTeardown(@TempDir Path dir) {
     Path r = TestProjects.emptyRepo(dir);
     try (var s = TestProjects.session(r).start()) {
       s.log("x", 1);
     }
     Table t = query(r, "SELECT name FROM logs WHERE kind = 'prof' ORDER BY seq");
-    assertThat(t.column("name")).containsExactly("prof::setup_s", "prof::run_s");
+    assertThat(t.column("name")).containsExactly("prof::setup_s", "prof::launch_s", "prof::run_s");
   }
 
   @Test

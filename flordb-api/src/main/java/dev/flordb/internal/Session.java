@@ -860,6 +860,8 @@ public final class Session implements AutoCloseable {
     double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
     Frame root = Frame.ROOT;
     writer.append(root, "prof", "prof::setup_s", Values.FLOAT, setup, "forward");
+    // The part of set-up before FlorDB's first call: the JVM's start and, from source, the compilation.
+    writer.append(root, "prof", "prof::launch_s", Values.FLOAT, jvmToSessionNanos / 1e9, "forward");
     if (lastOuterLoopEndNanos >= 0) {
       writer.append(root, "prof", "prof::teardown_s", Values.FLOAT, (now - lastOuterLoopEndNanos) / 1e9, "forward");
     }

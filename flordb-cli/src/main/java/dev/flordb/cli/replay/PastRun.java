@@ -22,6 +22,8 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
   /**
    * What the run's profiling records say, in seconds (0 where the run has none).
    *
+   * @param launch the part of {@code setup} before the program's first FlorDB call: the JVM's
+   *     start and, for a program run from source, its compilation
    * @param outerLoops the outermost loops' total time
    * @param nestedLoops the time of the loops directly inside an outermost loop's iterations
    * @param outerIterations the outermost loops' iteration count
@@ -29,7 +31,7 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
    *     which a replay skips unless it fills that name in: outside loops, in an outermost loop's
    *     body, in nested loops
    */
-  record Timings(double setup, double teardown, double run, double outerLoops, double nestedLoops,
+  record Timings(double setup, double launch, double teardown, double run, double outerLoops, double nestedLoops,
       long outerIterations, Supplied supplied) {}
 
   record Supplied(double outsideLoops, double outerBody, double nestedLoops) {}
@@ -55,7 +57,8 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
     for (Table.Row r : store.query("SELECT run_id, tstamp, filename, status, version, header FROM runs"
         + " ORDER BY start_ms, run_id")) {
       Map<String, Double> p = prof.getOrDefault(r.getString("run_id"), Map.of());
-      Timings t = new Timings(p.getOrDefault("prof::setup_s", 0.0), p.getOrDefault("prof::teardown_s", 0.0),
+      Timings t = new Timings(p.getOrDefault("prof::setup_s", 0.0), p.getOrDefault("prof::launch_s", 0.0),
+          p.getOrDefault("prof::teardown_s", 0.0),
           p.getOrDefault("prof::run_s", 0.0), p.getOrDefault("outer_loop_s", 0.0),
           p.getOrDefault("nested_loop_s", 0.0), Math.round(p.getOrDefault("outer_iterations", 0.0)),
           new Supplied(p.getOrDefault("prof::supplied_outside_loops_s", 0.0),

@@ -322,7 +322,9 @@ final class ReplaySchedule {
     if (t.run() <= 0) return Double.NaN;
     double fraction = iterationFraction(t.outerIterations());
     PastRun.Supplied skipped = t.supplied(); // values a replay does not compute
-    double base = Math.max(0, t.setup() + t.teardown() - skipped.outsideLoops());
+    // A program run from source is compiled once per version, not once per run as it was.
+    double setup = v.layout.kind() == ProgramLayout.Kind.SOURCE ? t.setup() - t.launch() : t.setup();
+    double base = Math.max(0, setup + t.teardown() - skipped.outsideLoops());
     switch (v.level) {
       case OUTSIDE: return base;
       case OUTER: return base + Math.max(0, t.outerLoops() - t.nestedLoops() - skipped.outerBody()) * fraction;
@@ -344,12 +346,19 @@ final class ReplaySchedule {
     return fraction;
   }
 
-  /** Total seconds of work, and the time it should take with --jobs (longest first onto the least loaded). */
+  /**
+   * Total seconds of work, and the time it should take with --jobs (longest first onto the least
+   * loaded): the runs, and the compilation of each version of a program run from source, which
+   * took each of its forward runs about its launch time.
+   */
   double[] totals() {
     List<Double> costs = new ArrayList<>();
     for (Version v : versions) {
       if (!v.runnable()) continue;
       for (PastRun r : v.runs) costs.add(estimate(v, r));
+      if (v.layout.kind() == ProgramLayout.Kind.SOURCE) {
+        costs.add(v.runs.stream().mapToDouble(r -> r.timings().launch()).min().orElse(0));
+      }
     }
     double work = 0;
     PriorityQueue<Double> lanes = new PriorityQueue<>();
