@@ -348,19 +348,19 @@ final class ReplaySchedule {
 
   /**
    * Total seconds of work, and the time it should take with --jobs (longest first onto the least
-   * loaded): the runs, and the compilation of each version of a program run from source, which
-   * took each of its forward runs about its launch time.
+   * loaded). Before the first run, its version is compiled when it is a program run from source
+   * (about what its forward runs took to launch); later versions are compiled while earlier ones
+   * run.
    */
   double[] totals() {
+    double compile = versions.stream().filter(Version::runnable).findFirst()
+        .filter(v -> v.layout.kind() == ProgramLayout.Kind.SOURCE)
+        .map(v -> v.runs.stream().mapToDouble(r -> r.timings().launch()).min().orElse(0)).orElse(0.0);
     List<Double> costs = new ArrayList<>();
     for (Version v : versions) {
-      if (!v.runnable()) continue;
-      for (PastRun r : v.runs) costs.add(estimate(v, r));
-      if (v.layout.kind() == ProgramLayout.Kind.SOURCE) {
-        costs.add(v.runs.stream().mapToDouble(r -> r.timings().launch()).min().orElse(0));
-      }
+      if (v.runnable()) for (PastRun r : v.runs) costs.add(estimate(v, r));
     }
-    double work = 0;
+    double work = compile;
     PriorityQueue<Double> lanes = new PriorityQueue<>();
     for (int i = 0; i < concurrentRuns(); i++) lanes.add(0.0);
     costs.sort((a, b) -> Double.compare(b, a));
@@ -371,6 +371,7 @@ final class ReplaySchedule {
     }
     double span = 0;
     for (double l : lanes) span = Math.max(span, l);
+    span += compile;
     return new double[] {work, span};
   }
 
