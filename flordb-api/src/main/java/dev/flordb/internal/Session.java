@@ -283,18 +283,18 @@ public final class Session implements AutoCloseable {
 
   /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
   public void logLazily(String name, Supplier<?> value) {
-    if (!records(name)) return;
-    if (value == null || replay != null) {
-      record("log", name, value == null ? null : value.get(), true);
-      return;
-    }
-    // What a forward run spends on such values is what a replay that skips them saves: timed for estimates.
-    Frame ctx = context();
+    if (records(name)) record("log", name, value == null ? null : supplied(value), true);
+  }
+
+  /** The supplier's value; timed in a forward run, since that time is what a replay that skips it saves. */
+  private Object supplied(Supplier<?> value) {
+    if (replay != null) return value.get();
+    int depth = context().depth;
     long start = System.nanoTime();
     Object v = value.get();
-    (ctx.depth == 0 ? suppliedInOuterBodyNanos : ctx.depth > 0 ? suppliedInNestedLoopsNanos : suppliedOutsideLoopsNanos)
-        .add(System.nanoTime() - start);
-    record("log", name, v, true);
+    LongAdder where = depth < 0 ? suppliedOutsideLoopsNanos : depth == 0 ? suppliedInOuterBodyNanos : suppliedInNestedLoopsNanos;
+    where.add(System.nanoTime() - start);
+    return v;
   }
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
