@@ -11,44 +11,16 @@
 # epochs; FLOR_BENCH_TMP=DIR puts the scratch repository in DIR). Output: bench/target/mv-*.log.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-for tool in java mvn git awk sed; do
-  command -v "$tool" >/dev/null || { echo "bench/multiversion.sh: '$tool' is not on the PATH" >&2; exit 2; }
-done
 epochs="${FLOR_BENCH_EPOCHS:-5}"
 
-echo "building flordb ..."
-(cd "$root" && mvn -q -B package -DskipTests)
-cp="$(cd "$root" && ./flordb classpath | tail -1)"
-out="$here/target"
-mkdir -p "$out"
-rm -f "$out"/mv-*.log
-export FLOR_QUIET=1
-
-work="$(mktemp -d "${FLOR_BENCH_TMP:-${TMPDIR:-/tmp}}/flor-mv.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
+scratch_bench bench/multiversion.sh mv java mvn git awk sed
 cp "$root/examples/mnist/TrainMnist.java" "$root/examples/mnist/digits.bin.gz" "$work/"
 prog="$work/TrainMnist.java"
 git_user=(-c user.name=bench -c user.email=bench@localhost)
 (cd "$work" && git init -q && git add -A && git "${git_user[@]}" commit -qm "v1: the example")
 
-# timed LOG COMMAND...: runs COMMAND in the scratch repository, output to bench/target/mv-LOG.log;
-# prints the wall time in seconds.
-timed() {
-  local log="$out/mv-$1.log" s e
-  shift
-  s="$(date +%s.%N)"
-  if ! (cd "$work" && "$@") >"$log" 2>&1; then
-    echo "bench/multiversion.sh: failed: $*" >&2
-    tail -30 "$log" >&2
-    exit 1
-  fi
-  e="$(date +%s.%N)"
-  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }'
-}
 flordb() { (cd "$root" && ./flordb -C "$work" "$@"); }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 edit() { # edit SED-EXPRESSION: changes the program in place; fails when nothing changed
   cp "$prog" "$prog.before"
   sed -i "$1" "$prog"

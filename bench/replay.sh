@@ -13,51 +13,23 @@
 # The output of every program run is kept in bench/target/replay-*.log.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-for tool in java mvn git awk; do
-  command -v "$tool" >/dev/null || { echo "bench/replay.sh: '$tool' is not on the PATH" >&2; exit 2; }
-done
 repeats="${FLOR_BENCH_REPEATS:-3}"
 epochs="${FLOR_BENCH_EPOCHS:-5}"
 steps=$((epochs * 250))   # 8,000 training digits in batches of 32
 
-echo "building flordb ..."
-(cd "$root" && mvn -q -B package -DskipTests)
-cp="$(cd "$root" && ./flordb classpath | tail -1)"
-out="$here/target"
-mkdir -p "$out"
-rm -f "$out"/replay-*.log
-export FLOR_QUIET=1
-
+. "$(dirname "${BASH_SOURCE[0]}")/scratch.sh"
+scratch_bench bench/replay.sh replay java mvn git awk
 grep -q 'double weightNorm()' "$root/examples/mnist/TrainMnist.java" \
   || { echo "bench/replay.sh: examples/mnist/TrainMnist.java has no Mlp.weightNorm()" >&2; exit 1; }
-work="$(mktemp -d "${FLOR_BENCH_TMP:-${TMPDIR:-/tmp}}/flor-replay.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
 cp -a "$root/examples/mnist" "$work/"
 (cd "$work" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -qm "mnist example")
 
-# timed LOG COMMAND...: runs COMMAND in the scratch repository, output to bench/target/replay-LOG.log;
-# prints the wall time in seconds.
-timed() {
-  local log="$out/replay-$1.log" s e
-  shift
-  s="$(date +%s.%N)"
-  if ! (cd "$work" && "$@") >"$log" 2>&1; then
-    echo "bench/replay.sh: failed: $*" >&2
-    tail -30 "$log" >&2
-    exit 1
-  fi
-  e="$(date +%s.%N)"
-  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }'
-}
 train() { java -cp "$cp" mnist/TrainMnist.java "$@"; }
 forward() { train --kwargs "epochs=$epochs"; }
 # query SQL: the rows of the answer, without the header line, fields separated by blanks.
 query() { (cd "$root" && ./flordb -C "$work" query "$1") | tail -n +2; }
 latest_run() { query "SELECT run_id FROM runs ORDER BY start_ms DESC, rid DESC LIMIT 1" | awk '{ print $1 }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 drop_replays() { rm -f "$work/.flor/records/$run".replay-*.jsonl "$work"/.flor/flor.db*; }
 
 echo
