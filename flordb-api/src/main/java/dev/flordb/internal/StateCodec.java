@@ -741,6 +741,9 @@ final class StateCodec {
       ByteBuffer b = ByteBuffer.wrap(a, n - 18, 17);
       boolean pending = b.get() != 0;
       double gaussian = b.getDouble();
+      // Without a pending value the field is a leftover that no later draw reads: left out, so that
+      // equal generators encode alike (a replay compares states by their encodings).
+      if (!pending) gaussian = 0;
       long seed = b.getLong();
       return new Rng(id, seed, pending, gaussian, pending ? 0 : -1);
     }
