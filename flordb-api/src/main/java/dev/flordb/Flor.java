@@ -62,6 +62,7 @@ public final class Flor {
             .startMillis(Launch.jvmStartMillis())
             .interactive(Launch.interactiveTerminal())
             .captureOutput(!"0".equals(System.getenv("FLOR_CAPTURE")))
+            .exitOnDivergence(true)
             .start();
         Thread main = Thread.currentThread();
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();

@@ -146,6 +146,7 @@ final class Checkpoints implements AutoCloseable {
       if (keepExisting && Files.exists(file)) return;
       Files.createDirectories(file.getParent());
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Map<String, byte[]> encoded = new LinkedHashMap<>();
       try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
         DataOutputStream out = new DataOutputStream(os);
         out.writeInt(MAGIC);
@@ -153,6 +154,7 @@ final class Checkpoints implements AutoCloseable {
         out.writeInt(state.size());
         for (Map.Entry<String, StateCodec.Snapshot> e : state.entrySet()) {
           byte[] bytes = e.getValue().encode();
+          encoded.put(e.getKey(), bytes);
           out.writeUTF(e.getKey());
           out.writeInt(bytes.length);
           out.write(bytes);
@@ -166,6 +168,8 @@ final class Checkpoints implements AutoCloseable {
       v.put("file", florDir.relativize(file).toString());
       v.put("bytes", Files.size(file));
       v.put("objects", new ArrayList<>(state.keySet()));
+      // what a replay that executes this iteration must end in (ReplayCheck)
+      v.put("state_hash", Long.toHexString(ReplayCheck.stateHash(encoded)));
       v.put("capture_s", captureSeconds);
       v.put("write_s", writeSeconds);
       recorder.record(iteration, "ckpt::" + iteration.loop, v);
@@ -231,6 +235,16 @@ final class Checkpoints implements AutoCloseable {
       warnings.addAll(e.getValue().restoreInto(live));
     }
     return warnings;
+  }
+
+  /** The hash of the enrolled objects' state now, as {@link #write} records it; null when nothing is enrolled. */
+  synchronized Long liveStateHash() {
+    if (enrolled.isEmpty()) return null;
+    Map<String, byte[]> encoded = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : enrolled.entrySet()) {
+      encoded.put(e.getKey(), StateCodec.capture(e.getKey(), e.getValue()).encode());
+    }
+    return ReplayCheck.stateHash(encoded);
   }
 
   /** Where the checkpoint at the end of this iteration is (or would be) kept. */

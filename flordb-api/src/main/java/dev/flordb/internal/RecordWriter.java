@@ -119,7 +119,7 @@ public final class RecordWriter implements Closeable {
   }
 
   /** The value as JSON, in the form its type is stored in. */
-  private static String valueText(Values type, Object value) {
+  static String valueText(Values type, Object value) {
     if (value == null) return "null";
     if (type == Values.FLOAT && value instanceof Double) {
       double d = (Double) value;

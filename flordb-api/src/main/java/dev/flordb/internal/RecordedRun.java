@@ -23,9 +23,13 @@ final class RecordedRun {
   private final java.util.Set<String> filled = new java.util.HashSet<>();
   private boolean ended;
   private Map<?, ?> header;
+  private final Path file;
+  /** The recorded values and checkpoint states, for the replay to check itself against. */
+  final ReplayCheck check = new ReplayCheck();
 
-  private RecordedRun(String runId) {
+  private RecordedRun(String runId, Path file) {
     this.runId = runId;
+    this.file = file;
   }
 
   static RecordedRun load(Path florDir, String runId, java.util.Set<String> apply) {
@@ -35,7 +39,7 @@ final class RecordedRun {
           + " (no " + file.getFileName() + "); 'flordb runs' lists the runs, and 'flordb unpack' restores"
           + " record files from git");
     }
-    RecordedRun r = new RecordedRun(runId);
+    RecordedRun r = new RecordedRun(runId, file);
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       for (String line; (line = in.readLine()) != null; ) {
         RecordFormat.Entry e;
@@ -48,8 +52,13 @@ final class RecordedRun {
           r.header = (Map<?, ?>) e.value();
         } else if (e.kind().equals("end")) {
           r.ended = true;
-        } else if (e.kind().equals("log") && apply.contains(e.name())) {
-          r.filled(e);
+        } else if (e.kind().equals("log")) {
+          if (apply.contains(e.name())) r.filled(e);
+          if (e.source().equals("forward")) r.check.recordedValue(e.name(), Frame.positionKey(e.ctx()), e.type(), e.value());
+        } else if (e.kind().equals("ckpt") && e.ctx().size() == 1 && e.value() instanceof Map
+            && ((Map<?, ?>) e.value()).get("state_hash") instanceof String) {
+          RecordFormat.Position at = e.ctx().get(0);
+          r.check.recordedState(at.loop(), at.index(), Long.parseUnsignedLong((String) ((Map<?, ?>) e.value()).get("state_hash"), 16));
         }
         if (e.kind().equals("arg") && e.ctx().isEmpty()) {
           r.args.putIfAbsent(e.name(), e.value());
@@ -105,6 +114,26 @@ final class RecordedRun {
     } catch (IOException e) {
       throw new FlorException("cannot read earlier replays in " + records + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The text of the first value of {@code name} the run recorded at a position, or null: for messages. */
+  String recordedText(String name, String positionKey) {
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line; (line = in.readLine()) != null; ) {
+        if (!line.contains("\"kind\":\"log\"")) continue;
+        try {
+          RecordFormat.Entry e = RecordFormat.parse(line);
+          if (e.name().equals(name) && e.source().equals("forward") && Frame.positionKey(e.ctx()).equals(positionKey)) {
+            return RecordWriter.valueText(e.type(), e.value());
+          }
+        } catch (RuntimeException cut) {
+          // a cut line
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return null;
   }
 
   /** The recorded value of an arg, as the type of the program's default, or null if the run had none. */

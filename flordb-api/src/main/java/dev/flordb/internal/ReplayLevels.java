@@ -1,60 +1,104 @@
 package dev.flordb.internal;
 
 import dev.flordb.FlorException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import dev.flordb.internal.source.SourceAnalyzer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Finds where the applied statements sit from the program's syntax tree, through the CLI's
- * JavaParser-based analysis ({@code dev.flordb.cli.replay.LoopLevels}) when it is on the class
- * path (it is in the self-contained jar), so that the API artifact itself needs no parser.
+ * Decides what a replay must execute from the program's source, through the {@link
+ * SourceAnalyzer} on the class path (it is in the self-contained jar), so that the API artifact
+ * itself needs no parser: the deepest level of the applied statements, nested when one of them
+ * reads state that a nested loop writes, and from the first iteration when one reads state carried
+ * across iterations that no checkpoint holds. The same analysis says which of the program's own
+ * statements a strategy reproduces, which is what the replay checks itself against.
  */
 final class ReplayLevels {
-  private static final String ANALYSIS = "dev.flordb.cli.replay.LoopLevels";
+  /** What to execute, and why. */
+  record Strategy(ReplayOptions.Level level, boolean fromStart, List<String> reasons) {}
 
   private ReplayLevels() {}
 
-  static ReplayOptions.Level find(Launch launch, Set<String> apply) {
+  /** The strategy the statements of {@code apply} need. */
+  static Strategy strategy(SourceAnalyzer.Analysis analysis, Set<String> apply) {
+    ReplayOptions.Level deepest = ReplayOptions.Level.OUTSIDE;
+    boolean fromStart = false;
+    List<String> reasons = new ArrayList<>();
+    for (SourceAnalyzer.Statement st : analysis.statements()) {
+      if (!apply.contains(st.name())) continue;
+      ReplayOptions.Level l = levelOf(st);
+      if (l.compareTo(deepest) > 0) deepest = l;
+      fromStart |= st.fromFirstIteration();
+      reasons.addAll(st.reasons());
+    }
+    return new Strategy(deepest, fromStart, reasons);
+  }
+
+  /** The level that executes a statement with everything it reads. */
+  private static ReplayOptions.Level levelOf(SourceAnalyzer.Statement st) {
+    if (st.runNestedLoops()) return ReplayOptions.Level.NESTED;
+    switch (st.placement()) {
+      case OUTSIDE: return ReplayOptions.Level.OUTSIDE;
+      case OUTER: return ReplayOptions.Level.OUTER;
+      default: return ReplayOptions.Level.NESTED;
+    }
+  }
+
+  /**
+   * The names whose every statement a replay at {@code level} (from the first iteration or not)
+   * reproduces exactly, if the analysis is right: what the replay compares with the recorded values.
+   */
+  static Set<String> reproducedBy(SourceAnalyzer.Analysis analysis, ReplayOptions.Level level, boolean fromStart) {
+    Set<String> exact = new HashSet<>();
+    Set<String> not = new HashSet<>();
+    for (SourceAnalyzer.Statement st : analysis.statements()) {
+      boolean ok = levelOf(st).compareTo(level) <= 0 && (fromStart || !st.fromFirstIteration())
+          && st.placement() != SourceAnalyzer.Placement.UNKNOWN;
+      (ok ? exact : not).add(st.name());
+    }
+    exact.removeAll(not);
+    return exact;
+  }
+
+  /** The program's source file, when the launch knows it (a single-file program). */
+  static Path sourceOf(Launch launch) {
     Object main = launch.details.get("source_file");
-    if (main == null) {
-      throw new IllegalArgumentException("replay needs to know where " + apply + " sit in the program's loops;"
-          + " for a compiled program pass --level outside|outer|nested (flordb replay finds it for you)");
-    }
-    Path source = Path.of(main.toString());
+    return main == null ? null : Path.of(main.toString());
+  }
+
+  /**
+   * The analysis of every literal-named statement of the program, or null when the source or the
+   * analyser is not at hand.
+   *
+   * @throws IllegalArgumentException when the source does not parse
+   */
+  static SourceAnalyzer.Analysis analyzeAll(Launch launch) {
+    Path source = sourceOf(launch);
+    SourceAnalyzer analyzer = SourceAnalyzer.find();
+    if (source == null || analyzer == null) return null;
+    String text;
     try {
-      Class<?> c = Class.forName(ANALYSIS);
-      Method analyze = c.getMethod("analyze", Path.class, List.class);
-      Object result = analyze.invoke(null, source, new ArrayList<>(apply));
-      List<?> statements = (List<?>) result.getClass().getMethod("statements").invoke(result);
-      ReplayOptions.Level deepest = ReplayOptions.Level.OUTSIDE;
-      for (Object st : statements) {
-        String level = st.getClass().getMethod("level").invoke(st).toString();
-        ReplayOptions.Level l;
-        switch (level) {
-          case "OUTSIDE_LOOPS": l = ReplayOptions.Level.OUTSIDE; break;
-          case "OUTER_BODY": l = ReplayOptions.Level.OUTER; break;
-          case "NESTED": l = ReplayOptions.Level.NESTED; break;
-          default:
-            Object reason = st.getClass().getMethod("reason").invoke(st);
-            throw new IllegalArgumentException("cannot tell where \"" + st.getClass().getMethod("name").invoke(st)
-                + "\" sits in " + source.getFileName() + " (" + reason + "); pass --level outside|outer|nested");
-        }
-        if (l.compareTo(deepest) > 0) deepest = l;
-      }
-      return deepest;
-    } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("pass --level outside|outer|nested: the syntax-tree analysis is not on"
-          + " the class path (it is in flordb-all.jar: java -cp \"$(./flordb classpath)\" ...)");
-    } catch (InvocationTargetException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IllegalArgumentException) throw (IllegalArgumentException) cause;
-      throw new FlorException("cannot analyse " + source + ": " + cause, cause);
-    } catch (ReflectiveOperationException e) {
-      throw new FlorException("cannot analyse " + source + ": " + e, e);
+      text = Files.readString(source);
+    } catch (IOException e) {
+      throw new FlorException("cannot read the program's source " + source + ": " + e.getMessage(), e);
     }
+    String name = source.getFileName().toString();
+    SourceAnalyzer.Analysis sites = analyzer.analyze(name, text, Set.of());
+    return sites.sites().isEmpty() ? sites : analyzer.analyze(name, text, sites.sites().keySet());
+  }
+
+  /** Why no strategy could be found: what to pass instead. */
+  static IllegalArgumentException noAnalysis(Launch launch, Set<String> apply) {
+    if (sourceOf(launch) == null) {
+      return new IllegalArgumentException("replay needs to know where " + apply + " sit in the program's loops;"
+          + " for a compiled program pass --level outside|outer|nested [--from-start] (flordb replay finds it for you)");
+    }
+    return new IllegalArgumentException("pass --level outside|outer|nested [--from-start]: the syntax-tree analysis"
+        + " is not on the class path (it is in flordb-all.jar: java -cp \"$(./flordb classpath)\" ...)");
   }
 }

@@ -20,7 +20,11 @@ import java.util.TreeSet;
  * --level outside|outer|nested
  *                          where the deepest applied statement sits: after the loops, in the
  *                          outermost loop's body, or in a nested loop (found from the syntax tree
- *                          when the source is known, else required)
+ *                          when the source is known, else required); nested also when a statement
+ *                          reads state that a nested loop writes and no checkpoint restores
+ * --from-start             execute the outermost loop's iterations in order from the first, for
+ *                          statements that read state carried across iterations that no
+ *                          checkpoint restores (found from the syntax tree with the level)
  * --iter LOOP=all|last|none|0,2,5
  *                          which iterations of the outermost loop to execute
  * --override NAME=VALUE  an arg to take from here rather than from the recorded run, for
@@ -49,13 +53,16 @@ public final class ReplayOptions {
   public final String run;
   public final Set<String> apply;
   public final Level level; // null: to be found from the source
+  /** True: every outermost iteration runs, in order, from the first (state is carried that no checkpoint holds). */
+  public final boolean fromStart;
   private final Map<String, String> iter;
   /** Null: the default for the level. */
   public final Integer jobs;
   public final Map<String, String> overrides;
 
-  private ReplayOptions(String run, Set<String> apply, Level level, Map<String, String> iter, Integer jobs,
-      Map<String, String> overrides) {
+  private ReplayOptions(String run, Set<String> apply, Level level, boolean fromStart, Map<String, String> iter,
+      Integer jobs, Map<String, String> overrides) {
+    this.fromStart = fromStart;
     this.jobs = jobs;
     this.overrides = overrides;
     this.run = run;
@@ -72,8 +79,13 @@ public final class ReplayOptions {
     Map<String, String> iter = new LinkedHashMap<>();
     Integer jobs = null;
     Map<String, String> overrides = new LinkedHashMap<>();
+    boolean fromStart = false;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
+      if (a.equals(FROM_START)) {
+        fromStart = true;
+        continue;
+      }
       if (!FLAGS.contains(a)) continue;
       if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
         throw new IllegalArgumentException(a + " needs a value, for example --replay RUN --apply grad_norm");
@@ -103,8 +115,8 @@ public final class ReplayOptions {
       }
     }
     if (run == null) {
-      if (!apply.isEmpty() || level != null || !iter.isEmpty() || jobs != null || !overrides.isEmpty()) {
-        throw new IllegalArgumentException("--apply, --level, --iter, --jobs and --override go with --replay RUN (the run to fill in;"
+      if (!apply.isEmpty() || level != null || fromStart || !iter.isEmpty() || jobs != null || !overrides.isEmpty()) {
+        throw new IllegalArgumentException("--apply, --level, --from-start, --iter, --jobs and --override go with --replay RUN (the run to fill in;"
             + " 'flordb runs' lists them)");
       }
       return null;
@@ -113,10 +125,12 @@ public final class ReplayOptions {
     if (apply.isEmpty()) {
       throw new IllegalArgumentException("--replay " + run + " needs --apply NAME[,NAME...]: the values to fill in");
     }
-    return new ReplayOptions(run, apply, level, iter, jobs, overrides);
+    return new ReplayOptions(run, apply, level, fromStart, iter, jobs, overrides);
   }
 
   static final Set<String> FLAGS = Set.of("--replay", "--apply", "--level", "--iter", "--jobs", "--override");
+  /** The one replay flag without a value. */
+  static final String FROM_START = "--from-start";
 
   /**
    * The program's arguments for one segment of this replay: the same, with {@code --iter} naming

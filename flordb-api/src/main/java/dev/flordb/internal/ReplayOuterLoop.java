@@ -36,6 +36,7 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
   // planning state
   private long stateAt = -1;
   private Path pendingRestore;
+  private final long recordedCount;
 
   ReplayOuterLoop(Session session, String name, Iterator<T> items, boolean indexIsValue) {
     this.session = session;
@@ -48,6 +49,14 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
           + name + "\" (it crashed, or the loop was renamed); replay needs the run's loop as recorded");
     }
     List<Long> selected = new ArrayList<>(session.replayOptions().iterations(name, count, session.replayLevel()));
+    this.recordedCount = count;
+    session.replayLoopStarted(this);
+    if (session.replayFromStart()) {
+      // State is carried across iterations that no checkpoint holds: every iteration runs, in order.
+      java.util.Set<Long> stored = new java.util.HashSet<>(selected);
+      for (long i = 0; i < count; i++) plan.add(new Step(i, !stored.contains(i), null));
+      return;
+    }
     int jobs = Math.min(session.replayJobs(), selected.size());
     if (jobs > 1) {
       List<List<Long>> segments = split(selected, jobs);
@@ -157,9 +166,38 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
     }
   }
 
-  /** After a rebuilt iteration, keep its state as a checkpoint for next time. */
+  /**
+   * At the end of an executed iteration: its state must be the one the run checkpointed there;
+   * after a rebuilt iteration, keep its state as a checkpoint for next time.
+   */
   private void endStep() {
-    if (current != null && currentRebuilds) session.checkpointIfMissing(current);
+    if (current != null) {
+      session.checkState(current);
+      if (currentRebuilds) session.checkpointIfMissing(current);
+    }
     current = null;
+  }
+
+  /**
+   * The program went on past this loop without finishing it (a {@code break}, a {@code return}):
+   * fine if it did so in the last iteration it was to execute, as the recorded run did; else the
+   * replay did not have the run's shape. Returns the message for the latter, or null.
+   */
+  String leftEarly() {
+    if (finished) return null;
+    finished = true;
+    String shape = null;
+    if (next < plan.size()) {
+      shape = "the replay left the " + name + " loop in " + name + " " + (current == null ? "?" : current.index)
+          + ", where the recorded run went on to " + name + " " + (recordedCount - 1);
+    }
+    current = null; // its end state is not the iteration's end state: no check, no checkpoint
+    session.setSuppressed(false);
+    session.enter(Frame.ROOT);
+    return shape;
+  }
+
+  boolean finished() {
+    return finished;
   }
 }

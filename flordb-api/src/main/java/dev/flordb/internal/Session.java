@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import dev.flordb.internal.source.SourceAnalyzer;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -66,6 +67,22 @@ public final class Session implements AutoCloseable {
   private final ReplayOptions replay;
   private final RecordedRun recorded;
   private final ReplayOptions.Level replayLevel;
+  /** In a replay: whether every outermost iteration runs in order from the first. */
+  private final boolean replayFromStart;
+  /** In a replay: why the analysis chose the strategy (for the replay's summary). */
+  private final List<String> strategyReasons;
+  /** In a replay: exit the JVM with {@link #DIVERGED_EXIT} when the replay diverges (a program's own session). */
+  private final boolean exitOnDivergence;
+  private final Path verdictFile;
+  /** In a replay: the program's source analysis, or null (no source, no analyser: every statement is checked). */
+  private final CompletableFuture<SourceAnalyzer.Analysis> analysis;
+  /** The names whose values the replay's strategy reproduces; null until known (or when everything is checked). */
+  private Set<String> reproduced;
+  private final List<Object[]> uncheckedYet = new ArrayList<>();
+  private volatile ReplayCheck.Divergence firstDivergence;
+  private long storedInReplay;
+  /** The exit code of a replayed program whose replay diverged from the recorded run. */
+  public static final int DIVERGED_EXIT = 3;
   /** "forward", or "replay" for values hindsight logging fills in. */
   private final String source;
   /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
@@ -117,7 +134,32 @@ public final class Session implements AutoCloseable {
     }
     if (replay != null) {
       this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
-      this.replayLevel = replay.level != null ? replay.level : ReplayLevels.find(launch, replay.apply);
+      if (b.analysis != null) {
+        this.analysis = CompletableFuture.completedFuture(b.analysis);
+      } else if (replay.level == null) {
+        SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(launch); // the strategy needs it now
+        if (found == null) throw ReplayLevels.noAnalysis(launch, replay.apply);
+        this.analysis = CompletableFuture.completedFuture(found);
+      } else {
+        // The strategy was given: the analysis only says which statements to check, while the program sets up.
+        this.analysis = CompletableFuture.supplyAsync(() -> {
+          try {
+            return ReplayLevels.analyzeAll(b.launch);
+          } catch (RuntimeException e) {
+            console.warn("could not analyse the program's source (" + e.getMessage() + "); the replay checks every"
+                + " statement of the program it executes again");
+            return null;
+          }
+        }, daemonExecutor("flordb-analysis"));
+      }
+      ReplayLevels.Strategy strategy = replay.level != null
+          ? new ReplayLevels.Strategy(replay.level, replay.fromStart, List.of("chosen with --level"))
+          : ReplayLevels.strategy(analysis.join(), replay.apply);
+      this.replayLevel = strategy.level();
+      this.replayFromStart = strategy.fromStart() || replay.fromStart;
+      this.strategyReasons = strategy.reasons();
+      this.exitOnDivergence = b.exitOnDivergence;
+      this.verdictFile = b.verdictFile;
       this.runId = replay.run;
       String stamp = newId(System.currentTimeMillis());
       try {
@@ -130,6 +172,9 @@ public final class Session implements AutoCloseable {
       h.put("format", RecordFormat.VERSION);
       h.put("apply", new ArrayList<>(replay.apply));
       h.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
+      h.put("from_start", replayFromStart);
+      // the store shows this file's values only once a verdict record at its end says they were verified
+      h.put("verdict", "at_end");
       h.put("start_ms", System.currentTimeMillis());
       h.put("launch", launch.details);
       writer.append(Frame.ROOT, "replay", "replay", Values.JSON, h, "replay");
@@ -137,6 +182,11 @@ public final class Session implements AutoCloseable {
     } else {
       this.recorded = null;
       this.replayLevel = null;
+      this.replayFromStart = false;
+      this.strategyReasons = List.of();
+      this.exitOnDivergence = false;
+      this.verdictFile = null;
+      this.analysis = null;
       RecordWriter w = null;
       String id = null;
       for (int attempt = 0; w == null; attempt++) {
@@ -206,8 +256,12 @@ public final class Session implements AutoCloseable {
   }
 
   private static java.util.concurrent.Executor daemonExecutor() {
+    return daemonExecutor("flordb-snapshot");
+  }
+
+  private static java.util.concurrent.Executor daemonExecutor(String name) {
     return r -> {
-      Thread t = new Thread(r, "flordb-snapshot");
+      Thread t = new Thread(r, name);
       t.setDaemon(true);
       t.start();
     };
@@ -277,8 +331,77 @@ public final class Session implements AutoCloseable {
   // ---------------------------------------------------------------- the logging API
 
   public <T> T log(String name, T value) {
-    if (records(name)) record("log", name, value, true);
+    if (records(name)) {
+      record("log", name, value, true);
+    } else if (replay != null) {
+      verify(name, value);
+    }
     return value;
+  }
+
+  /** In a replay, a value that is not stored is compared with the one the run recorded there. */
+  private void verify(String name, Object value) {
+    if (firstDivergence != null) return;
+    Frame ctx = context();
+    synchronized (uncheckedYet) {
+      if (!analysis.isDone()) { // compared once the analysis says which statements this strategy reproduces
+        uncheckedYet.add(new Object[] {name, ctx, value});
+        return;
+      }
+    }
+    checkPending();
+    if (isReproduced(name)) compare(name, ctx, value);
+  }
+
+  private boolean isReproduced(String name) {
+    synchronized (uncheckedYet) {
+      if (reproduced == null) {
+        SourceAnalyzer.Analysis a = analysis.join();
+        reproduced = a == null ? null : ReplayLevels.reproducedBy(a, replayLevel, replayFromStart);
+        if (reproduced == null) return true;
+      }
+      return reproduced.contains(name);
+    }
+  }
+
+  private void compare(String name, Frame ctx, Object value) {
+    if (firstDivergence != null) return;
+    ReplayCheck.Divergence d = recorded.check.value(name, ctx, value);
+    if (d != null) diverged(d);
+  }
+
+  /** Compares the values logged before the analysis was ready. */
+  private void checkPending() {
+    List<Object[]> pending;
+    synchronized (uncheckedYet) {
+      if (uncheckedYet.isEmpty()) return;
+      pending = new ArrayList<>(uncheckedYet);
+      uncheckedYet.clear();
+    }
+    for (Object[] p : pending) if (isReproduced((String) p[0])) compare((String) p[0], (Frame) p[1], p[2]);
+  }
+
+  /**
+   * The replay is not the recorded run: nothing more is stored, the verdict says so, and a
+   * program's own session exits with {@link #DIVERGED_EXIT} (so that flordb replay tries the safer strategy).
+   */
+  void diverged(ReplayCheck.Divergence d) {
+    synchronized (this) {
+      if (firstDivergence != null) return;
+      if (d.kind().equals("value")) d = recorded.check.explain(d, recorded.recordedText(d.name(), d.position()));
+      firstDivergence = d;
+    }
+    setSuppressed(true);
+    if (exitOnDivergence) System.exit(DIVERGED_EXIT); // the end-of-run hook writes the verdict
+  }
+
+  /** The end of an outermost iteration a replay executed: its state must be the recorded checkpoint's. */
+  void checkState(Frame iteration) {
+    if (firstDivergence != null || !recorded.check.hasState(iteration.loop, iteration.index)) return;
+    Long hash = checkpoints.liveStateHash();
+    if (hash == null) return;
+    ReplayCheck.Divergence d = recorded.check.state(iteration.loop, iteration.index, hash);
+    if (d != null) diverged(d);
   }
 
   /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
@@ -301,9 +424,13 @@ public final class Session implements AutoCloseable {
   private boolean records(String name) {
     names.check("Flor.log", name);
     if (replay == null) return true;
-    if (suppressed || !replay.apply.contains(name)) return false;
+    if (!replay.apply.contains(name)) return false;
+    noticeLeftLoop(name);
+    if (suppressed) return false;
     loggedInReplay.add(name);
-    return !recorded.isFilled(name, context().positionKey()); // already there
+    if (recorded.isFilled(name, context().positionKey())) return false; // already there (verified like the others)
+    storedInReplay++;
+    return true;
   }
 
   private void record(String kind, String name, Object value, boolean echo) {
@@ -639,8 +766,8 @@ public final class Session implements AutoCloseable {
     if (replay == null) return new LoopIterator<>(name, items, size, indexIsValue);
     Frame parent = loopParent(name);
     if (parent == Frame.ROOT) return new ReplayOuterLoop<>(this, name, items, indexIsValue);
-    if (replayLevel != ReplayOptions.Level.NESTED && !suppressed) {
-      // Nothing applied inside: skip the nested loop and restore the state its end had.
+    if (replayLevel != ReplayOptions.Level.NESTED) {
+      // Nothing applied inside reads it: skip the nested loop and restore the state its end had.
       Frame outer = parent.outermost();
       Path ckpt = checkpointFile(outer.loop, outer.index);
       if (ckpt != null) return new SkippedLoop<>(this, ckpt);
@@ -673,6 +800,7 @@ public final class Session implements AutoCloseable {
 
   /** How many JVMs to split the replay's outermost loop across. */
   int replayJobs() {
+    if (replayFromStart) return 1; // each iteration needs the one before it
     if (replay.jobs != null) return replay.jobs;
     return replayLevel == ReplayOptions.Level.NESTED ? Runtime.getRuntime().availableProcessors() : 1;
   }
@@ -718,6 +846,50 @@ public final class Session implements AutoCloseable {
 
   ReplayOptions.Level replayLevel() {
     return replayLevel;
+  }
+
+  boolean replayFromStart() {
+    return replayFromStart;
+  }
+
+  /** The replay's outermost loop under way, or the last one. */
+  private volatile ReplayOuterLoop<?> replayLoop;
+
+  void replayLoopStarted(ReplayOuterLoop<?> loop) {
+    ReplayOuterLoop<?> previous = replayLoop;
+    if (previous != null && !previous.finished()) leftReplayLoop(previous);
+    replayLoop = loop;
+  }
+
+  private void leftReplayLoop(ReplayOuterLoop<?> loop) {
+    String shape = loop.leftEarly();
+    if (shape != null && firstDivergence == null) diverged(recorded.check.shape(null, shape));
+  }
+
+  /**
+   * Whether an applied statement about to log runs after the replay's outermost loop, which the
+   * program left without finishing (by {@code break}): then that loop is over, whatever the
+   * context still says. Known from the statement's place in the source.
+   */
+  private void noticeLeftLoop(String name) {
+    ReplayOuterLoop<?> loop = replayLoop;
+    if (loop == null || loop.finished()) return;
+    Set<List<String>> paths = replaySites().get(name);
+    if (paths == null || paths.isEmpty()) return;
+    String outer = context().outermost().loop;
+    for (List<String> p : paths) if (!p.isEmpty() && p.get(0).equals(outer)) return;
+    leftReplayLoop(loop);
+  }
+
+  private Map<String, Set<List<String>>> replaySites;
+
+  /** Where each of the program's statements runs, from its source; empty when it cannot be read. */
+  private synchronized Map<String, Set<List<String>>> replaySites() {
+    if (replaySites == null) {
+      SourceAnalyzer.Analysis a = analysis.join();
+      replaySites = a == null ? Map.of() : a.sites();
+    }
+    return replaySites;
   }
 
   void enter(Frame f) {
@@ -843,17 +1015,7 @@ public final class Session implements AutoCloseable {
     capture.uninstall();
     checkpoints.close();
     if (replay != null) {
-      List<String> never = new ArrayList<>(replay.apply);
-      never.removeAll(loggedInReplay);
-      if (!never.isEmpty() && failure == null) {
-        console.warn("replay of " + runId + ": the program never logged " + never + ", so nothing was filled in"
-            + " for " + (never.size() == 1 ? "it" : "them") + "; check the names given to --apply");
-      }
-      recording = false;
-      writer.close();
-      synchronized (this) {
-        if (store != null) store.close();
-      }
+      endReplay();
       return;
     }
     long now = System.nanoTime();
@@ -888,6 +1050,69 @@ public final class Session implements AutoCloseable {
     }
   }
 
+  /** The end of a replay: its verdict, in its record file, in the driver's verdict file and on the console. */
+  private void endReplay() {
+    checkPending();
+    ReplayOuterLoop<?> loop = replayLoop;
+    if (loop != null && !loop.finished() && failure == null) leftReplayLoop(loop);
+    List<String> never = new ArrayList<>(replay.apply);
+    never.removeAll(loggedInReplay);
+    if (!never.isEmpty() && failure == null && firstDivergence == null) {
+      diverged(recorded.check.shape(never.get(0), "the replay never executed " + String.join(", ", never)
+          + " (the statement" + (never.size() == 1 ? "" : "s") + " to fill in), where the analysis said "
+          + (never.size() == 1 ? "it" : "they") + " would run"));
+    }
+    ReplayCheck.Divergence d = firstDivergence;
+    String status = failure != null ? "failed" : d != null ? "diverged" : "verified";
+    Map<String, Object> verdict = new LinkedHashMap<>();
+    verdict.put("run", runId);
+    verdict.put("status", status);
+    verdict.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
+    verdict.put("from_start", replayFromStart);
+    verdict.put("stored", d != null ? 0 : storedInReplay);
+    verdict.put("checked", recorded.check.checked());
+    verdict.put("states_checked", recorded.check.statesChecked());
+    verdict.put("record_file", workTree.relativize(writer.file()).toString());
+    List<Object> ds = new ArrayList<>();
+    for (ReplayCheck.Divergence x : recorded.check.divergences()) ds.add(x.toMap());
+    verdict.put("divergences", ds);
+    verdict.put("never_logged", never);
+    verdict.put("reasons", strategyReasons);
+    if (failure != null) verdict.put("error", failure);
+    writer.append(Frame.ROOT, "verdict", "verdict", Values.JSON, verdict, "replay");
+    recording = false;
+    writer.close();
+    synchronized (this) {
+      if (store != null) store.close();
+    }
+    if (verdictFile != null) {
+      try {
+        Files.createDirectories(verdictFile.toAbsolutePath().getParent());
+        Files.writeString(verdictFile, Json.write(verdict) + "\n");
+      } catch (IOException e) {
+        console.warn("could not write the replay's verdict to " + verdictFile + ": " + e.getMessage());
+      }
+    }
+    if (d != null) {
+      console.warn("replay of " + runId + " diverged from the recorded run: " + d.message() + ". Its values are not"
+          + " stored" + (replayLevel == ReplayOptions.Level.NESTED && replayFromStart
+              ? "; the program does not replay deterministically (it reads the clock, an unseeded generator, or"
+                  + " state from outside the program?)"
+              : "; replay with --level nested --from-start (flordb replay does so by itself)"));
+      if (exitOnDivergence) Runtime.getRuntime().halt(DIVERGED_EXIT);
+    } else if (failure == null) {
+      console.info("replay of " + runId + ": stored " + storedInReplay + " value" + (storedInReplay == 1 ? "" : "s")
+          + "; checked " + recorded.check.checked() + " recorded value" + (recorded.check.checked() == 1 ? "" : "s")
+          + " and " + recorded.check.statesChecked() + " checkpointed state" + (recorded.check.statesChecked() == 1 ? "" : "s")
+          + ": all equal");
+    }
+  }
+
+  /** The replay's first divergence from the recorded run, or null (for tests and embedders). */
+  public ReplayCheck.Divergence replayDivergence() {
+    return firstDivergence;
+  }
+
   private void reportUnusedKwargs() {
     List<String> unknown = new ArrayList<>();
     synchronized (argValues) {
@@ -919,6 +1144,9 @@ public final class Session implements AutoCloseable {
     /** FLOR_CHECKPOINTS=0 turns checkpointing off (objects are still checked when enrolled). */
     boolean checkpointsEnabled = !"0".equals(System.getenv("FLOR_CHECKPOINTS"));
     long flushMillis = 100;
+    boolean exitOnDivergence = false;
+    SourceAnalyzer.Analysis analysis;
+    Path verdictFile = System.getenv("FLOR_REPLAY_VERDICT") == null ? null : Path.of(System.getenv("FLOR_REPLAY_VERDICT"));
     long startMillis = System.currentTimeMillis();
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -962,6 +1190,24 @@ public final class Session implements AutoCloseable {
     /** Checkpoint when it costs at most {@code fraction} of the time since the last one, and at most every {@code intervalSeconds}. */
     public Builder checkpointPolicy(double fraction, double intervalSeconds) {
       this.checkpointPolicy = new CheckpointPolicy(fraction, intervalSeconds);
+      return this;
+    }
+
+    /** A program's own session: a replay that diverges ends the JVM with {@link #DIVERGED_EXIT}. */
+    public Builder exitOnDivergence(boolean exit) {
+      this.exitOnDivergence = exit;
+      return this;
+    }
+
+    /** For tests: the program's source analysis, as the analyser would give it (else it is read from the source). */
+    public Builder analysis(SourceAnalyzer.Analysis a) {
+      this.analysis = a;
+      return this;
+    }
+
+    /** Where a replay writes its verdict as JSON (default: {@code FLOR_REPLAY_VERDICT}). */
+    public Builder verdictFile(Path file) {
+      this.verdictFile = file;
       return this;
     }
 

@@ -166,7 +166,7 @@ public final class Store implements AutoCloseable {
       for (Path f : files) {
         String key = f.getFileName().toString();
         long known = offsets.getOrDefault(key, 0L);
-        if (Files.size(f) > known) ingest(f);
+        if (Files.size(f) > known && ReplayVerdict.ingestible(f)) ingest(f);
       }
       refreshStatusesAndVersions();
     } catch (IOException e) {
@@ -287,7 +287,8 @@ public final class Store implements AutoCloseable {
         return false;
       }
       if (fileRun == null) fileRun = e.run();
-      if (e.kind().equals("replay")) return true; // a replay's header: what it filled in is in its records
+      // a replay's header and verdict: what it filled in is in its records (ReplayVerdict decides whether they are read)
+      if (e.kind().equals("replay") || e.kind().equals("verdict")) return true;
       if (e.kind().equals("run")) {
         header(e);
         return true;

@@ -221,7 +221,7 @@ class ReplayTest {
     try (Session s = TestProjects.session(repo, output, "--replay", run, "--apply", "grad_norm", "--level", "outer").start()) {
       program(s, ALL);
     }
-    assertThat(output.err()).contains("the program never logged [grad_norm]");
+    assertThat(output.err()).contains("the replay never executed grad_norm (the statement to fill in)");
     assertThat(TestProjects.query(repo, "SELECT count(*) AS n FROM logs WHERE source = 'replay'").row(0).getLong("n"))
         .isZero();
   }
