@@ -19,6 +19,8 @@ public final class Frame {
   public final Object value;
   /** 0 for the outermost loop; -1 for {@link #ROOT}. */
   public final int depth;
+  /** True for a position of {@code Flor.iteration} (a named context without a loop), false for a loop's. */
+  public final boolean iteration;
   /** The context as the JSON of a record's {@code ctx}, in UTF-8. */
   final byte[] json;
 
@@ -28,11 +30,17 @@ public final class Frame {
     this.index = -1;
     this.value = null;
     this.depth = -1;
+    this.iteration = false;
     this.json = new byte[] {'[', ']'};
   }
 
   public Frame(Frame parent, String loop, long index, Object value) {
-    this(parent, loop, index, value, prefix(parent, loop));
+    this(parent, loop, index, value, prefix(parent, loop), false);
+  }
+
+  /** A position of {@code Flor.iteration}. */
+  static Frame iteration(Frame parent, String name, long index, Object value) {
+    return new Frame(parent, name, index, value, prefix(parent, name), true);
   }
 
   /**
@@ -41,6 +49,11 @@ public final class Frame {
    * @param prefix {@code prefix(parent, loop)}
    */
   Frame(Frame parent, String loop, long index, Object value, byte[] prefix) {
+    this(parent, loop, index, value, prefix, false);
+  }
+
+  private Frame(Frame parent, String loop, long index, Object value, byte[] prefix, boolean iteration) {
+    this.iteration = iteration;
     this.parent = parent;
     this.loop = loop;
     this.index = index;

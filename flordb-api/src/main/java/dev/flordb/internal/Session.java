@@ -152,6 +152,9 @@ public final class Session implements AutoCloseable {
           }
         }, daemonExecutor("flordb-analysis"));
       }
+      this.analysis.thenAccept(a -> {
+        if (a != null) sites = new SiteMap(a.sites(), a.outermostLoops());
+      });
       ReplayLevels.Strategy strategy = replay.level != null
           ? new ReplayLevels.Strategy(replay.level, replay.fromStart, List.of("chosen with --level"))
           : ReplayLevels.strategy(analysis.join(), replay.apply);
@@ -210,6 +213,11 @@ public final class Session implements AutoCloseable {
     this.checkpoints = new Checkpoints(florDir, runId, replay == null ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
         (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, source),
         console::warn, replay != null, b.checkpointsEnabled);
+    if (replay == null && b.analysis != null) {
+      sites = new SiteMap(b.analysis.sites(), b.analysis.outermostLoops());
+    } else if (replay == null) {
+      findSites();
+    }
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
   }
@@ -366,7 +374,8 @@ public final class Session implements AutoCloseable {
 
   private void compare(String name, Frame ctx, Object value) {
     if (firstDivergence != null) return;
-    ReplayCheck.Divergence d = recorded.check.value(name, ctx, value);
+    SiteMap known = sites;
+    ReplayCheck.Divergence d = recorded.check.value(name, known == null ? ctx : known.place(name, ctx), value);
     if (d != null) diverged(d);
   }
 
@@ -428,13 +437,13 @@ public final class Session implements AutoCloseable {
     noticeLeftLoop(name);
     if (suppressed) return false;
     loggedInReplay.add(name);
-    if (recorded.isFilled(name, context().positionKey())) return false; // already there (verified like the others)
+    if (recorded.isFilled(name, placeOf(name).positionKey())) return false; // already there
     storedInReplay++;
     return true;
   }
 
   private void record(String kind, String name, Object value, boolean echo) {
-    Frame ctx = context();
+    Frame ctx = kind.equals("log") ? placeOf(name) : context();
     Values type = Values.classify(value);
     if (type == Values.REPR && toldRepr.add(value.getClass())) {
       console.warn("'" + name + "' is a " + value.getClass().getName() + ", which FlorDB stores as its"
@@ -533,7 +542,7 @@ public final class Session implements AutoCloseable {
     names.check("Flor.iteration", name);
     Thread me = Thread.currentThread();
     Frame parent = context();
-    Frame f = new Frame(parent, name, index, value);
+    Frame f = Frame.iteration(parent, name, index, value);
     setContext(f);
     return new AutoCloseable() {
       boolean done;
@@ -780,7 +789,116 @@ public final class Session implements AutoCloseable {
     Frame top = context();
     // A loop started again while an earlier run of it was left by 'break' replaces that one.
     Frame stale = top.find(name);
-    return stale != null ? stale.parent : top;
+    Frame parent = stale != null ? stale.parent : top;
+    // A loop the source shows outside every loop starts there, whatever loop was left by 'break' before it.
+    SiteMap known = sites;
+    if (known != null && known.outermost.contains(name)) parent = Frame.ROOT;
+    return parent;
+  }
+
+  // ---------------------------------------------------------------- loops left by break
+
+  /**
+   * Where the program's statements and loops are, from its source: a value logged after a loop
+   * that the program left by {@code break} (Java tells the iterator nothing) carries the context
+   * it was logged in, not the loop's last iteration. Read in the background when the run starts
+   * (kept in {@code .flor/cache/} by the source's hash, so a second run of the same code has it at
+   * once); null until then, or when the source or the analyser is not at hand.
+   */
+  private volatile SiteMap sites;
+  /** True once a value was logged inside a loop before {@link #sites} were known. */
+  private volatile boolean loggedBeforeSites;
+  /** The loops under way, outermost first (the loops of the looping thread). */
+  private final List<LoopIterator<?>> openLoops = new ArrayList<>();
+  private final List<String> leftByBreak = new ArrayList<>();
+
+  /** The analysis' answer, in the form the log call uses. */
+  static final class SiteMap {
+    final Map<String, Set<List<String>>> paths;
+    final Set<String> outermost;
+    /** The deepest loop path of each name: a context no deeper than it is left as it is. */
+    final Map<String, Integer> deepest = new java.util.HashMap<>();
+
+    SiteMap(Map<String, Set<List<String>>> paths, java.util.Collection<String> outermost) {
+      this.paths = paths;
+      this.outermost = Set.copyOf(outermost);
+      paths.forEach((name, ps) -> {
+        deepest.put(name, ps.stream().mapToInt(List::size).max().orElse(0));
+      });
+    }
+
+    /** The context a value of {@code name} logged in {@code ctx} belongs to. */
+    Frame place(String name, Frame ctx) {
+      Integer max = deepest.get(name);
+      if (max == null || ctx.depth + 1 <= max) return ctx;
+      for (Frame f = ctx; f != Frame.ROOT; f = f.parent) if (f.iteration) return ctx;
+      // deeper than any place the statement is: keep the longest loop path of its that ctx starts with
+      Frame best = null;
+      for (List<String> p : paths.get(name)) {
+        Frame f = ctx;
+        while (f.depth + 1 > p.size()) f = f.parent;
+        if (matches(f, p) && (best == null || f.depth > best.depth)) best = f;
+      }
+      return best != null ? best : ctx;
+    }
+
+    private static boolean matches(Frame f, List<String> path) {
+      for (int i = path.size() - 1; i >= 0; i--, f = f.parent) {
+        if (f == Frame.ROOT || !f.loop.equals(path.get(i))) return false;
+      }
+      return f == Frame.ROOT;
+    }
+  }
+
+  /** The context a value of {@code name} logged now belongs to. */
+  private Frame placeOf(String name) {
+    Frame ctx = context();
+    SiteMap known = sites;
+    if (known != null) return known.place(name, ctx);
+    if (ctx != Frame.ROOT) loggedBeforeSites = true;
+    return ctx;
+  }
+
+  /** Starts reading the program's sites: from the cache, else by analysing the source in the background. */
+  private void findSites() {
+    Path source = ReplayLevels.sourceOf(launch);
+    if (source == null) return;
+    SiteCache cache = SiteCache.of(florDir, source);
+    if (cache == null) return;
+    sites = cache.cached();
+    if (sites != null) return;
+    CompletableFuture.runAsync(() -> {
+      try {
+        sites = cache.analyze();
+      } catch (RuntimeException e) {
+        // a program that does not parse, or an analyser that failed: no sites, said at the end if it mattered
+      }
+    }, daemonExecutor("flordb-sites"));
+  }
+
+  /** The loop {@code loop} and the loops it started are left: a break, or an exception caught outside. */
+  private void leaveLoopsFrom(int index) {
+    synchronized (openLoops) {
+      while (openLoops.size() > index) openLoops.get(openLoops.size() - 1).left();
+    }
+  }
+
+  /** Loops not around {@code parent} were left before it: their profiles are recorded now. */
+  private void leaveLoopsNotAround(Frame parent) {
+    synchronized (openLoops) {
+      for (int i = 0; i < openLoops.size(); i++) {
+        LoopIterator<?> l = openLoops.get(i);
+        if (l.current == null || !isWithin(parent, l.current)) {
+          leaveLoopsFrom(i);
+          return;
+        }
+      }
+    }
+  }
+
+  private static boolean isWithin(Frame f, Frame ancestor) {
+    for (; f != null; f = f.parent) if (f == ancestor) return true;
+    return false;
   }
 
   /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
@@ -881,15 +999,12 @@ public final class Session implements AutoCloseable {
     leftReplayLoop(loop);
   }
 
-  private Map<String, Set<List<String>>> replaySites;
 
   /** Where each of the program's statements runs, from its source; empty when it cannot be read. */
-  private synchronized Map<String, Set<List<String>>> replaySites() {
-    if (replaySites == null) {
-      SourceAnalyzer.Analysis a = analysis.join();
-      replaySites = a == null ? Map.of() : a.sites();
-    }
-    return replaySites;
+  private Map<String, Set<List<String>>> replaySites() {
+    analysis.join();
+    SiteMap known = sites;
+    return known == null ? Map.of() : known.paths;
   }
 
   void enter(Frame f) {
@@ -905,7 +1020,7 @@ public final class Session implements AutoCloseable {
     /** The JSON of this loop's context up to the index, the same for every iteration. */
     private final byte[] ctxPrefix;
     /** The frame of the iteration under way. */
-    private Frame current;
+    Frame current;
     private long index = -1;
     private long iterStart;
     private final long loopStart;
@@ -922,6 +1037,10 @@ public final class Session implements AutoCloseable {
       this.parent = loopParent(name);
       this.ctxPrefix = Frame.prefix(parent, name);
       this.loopStart = System.nanoTime();
+      leaveLoopsNotAround(parent);
+      synchronized (openLoops) {
+        openLoops.add(this);
+      }
       if (parent == Frame.ROOT) {
         synchronized (Session.this) {
           if (firstOuterLoopNanos < 0) firstOuterLoopNanos = loopStart;
@@ -943,6 +1062,7 @@ public final class Session implements AutoCloseable {
       if (finished) throw new NoSuchElementException();
       long now = System.nanoTime();
       if (index >= 0) {
+        leaveLoopsInside();
         endIteration(now);
         if (parent == Frame.ROOT) checkpoints.iterationEnded(current, false);
       }
@@ -964,21 +1084,44 @@ public final class Session implements AutoCloseable {
       console.progress(name, n, size, mean);
     }
 
+    /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
+    private void leaveLoopsInside() {
+      synchronized (openLoops) {
+        int me = openLoops.indexOf(this);
+        if (me >= 0 && openLoops.size() > me + 1) leaveLoopsFrom(me + 1);
+      }
+    }
+
+    /** The program went on without finishing the loop: its profile as far as it went; no end checkpoint. */
+    void left() {
+      if (finished) return;
+      leftByBreak.add(name + (index >= 0 ? " (after " + name + " " + index + ")" : ""));
+      end(false);
+    }
+
     private void finish() {
+      end(true);
+    }
+
+    private void end(boolean completed) {
       finished = true;
+      synchronized (openLoops) {
+        openLoops.remove(this);
+      }
       long now = System.nanoTime();
       if (index >= 0) {
         endIteration(now);
-        // the last iteration always: replay restores it to skip the whole loop
-        if (parent == Frame.ROOT) checkpoints.iterationEnded(current, true);
+        // the last iteration always: replay restores it to skip the whole loop (a loop left by break
+        // may have changed the state since; replay recomputes that iteration instead)
+        if (parent == Frame.ROOT && completed) checkpoints.iterationEnded(current, true);
       }
       console.endProgress();
-      setContext(parent);
+      if (completed || context() == current) setContext(parent);
       long count = index + 1;
-      recordProf("prof::" + name + "::iterations", count);
-      recordProf("prof::" + name + "::iter_mean_s", mean);
-      recordProf("prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
-      recordProf("prof::" + name + "::loop_s", (now - loopStart) / 1e9);
+      recordProf(parent, "prof::" + name + "::iterations", count);
+      recordProf(parent, "prof::" + name + "::iter_mean_s", mean);
+      recordProf(parent, "prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
+      recordProf(parent, "prof::" + name + "::loop_s", (now - loopStart) / 1e9);
       if (parent == Frame.ROOT) {
         synchronized (Session.this) {
           lastOuterLoopEndNanos = now;
@@ -993,9 +1136,9 @@ public final class Session implements AutoCloseable {
     if (n > 0) writer.append(Frame.ROOT, "prof", name, Values.FLOAT, n / 1e9, "forward");
   }
 
-  private void recordProf(String name, Object value) {
+  private void recordProf(Frame where, String name, Object value) {
     if (replay != null) return; // the run's own timings stay as recorded
-    writer.append(context(), "prof", name, Values.classify(value), value, "forward");
+    writer.append(where, "prof", name, Values.classify(value), value, "forward");
   }
 
   private void capturedLine(String stream, String text) {
@@ -1017,6 +1160,13 @@ public final class Session implements AutoCloseable {
     if (replay != null) {
       endReplay();
       return;
+    }
+    leaveLoopsFrom(0);
+    if (!leftByBreak.isEmpty() && loggedBeforeSites) {
+      String why = sites == null ? "FlorDB could not read where the program's statements are (the source file is not"
+          + " known to it, or did not parse)" : "FlorDB was still reading the program's source when they were logged";
+      console.warn("the program left " + String.join(", ", leftByBreak) + " by break or an exception; values it logged"
+          + " after such a loop may be recorded in the loop's last iteration, because " + why);
     }
     long now = System.nanoTime();
     double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
@@ -1199,7 +1349,7 @@ public final class Session implements AutoCloseable {
       return this;
     }
 
-    /** For tests: the program's source analysis, as the analyser would give it (else it is read from the source). */
+    /** For tests: the program's source analysis, as the analyser would give it (else it is read from the source, when known). */
     public Builder analysis(SourceAnalyzer.Analysis a) {
       this.analysis = a;
       return this;
