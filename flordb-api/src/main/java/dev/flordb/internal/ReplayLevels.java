@@ -72,13 +72,31 @@ final class ReplayLevels {
   }
 
   /**
-   * The analysis of every literal-named statement of the program, or null when the source or the
-   * analyser is not at hand.
+   * The program's main source file: a single-file program's, else (a compiled program) the one
+   * that {@code replaySource} names (flordb replay passes the patched file), else the main class's
+   * file in the usual source roots of the work tree; null when none is found.
+   */
+  static Path sourceOf(Launch launch, Path workTree, String replaySource) {
+    Path single = sourceOf(launch);
+    if (single != null) return single;
+    if (replaySource != null && !replaySource.isBlank()) return Path.of(replaySource);
+    Object main = launch.details.get("main");
+    if (!"class".equals(launch.details.get("mode")) || main == null) return null;
+    String relative = main.toString().replace('.', '/') + ".java";
+    for (String root : List.of("src/main/java", "src/test/java", "src", "")) {
+      Path candidate = workTree.resolve(root).resolve(relative);
+      if (Files.isRegularFile(candidate)) return candidate;
+    }
+    return null;
+  }
+
+  /**
+   * The analysis of every literal-named statement of the program whose place is known, and of the
+   * statements of {@code apply}; null when the source or the analyser is not at hand.
    *
    * @throws IllegalArgumentException when the source does not parse
    */
-  static SourceAnalyzer.Analysis analyzeAll(Launch launch) {
-    Path source = sourceOf(launch);
+  static SourceAnalyzer.Analysis analyzeAll(Path source, Set<String> apply) {
     SourceAnalyzer analyzer = SourceAnalyzer.find();
     if (source == null || analyzer == null) return null;
     String text;
@@ -89,12 +107,14 @@ final class ReplayLevels {
     }
     String name = source.getFileName().toString();
     SourceAnalyzer.Analysis sites = analyzer.analyze(name, text, Set.of());
-    return sites.sites().isEmpty() ? sites : analyzer.analyze(name, text, sites.sites().keySet());
+    Set<String> all = new HashSet<>(sites.sites().keySet());
+    all.addAll(apply);
+    return all.isEmpty() ? sites : analyzer.analyze(name, text, all);
   }
 
   /** Why no strategy could be found: what to pass instead. */
-  static IllegalArgumentException noAnalysis(Launch launch, Set<String> apply) {
-    if (sourceOf(launch) == null) {
+  static IllegalArgumentException noAnalysis(Path source, Set<String> apply) {
+    if (source == null) {
       return new IllegalArgumentException("replay needs to know where " + apply + " sit in the program's loops;"
           + " for a compiled program pass --level outside|outer|nested [--from-start] (flordb replay finds it for you)");
     }

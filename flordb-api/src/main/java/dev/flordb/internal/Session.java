@@ -134,17 +134,18 @@ public final class Session implements AutoCloseable {
     }
     if (replay != null) {
       this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
+      Path source = ReplayLevels.sourceOf(launch, workTree, b.replaySource);
       if (b.analysis != null) {
         this.analysis = CompletableFuture.completedFuture(b.analysis);
       } else if (replay.level == null) {
-        SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(launch); // the strategy needs it now
-        if (found == null) throw ReplayLevels.noAnalysis(launch, replay.apply);
+        SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(source, replay.apply); // the strategy needs it now
+        if (found == null) throw ReplayLevels.noAnalysis(source, replay.apply);
         this.analysis = CompletableFuture.completedFuture(found);
       } else {
         // The strategy was given: the analysis only says which statements to check, while the program sets up.
         this.analysis = CompletableFuture.supplyAsync(() -> {
           try {
-            return ReplayLevels.analyzeAll(b.launch);
+            return ReplayLevels.analyzeAll(source, replay.apply);
           } catch (RuntimeException e) {
             console.warn("could not analyse the program's source (" + e.getMessage() + "); the replay checks every"
                 + " statement of the program it executes again");
@@ -861,7 +862,7 @@ public final class Session implements AutoCloseable {
 
   /** Starts reading the program's sites: from the cache, else by analysing the source in the background. */
   private void findSites() {
-    Path source = ReplayLevels.sourceOf(launch);
+    Path source = ReplayLevels.sourceOf(launch, workTree, null);
     if (source == null) return;
     SiteCache cache = SiteCache.of(florDir, source);
     if (cache == null) return;
@@ -1296,6 +1297,8 @@ public final class Session implements AutoCloseable {
     long flushMillis = 100;
     boolean exitOnDivergence = false;
     SourceAnalyzer.Analysis analysis;
+    /** A compiled program's patched main source file, which flordb replay names (FLOR_REPLAY_SOURCE). */
+    String replaySource = System.getenv("FLOR_REPLAY_SOURCE");
     Path verdictFile = System.getenv("FLOR_REPLAY_VERDICT") == null ? null : Path.of(System.getenv("FLOR_REPLAY_VERDICT"));
     long startMillis = System.currentTimeMillis();
     PrintStream out = System.out;
