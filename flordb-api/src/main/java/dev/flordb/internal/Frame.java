@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * One loop position in the context of a record: immutable, linked to its enclosing position.
- * The JSON of the whole context is built once per iteration, so that each record inside it only
- * copies ready bytes.
+ * Making one costs an allocation and nothing else: its JSON (a record's {@code ctx}) is built by
+ * the thread that encodes records, the first time a record in it is written, from a prefix shared
+ * by all the iterations of one run of a loop.
  */
 public final class Frame {
   /** The context outside every loop. */
@@ -21,8 +22,9 @@ public final class Frame {
   public final int depth;
   /** True for a position of {@code Flor.iteration} (a named context without a loop), false for a loop's. */
   public final boolean iteration;
-  /** The context as the JSON of a record's {@code ctx}, in UTF-8. */
-  final byte[] json;
+  private final Prefix prefix;
+  /** The context as the JSON of a record's {@code ctx}, in UTF-8; built by {@link #json()}. */
+  private byte[] json;
 
   private Frame() {
     this.parent = null;
@@ -31,71 +33,99 @@ public final class Frame {
     this.value = null;
     this.depth = -1;
     this.iteration = false;
+    this.prefix = null;
     this.json = new byte[] {'[', ']'};
   }
 
   public Frame(Frame parent, String loop, long index, Object value) {
-    this(parent, loop, index, value, prefix(parent, loop), false);
+    this(parent, loop, index, value, new Prefix(parent, loop), false);
   }
 
   /** A position of {@code Flor.iteration}. */
   static Frame iteration(Frame parent, String name, long index, Object value) {
-    return new Frame(parent, name, index, value, prefix(parent, name), true);
+    return new Frame(parent, name, index, value, new Prefix(parent, name), true);
   }
 
   /**
-   * A position of a loop whose {@link #prefix} has been made once for all its iterations.
+   * A position of a loop whose {@link Prefix} is shared by all its iterations.
    *
-   * @param prefix {@code prefix(parent, loop)}
+   * @param prefix {@code new Prefix(parent, loop)}
    */
-  Frame(Frame parent, String loop, long index, Object value, byte[] prefix) {
+  Frame(Frame parent, String loop, long index, Object value, Prefix prefix) {
     this(parent, loop, index, value, prefix, false);
   }
 
-  private Frame(Frame parent, String loop, long index, Object value, byte[] prefix, boolean iteration) {
+  private Frame(Frame parent, String loop, long index, Object value, Prefix prefix, boolean iteration) {
     this.iteration = iteration;
     this.parent = parent;
     this.loop = loop;
     this.index = index;
     this.value = Values.isScalar(value) ? value : null;
     this.depth = parent.depth + 1;
+    this.prefix = prefix;
+  }
+
+  /**
+   * The JSON of this context: {@code [["epoch",3,null],["step",7,null]]}. Called only by threads
+   * that hold the record writer's write lock, which is what publishes the lazily built bytes.
+   */
+  byte[] json() {
+    byte[] j = json;
+    if (j != null) return j;
+    byte[] p = prefix.bytes();
     byte[] valueJson = NULL;
-    if (this.value != null) {
+    if (value != null) {
       StringBuilder sb = new StringBuilder(16);
-      Values.classify(this.value).writeValue(sb, this.value);
+      Values.classify(value).writeValue(sb, value);
       valueJson = sb.toString().getBytes(StandardCharsets.UTF_8);
     }
     String idx = Long.toString(index);
-    byte[] j = new byte[prefix.length + idx.length() + 1 + valueJson.length + 2];
-    System.arraycopy(prefix, 0, j, 0, prefix.length);
-    int p = prefix.length;
-    for (int i = 0; i < idx.length(); i++) j[p++] = (byte) idx.charAt(i);
-    j[p++] = ',';
-    System.arraycopy(valueJson, 0, j, p, valueJson.length);
-    p += valueJson.length;
-    j[p++] = ']';
-    j[p] = ']';
-    this.json = j;
+    j = new byte[p.length + idx.length() + 1 + valueJson.length + 2];
+    System.arraycopy(p, 0, j, 0, p.length);
+    int at = p.length;
+    for (int i = 0; i < idx.length(); i++) j[at++] = (byte) idx.charAt(i);
+    j[at++] = ',';
+    System.arraycopy(valueJson, 0, j, at, valueJson.length);
+    at += valueJson.length;
+    j[at++] = ']';
+    j[at] = ']';
+    json = j;
+    return j;
   }
 
   private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
   /**
-   * The JSON of the context of {@code loop}'s positions inside {@code parent}, up to the index:
-   * {@code [["epoch",3,null],["step",} for a {@code step} loop inside epoch 3.
+   * The JSON of the context of a loop's positions inside {@code parent}, up to the index, shared by
+   * the loop's iterations: {@code [["epoch",3,null],["step",} for a {@code step} loop in epoch 3.
    */
-  static byte[] prefix(Frame parent, String loop) {
-    StringBuilder sb = new StringBuilder(loop.length() + 8);
-    if (parent != ROOT) sb.append(',');
-    sb.append('[');
-    Json.writeString(sb, loop);
-    sb.append(',');
-    byte[] own = sb.toString().getBytes(StandardCharsets.UTF_8);
-    // the parent's list without its closing bracket, then the start of this position
-    int keep = parent.json.length - 1;
-    byte[] p = Arrays.copyOf(parent.json, keep + own.length);
-    System.arraycopy(own, 0, p, keep, own.length);
-    return p;
+  static final class Prefix {
+    private final Frame parent;
+    private final String loop;
+    private byte[] bytes;
+
+    Prefix(Frame parent, String loop) {
+      this.parent = parent;
+      this.loop = loop;
+    }
+
+    byte[] bytes() {
+      byte[] b = bytes;
+      if (b != null) return b;
+      StringBuilder sb = new StringBuilder(loop.length() + 8);
+      if (parent != ROOT) sb.append(',');
+      sb.append('[');
+      Json.writeString(sb, loop);
+      sb.append(',');
+      byte[] own = sb.toString().getBytes(StandardCharsets.UTF_8);
+      // the parent's list without its closing bracket, then the start of this position
+      byte[] pj = parent.json();
+      int keep = pj.length - 1;
+      b = Arrays.copyOf(pj, keep + own.length);
+      System.arraycopy(own, 0, b, keep, own.length);
+      bytes = b;
+      return b;
+    }
   }
 
   /** The nearest enclosing frame (this one included) of the named loop, or null. */

@@ -1019,7 +1019,7 @@ public final class Session implements AutoCloseable {
     private final boolean indexIsValue;
     private final Frame parent;
     /** The JSON of this loop's context up to the index, the same for every iteration. */
-    private final byte[] ctxPrefix;
+    private final Frame.Prefix ctxPrefix;
     /** The frame of the iteration under way. */
     Frame current;
     private long index = -1;
@@ -1036,7 +1036,7 @@ public final class Session implements AutoCloseable {
       this.size = size;
       this.indexIsValue = indexIsValue;
       this.parent = loopParent(name);
-      this.ctxPrefix = Frame.prefix(parent, name);
+      this.ctxPrefix = new Frame.Prefix(parent, name);
       this.loopStart = System.nanoTime();
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {

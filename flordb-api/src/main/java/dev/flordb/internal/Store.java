@@ -152,6 +152,8 @@ public final class Store implements AutoCloseable {
   /** Reads what the record files hold beyond what the database has; refreshes statuses and versions. */
   public synchronized void sync() {
     Path dir = florDir.resolve("records");
+    // records a full disk kept elsewhere, from programs that ended before space returned
+    warnings.addAll(Spill.recover(florDir, Spill.defaultRoots(florDir.getParent())));
     try {
       Map<String, Long> offsets = new HashMap<>();
       try (Statement s = conn.createStatement();
