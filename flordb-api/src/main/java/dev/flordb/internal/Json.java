@@ -30,7 +30,8 @@ public final class Json {
     } else if (value instanceof Double || value instanceof Float) {
       double d = ((Number) value).doubleValue();
       if (Double.isFinite(d)) {
-        out.append(value instanceof Float ? Float.toString((Float) value) : Double.toString(d));
+        if (value instanceof Float) out.append(Float.toString((Float) value));
+        else DoubleText.append(out, d);
       } else {
         // JSON has no NaN or infinity; keep them as strings so nothing is lost.
         writeString(out, Double.toString(d));

@@ -183,7 +183,7 @@ public final class RecordWriter implements Closeable {
     if (value == null) return "null";
     if (type == Values.FLOAT && value instanceof Double) {
       double d = (Double) value;
-      if (Double.isFinite(d)) return Double.toString(d); // as Json.write does
+      if (Double.isFinite(d)) return DoubleText.toString(d); // as Json.write does
     }
     StringBuilder sb = new StringBuilder(16);
     type.writeValue(sb, value);

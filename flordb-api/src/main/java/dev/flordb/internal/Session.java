@@ -856,7 +856,7 @@ public final class Session implements AutoCloseable {
     Frame ctx = context();
     SiteMap known = sites;
     if (known != null) return known.place(name, ctx);
-    if (ctx != Frame.ROOT) loggedBeforeSites = true;
+    if (ctx != Frame.ROOT && !loggedBeforeSites) loggedBeforeSites = true;
     return ctx;
   }
 
@@ -1022,6 +1022,8 @@ public final class Session implements AutoCloseable {
     private final Frame.Prefix ctxPrefix;
     /** The frame of the iteration under way. */
     Frame current;
+    /** Where this loop was put in {@link #openLoops}. */
+    private int openIndex;
     private long index = -1;
     private long iterStart;
     private final long loopStart;
@@ -1040,6 +1042,7 @@ public final class Session implements AutoCloseable {
       this.loopStart = System.nanoTime();
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {
+        openIndex = openLoops.size();
         openLoops.add(this);
       }
       if (parent == Frame.ROOT) {
@@ -1087,6 +1090,7 @@ public final class Session implements AutoCloseable {
 
     /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
     private void leaveLoopsInside() {
+      if (openLoops.size() <= openIndex + 1) return; // a racy read: only a hint, checked again under the lock
       synchronized (openLoops) {
         int me = openLoops.indexOf(this);
         if (me >= 0 && openLoops.size() > me + 1) leaveLoopsFrom(me + 1);
