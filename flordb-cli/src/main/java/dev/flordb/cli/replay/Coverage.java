@@ -32,7 +32,9 @@ import java.util.TreeSet;
  * </ul>
  *
  * The selected iterations are those {@code --iter LOOP=SPEC} names for the statement's outermost
- * loop (all of them when it names none), the same that the replay executes.
+ * loop (all of them when it names none), the same that the replay executes. Where the analysis
+ * cannot tell the statement's level, the nested rule holds, unless the run's values of it are all
+ * outside the loops.
  */
 final class Coverage {
   /** Run id to outermost loop name to its number of iterations. */
@@ -93,14 +95,15 @@ final class Coverage {
     Set<String> any = anywhere.getOrDefault(run.runId(), Set.of());
     Map<String, Long> loops = outerLoops(run.runId());
     statements.forEach((name, s) -> {
+      Map<String, Set<Long>> inLoops = filled.getOrDefault(run.runId(), Map.of()).getOrDefault(name, Map.of());
       String loop = s.level() == LoopLevels.Level.OUTSIDE_LOOPS ? null : loopOf(s, loops);
+      // Where the analysis cannot tell, values that are all outside the loops say where it is.
+      if (s.level() == LoopLevels.Level.UNKNOWN && any.contains(name) && inLoops.isEmpty()) loop = null;
       if (loop == null) {
         if (!any.contains(name)) out.add(name);
         return;
       }
-      Set<Long> have = filled.getOrDefault(run.runId(), Map.of()).getOrDefault(name, Map.of())
-          .getOrDefault(loop, Set.of());
-      if (!have.containsAll(selected(loop, loops.get(loop), iter))) out.add(name);
+      if (!inLoops.getOrDefault(loop, Set.of()).containsAll(selected(loop, loops.get(loop), iter))) out.add(name);
     });
     return out;
   }

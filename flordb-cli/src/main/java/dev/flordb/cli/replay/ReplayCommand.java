@@ -91,7 +91,8 @@ public final class ReplayCommand implements Callable<Integer> {
           iter, overrides, n, chosenLevel, fromStart, dryRun), stamp);
       plan.print(out);
       List<PastRun> runs = plan.runs();
-      boolean unplaced = plan.versions.stream().anyMatch(v -> !v.runnable());
+      // A version that could not take every statement leaves its runs without some values.
+      boolean unplaced = plan.versions.stream().anyMatch(v -> !v.runnable() || !v.problems.isEmpty());
       if (dryRun) return 0;
       if (runs.isEmpty()) {
         if (!unplaced) return 0;
@@ -113,7 +114,8 @@ public final class ReplayCommand implements Callable<Integer> {
       out.println();
       double[] estimate = plan.totals();
       new ReplaySummary(plan, outcomes, driver).print(out, seconds, n > 1 ? estimate[1] : estimate[0]);
-      out.println("What ran: git diff refs/flor/runs/RUN " + Snapshots.REPLAY_REF_PREFIX + stamp + "/RUN");
+      out.println("What ran: git diff refs/flor/runs/RUN " + Snapshots.REPLAY_REF_PREFIX + stamp + "/RUN -- . ':!.flor'"
+          + " (the replayed values are in that commit's .flor/records/)");
       out.flush();
       return failed || unplaced ? 1 : 0;
     }

@@ -144,7 +144,7 @@ final class ReplayDriver {
     List<ReplaySchedule.Version> versions = schedule.versions.stream().filter(ReplaySchedule.Version::runnable).toList();
     for (ReplaySchedule.Version v : versions) {
       for (PastRun r : v.runs) {
-        // What ran, kept in git: `git diff refs/flor/runs/RUN refs/flor/replays/STAMP/RUN` shows the patch.
+        // What ran, kept in git: `git diff refs/flor/runs/RUN refs/flor/replays/STAMP/RUN -- . ':!.flor'` shows the patch.
         git.commitPatched(r.version(), v.patchedFiles(), schedule.stamp + "/" + r.runId(),
             "flordb replay of " + r.runId() + ": " + String.join(", ", v.apply));
       }

@@ -51,9 +51,16 @@ final class ReplaySummary {
    */
   static String replayed(ReplaySchedule plan, List<ReplayDriver.Outcome> outcomes, double seconds, double estimate) {
     int unplacedRuns = 0;
+    int partlyPlacedRuns = 0;
     List<String> reasons = new ArrayList<>();
+    List<String> partly = new ArrayList<>();
     for (ReplaySchedule.Version v : plan.versions) {
-      if (v.runnable()) continue;
+      if (v.runnable()) {
+        if (v.problems.isEmpty()) continue;
+        partlyPlacedRuns += v.runs.size();
+        partly.add(v.label + ": " + String.join("; ", v.problems));
+        continue;
+      }
       unplacedRuns += v.runs.size();
       reasons.add(v.label + ": " + (v.problems.isEmpty() ? "no statement to place" : String.join("; ", v.problems)));
     }
@@ -68,6 +75,10 @@ final class ReplaySummary {
     if (unplacedRuns > 0) {
       clauses.add(unplacedRuns + (unplacedRuns == 1 ? " run's version" : " runs' versions") + " could not take the"
           + (plan.names.size() == 1 ? " statement" : " statements") + " (" + String.join("; ", reasons) + ")");
+    }
+    if (partlyPlacedRuns > 0) {
+      clauses.add(partlyPlacedRuns + (partlyPlacedRuns == 1 ? " run's version" : " runs' versions")
+          + " took only some of the statements (" + String.join("; ", partly) + ")");
     }
     count(clauses, outcomes, ReplayDriver.Result.DIVERGED, "diverged from what it recorded and was not stored (below)",
         "diverged from what they recorded and were not stored (below)");
