@@ -187,7 +187,7 @@ final class ReplayDriver {
     List<Attempt> attempts = new ArrayList<>();
     try {
       Prepared p = prepared.get(v).get();
-      o = attempts(v, r, p, start, attempts);
+      o = replayWithRetry(v, r, p, start, attempts);
     } catch (ExecutionException e) {
       String why = e.getCause() instanceof FlorException || e.getCause() instanceof IllegalArgumentException
           ? e.getCause().getMessage() : String.valueOf(e.getCause());
@@ -207,7 +207,7 @@ final class ReplayDriver {
   }
 
   /** Replays the run, and again with the safer strategy when the first replay diverged or left a name unfilled. */
-  private Outcome attempts(ReplaySchedule.Version v, PastRun r, Prepared p, long start, List<Attempt> attempts)
+  private Outcome replayWithRetry(ReplaySchedule.Version v, PastRun r, Prepared p, long start, List<Attempt> attempts)
       throws IOException, InterruptedException {
     List<String> lacking = new ArrayList<>(schedule.lacking.getOrDefault(r.runId(), List.copyOf(v.apply)));
     lacking.retainAll(v.apply);
@@ -553,8 +553,8 @@ final class ReplayDriver {
             + a.log() + ")" : ":"));
         for (Verdict.Divergence d : ds) lines.add("  " + d.describe());
       } else if (a.exit() == 0 && attempts.size() > 1) {
-        lines.add(which + (a.number() == attempts.size() && o.ok() ? "verified" : "exit 0") + ", "
-            + a.storedTotal() + " values stored");
+        lines.add(which + (a.number() == attempts.size() && o.ok() ? "verified, " + a.storedTotal() + " values stored"
+            : a.storedTotal() + " values stored, but a statement never ran"));
       }
     }
     if (o.result() == Result.DIVERGED) {
@@ -577,8 +577,8 @@ final class ReplayDriver {
   }
 
   /** Where the name is logged in today's code and where it was placed in the version. */
-  static String place(ReplaySchedule.Version v, String name, Map<String, String> todayPlaces) {
-    String today = todayPlaces.get(name);
+  private String place(ReplaySchedule.Version v, String name) {
+    String today = schedule.todayPlaces.get(name);
     for (Map.Entry<String, Propagator.Result> e : v.patches.entrySet()) {
       for (Propagator.Outcome o : e.getValue().outcomes()) {
         if (o.name().equals(name) && o.kind() != Propagator.Kind.NOT_PLACED) {
@@ -587,10 +587,6 @@ final class ReplayDriver {
       }
     }
     return "today's " + today;
-  }
-
-  private String place(ReplaySchedule.Version v, String name) {
-    return place(v, name, schedule.todayPlaces);
   }
 
   private static String tail(Path log) {

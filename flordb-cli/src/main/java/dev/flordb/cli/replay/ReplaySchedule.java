@@ -1,11 +1,5 @@
 package dev.flordb.cli.replay;
 
-import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParseResult;
-import com.github.javaparser.ParserConfiguration;
-import com.github.javaparser.Problem;
-import com.github.javaparser.ast.CompilationUnit;
-import com.sun.source.util.JavacTask;
 import dev.flordb.Table;
 import dev.flordb.internal.ReplayOptions.Level;
 import dev.flordb.internal.Snapshots;
@@ -21,17 +15,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import javax.tools.Diagnostic;
-import javax.tools.DiagnosticCollector;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.SimpleJavaFileObject;
-import javax.tools.ToolProvider;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -259,7 +246,7 @@ final class ReplaySchedule {
       }
       if (!todayFiles.containsKey(file)) throw new IllegalArgumentException("--file " + file + " is not in today's code");
       String source = today.text(git, file);
-      requireParses(file, source);
+      SyntaxCheck.requireParses(file, source);
       LoopLevels.Result r = LoopLevels.analyze(file, source, lines);
       selectorsByFile.computeIfAbsent(file, k -> new ArrayList<>()).addAll(lines);
       for (LoopLevels.LogStatement s : r.statements()) {
@@ -282,7 +269,7 @@ final class ReplaySchedule {
           statements.putIfAbsent(name, r.statements().get(0));
         } catch (IllegalArgumentException notLoggedHere) {
           // the name appears in the file, but not as a logged name; unless the file does not parse
-          requireParses(path, source);
+          SyntaxCheck.requireParses(path, source);
         }
       }
       if (!here.isEmpty()) selectorsByFile.computeIfAbsent(path, k -> new ArrayList<>()).addAll(here);
@@ -292,43 +279,6 @@ final class ReplaySchedule {
           + "\", ...) statement in " + (candidates.isEmpty() ? "the recorded programs" : candidates)
           + "; add the statement where the value is computed, then replay");
     }
-  }
-
-  /**
-   * Refuses today's {@code path} when it has a syntax error, naming the file, line and column, in
-   * the words of the JDK's compiler where there is one (JavaParser lists every token it expected).
-   */
-  private static void requireParses(String path, String source) {
-    ParseResult<CompilationUnit> parsed =
-        new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_21)).parse(source);
-    if (parsed.isSuccessful()) return;
-    String where = null;
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    if (javac != null) {
-      DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-      JavaFileObject file = new SimpleJavaFileObject(java.net.URI.create("string:///" + path), JavaFileObject.Kind.SOURCE) {
-        @Override
-        public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-          return source;
-        }
-      };
-      try {
-        ((JavacTask) javac.getTask(new java.io.StringWriter(), null, diagnostics, List.of("-proc:none"), null,
-            List.of(file))).parse();
-      } catch (IOException e) {
-        // JavaParser's words below
-      }
-      where = diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).findFirst()
-          .map(d -> "line " + d.getLineNumber() + ", column " + d.getColumnNumber() + ": " + d.getMessage(Locale.ROOT))
-          .orElse(null);
-    }
-    if (where == null) {
-      Problem first = parsed.getProblems().get(0);
-      Optional<com.github.javaparser.Position> at = first.getLocation().flatMap(l -> l.getBegin().getRange()).map(r -> r.begin);
-      where = at.map(p -> "line " + p.line + ", column " + p.column).orElse("an unknown place") + ": "
-          + first.getMessage().lines().findFirst().orElse("");
-    }
-    throw new IllegalArgumentException("today's " + path + " has a syntax error at " + where + "; fix it, then replay");
   }
 
   /** Equal keys: the same program, with byte-identical sources. */
