@@ -174,7 +174,11 @@ final class ReplaySchedule {
         candidates.add(r);
       }
     }
-    if (!iterProblems.isEmpty()) throw new IllegalArgumentException(String.join("\n", iterProblems));
+    if (!iterProblems.isEmpty()) {
+      List<String> shown = new ArrayList<>(iterProblems).subList(0, Math.min(5, iterProblems.size()));
+      throw new IllegalArgumentException(String.join("\n", shown) + (iterProblems.size() > shown.size()
+          ? "\n... and " + (iterProblems.size() - shown.size()) + " more like these" : ""));
+    }
     int unfinished = 0;
     for (PastRun r : candidates) {
       List<String> missing = coverage.lacking(r, statements, request.iter());
