@@ -44,12 +44,19 @@ import org.eclipse.jgit.util.FS;
  * file at {@code .flor/records/<run>.jsonl}; its parent is the user's HEAD at that time (none in a
  * repository without commits). {@code commit()} and the end of the run re-point the ref to a new
  * commit with the longer record file, so there is exactly one commit per run.
+ *
+ * <p>A replay keeps what it ran on {@code refs/flor/replays/<stamp>/<run>}: the run's tree with the
+ * statements carried in (its parent is the run's commit) and, once the replay is verified, its
+ * record files at {@code .flor/records/<run>.replay-<id>.jsonl}, so that replayed values are kept
+ * in git as the run's own are, and {@code unpack} restores both.
  */
 public final class Snapshots implements AutoCloseable {
   public static final String REF_PREFIX = "refs/flor/runs/";
   public static final String RECORDS_DIR = ".flor/records/";
   /** Where replay keeps the code it ran: today's snapshot and each patched old version. */
   public static final String REPLAY_REF_PREFIX = "refs/flor/replays/";
+  /** What a replay's record file has in its name: {@code <run>.replay-<stamp>.jsonl}. */
+  public static final String REPLAY_RECORDS_INFIX = ".replay-";
   /** Files larger than this are left out of snapshots (data sets belong in .gitignore). */
   static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -138,14 +145,30 @@ public final class Snapshots implements AutoCloseable {
       this.entries = entries;
       this.skipped = skipped;
     }
+
+    /** Its files (submodules aside), path to blob id, as {@link #files(ObjectId)} gives a commit's. */
+    public Map<String, ObjectId> files() {
+      Map<String, ObjectId> out = new java.util.TreeMap<>();
+      for (DirCacheEntry e : entries) if (e.getFileMode() != FileMode.GITLINK) out.put(e.getPathString(), e.getObjectId());
+      return out;
+    }
   }
 
   /** Captures the working tree: tracked files and untracked, unignored ones, minus {@code .flor/}. */
   public Tree captureWorkTree() throws IOException {
+    return captureWorkTree(true);
+  }
+
+  /**
+   * Captures the working tree; with {@code write} false, the blobs of changed and untracked files
+   * are only hashed, not written (a dry run leaves the repository as it was): their content is
+   * then read from the working tree, not from the object database.
+   */
+  public Tree captureWorkTree(boolean write) throws IOException {
     List<DirCacheEntry> entries = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     DirCache index = repo.readDirCache(); // read only: never locked or written
-    try (ObjectInserter ins = repo.newObjectInserter();
+    try (ObjectInserter ins = write ? repo.newObjectInserter() : new ObjectInserter.Formatter();
         ObjectReader reader = repo.newObjectReader();
         TreeWalk tw = new TreeWalk(repo, reader)) {
       int iIdx = tw.addTree(new DirCacheIterator(index));
@@ -182,7 +205,8 @@ public final class Snapshots implements AutoCloseable {
           id = tracked.getObjectId(); // the staged blob is already in the object database
         } else {
           try (InputStream in = w.openEntryStream()) {
-            id = ins.insert(Constants.OBJ_BLOB, w.getEntryContentLength(), in);
+            id = write ? ins.insert(Constants.OBJ_BLOB, w.getEntryContentLength(), in)
+                : ins.idFor(Constants.OBJ_BLOB, w.getEntryContentLength(), in);
           }
         }
         e.setFileMode(mode);
@@ -190,7 +214,7 @@ public final class Snapshots implements AutoCloseable {
         e.setLength(length);
         entries.add(e);
       }
-      ins.flush();
+      if (write) ins.flush();
     }
     return new Tree(entries, skipped);
   }
@@ -256,6 +280,81 @@ public final class Snapshots implements AutoCloseable {
       b.finish();
       return commit(ins, dc, base, message, REPLAY_REF_PREFIX + name);
     }
+  }
+
+  /**
+   * Adds record files (a replay's verified values) to the commit on {@code
+   * refs/flor/replays/<name>}, at {@code .flor/records/<file name>}, as a run's commit holds its
+   * own record file: the commit is replaced by one with the same parent and message whose tree
+   * also holds them. Returns the new commit id.
+   */
+  public synchronized ObjectId addReplayRecords(String name, List<Path> recordFiles) throws IOException {
+    String ref = REPLAY_REF_PREFIX + name;
+    Ref current = repo.exactRef(ref);
+    if (current == null) throw new IOException("there is no " + ref + " to add the replay's records to");
+    try (ObjectInserter ins = repo.newObjectInserter();
+        RevWalk rw = new RevWalk(repo);
+        TreeWalk tw = new TreeWalk(repo)) {
+      RevCommit c = rw.parseCommit(current.getObjectId());
+      Map<String, DirCacheEntry> added = new java.util.TreeMap<>();
+      for (Path f : recordFiles) {
+        DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + f.getFileName());
+        rec.setFileMode(FileMode.REGULAR_FILE);
+        long length = Files.size(f);
+        try (InputStream in = Files.newInputStream(f)) {
+          rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
+        }
+        rec.setLength(length);
+        added.put(rec.getPathString(), rec);
+      }
+      tw.addTree(c.getTree());
+      tw.setRecursive(true);
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      while (tw.next()) {
+        if (added.containsKey(tw.getPathString())) continue;
+        DirCacheEntry e = new DirCacheEntry(tw.getPathString());
+        e.setFileMode(tw.getFileMode(0));
+        e.setObjectId(tw.getObjectId(0));
+        b.add(e);
+      }
+      for (DirCacheEntry e : added.values()) b.add(e);
+      b.finish();
+      return commit(ins, dc, c.getParentCount() > 0 ? c.getParent(0) : null, c.getFullMessage(), ref);
+    }
+  }
+
+  /**
+   * The replay record files kept in replay commits (see {@link #addReplayRecords}), file name to
+   * blob id; where two commits hold a file of the same name, the longer one.
+   */
+  public Map<String, ObjectId> replayRecordFiles() throws IOException {
+    Map<String, ObjectId> out = new java.util.TreeMap<>();
+    Map<String, Long> sizes = new java.util.HashMap<>();
+    try (RevWalk rw = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
+      for (Ref r : repo.getRefDatabase().getRefsByPrefix(REPLAY_REF_PREFIX)) {
+        RevCommit c = rw.parseCommit(r.getObjectId());
+        try (TreeWalk tw = TreeWalk.forPath(reader, RECORDS_DIR.substring(0, RECORDS_DIR.length() - 1), c.getTree())) {
+          if (tw == null || !tw.isSubtree()) continue;
+          tw.enterSubtree();
+          while (tw.next()) {
+            String file = tw.getNameString();
+            if (tw.isSubtree() || !file.contains(REPLAY_RECORDS_INFIX) || !file.endsWith(RecordFormat.SUFFIX)) continue;
+            long size = reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB);
+            if (size > sizes.getOrDefault(file, -1L)) {
+              sizes.put(file, size);
+              out.put(file, tw.getObjectId(0));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A blob, to be streamed (record files can exceed what JGit reads into memory at once). */
+  public ObjectLoader open(ObjectId blob) throws IOException {
+    return repo.open(blob, Constants.OBJ_BLOB);
   }
 
   private ObjectId commit(ObjectInserter ins, DirCache dc, ObjectId parent, String message, String ref)

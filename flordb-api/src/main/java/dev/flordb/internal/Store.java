@@ -651,32 +651,31 @@ public final class Store implements AutoCloseable {
 
   // ---------------------------------------------------------------- unpack
 
-  /** What {@link #unpack} did. */
-  public record UnpackReport(int filesRestored, int runs, long records, List<String> warnings) {}
+  /**
+   * What {@link #unpack} did: the runs' record files and replays' record files it restored from
+   * git, and what the rebuilt database holds.
+   */
+  public record UnpackReport(int filesRestored, int replayFilesRestored, int runs, long records, List<String> warnings) {}
 
   /**
-   * Rebuilds the query database from the record files, first restoring from the runs' snapshot
-   * commits any record file that is missing here (or shorter than the committed one). The new
+   * Rebuilds the query database from the record files, first restoring from git any record file
+   * that is missing here (or shorter than the committed one): each run's from its snapshot commit,
+   * each verified replay's from the replay's commit ({@link Snapshots#replayRecordFiles}). The new
    * database is built beside the old one and moved over it only when complete.
    */
   public static UnpackReport unpack(Path florDir, Snapshots git) {
     Path records = florDir.resolve("records");
     int restored = 0;
+    int replaysRestored = 0;
     try {
       Files.createDirectories(records);
       if (git != null) {
         for (Map.Entry<String, ObjectId> r : new TreeMap<>(git.runRefs()).entrySet()) {
           ObjectLoader committed = git.recordsInCommit(r.getValue(), r.getKey());
-          if (committed == null) continue;
-          Path local = records.resolve(r.getKey() + RecordFormat.SUFFIX);
-          if (!Files.exists(local) || Files.size(local) < committed.getSize()) {
-            Path tmp = records.resolve(r.getKey() + RecordFormat.SUFFIX + ".restoring");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-              committed.copyTo(out);
-            }
-            Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            restored++;
-          }
+          if (committed != null && restore(committed, records.resolve(r.getKey() + RecordFormat.SUFFIX))) restored++;
+        }
+        for (Map.Entry<String, ObjectId> f : git.replayRecordFiles().entrySet()) {
+          if (restore(git.open(f.getValue()), records.resolve(f.getKey()))) replaysRestored++;
         }
       }
       Path fresh = florDir.resolve(DB_FILE + ".unpack-" + ProcessHandle.current().pid());
@@ -695,7 +694,7 @@ public final class Store implements AutoCloseable {
           runs = rs.getLong(1);
           recs = rs.getLong(2);
         }
-        report = new UnpackReport(restored, (int) runs, recs, s.warnings());
+        report = new UnpackReport(restored, replaysRestored, (int) runs, recs, s.warnings());
       }
       Path db = florDir.resolve(DB_FILE);
       Files.deleteIfExists(florDir.resolve(DB_FILE + "-wal"));
@@ -709,6 +708,17 @@ public final class Store implements AutoCloseable {
     } catch (SQLException e) {
       throw new FlorException("unpack failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Writes a committed record file where it is missing or shorter; true if it did. */
+  private static boolean restore(ObjectLoader committed, Path local) throws IOException {
+    if (Files.exists(local) && Files.size(local) >= committed.getSize()) return false;
+    Path tmp = local.resolveSibling(local.getFileName() + ".restoring");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      committed.copyTo(out);
+    }
+    Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return true;
   }
 
   private static void deleteDb(Path file) throws IOException {

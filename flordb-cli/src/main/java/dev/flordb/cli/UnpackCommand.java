@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "unpack", description = {
     "Rebuild the query database from the record files.",
     "Rebuild the query database .flor/flor.db from the record files, restoring any record",
-    "file that is missing from the runs' snapshot commits (refs/flor/runs/*)."})
+    "file that is missing from the runs' snapshot commits (refs/flor/runs/*) and the replayed",
+    "values' record files from the replays' commits (refs/flor/replays/*/RUN)."})
 final class UnpackCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ProjectOptions project;
@@ -23,6 +24,8 @@ final class UnpackCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       for (String w : r.warnings()) spec.commandLine().getErr().println("flordb: " + w);
       out.println("restored " + r.filesRestored() + " record file" + (r.filesRestored() == 1 ? "" : "s")
+          + (r.replayFilesRestored() == 0 ? "" : " and " + r.replayFilesRestored() + " replay record file"
+              + (r.replayFilesRestored() == 1 ? "" : "s"))
           + " from git; rebuilt " + p.florDir.resolve(Store.DB_FILE) + ": " + r.runs() + " run"
           + (r.runs() == 1 ? "" : "s") + ", " + r.records() + " records");
       out.flush();

@@ -188,6 +188,19 @@ final class Project {
     }
   }
 
+  /** The paths of every file a commit holds. */
+  List<String> filesInCommit(ObjectId commit) {
+    List<String> out = new ArrayList<>();
+    try (Repository r = repository(); RevWalk rw = new RevWalk(r); TreeWalk tw = new TreeWalk(r)) {
+      tw.addTree(rw.parseCommit(commit).getTree());
+      tw.setRecursive(true);
+      while (tw.next()) out.add(tw.getPathString());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /**
    * What a run must leave as it found it: the HEAD file and the commit it names, the index file's
    * bytes (absent in a fresh repository), what {@code git status --porcelain} shows, and every ref

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code flordb replay} on a program neither single-file nor in a Maven or Gradle layout: its build
  * and launch commands come from {@code flordb.properties}. One of its versions has no place for
  * the statement: that version is reported with the reason, the other is replayed, and the exit
- * code says that not all succeeded.
+ * code says that not all succeeded. The schedule shows the build command, and once a build has
+ * run, the next estimate counts it in.
  */
 class ReplayCustomBuildTest {
   static final String MAIN = "app/Train.java";
@@ -46,13 +47,23 @@ class ReplayCustomBuildTest {
 
     assertThat(r.exit()).as(r.toString()).isEqualTo(1);
     assertThat(r.out()).contains("not placed: \"wnorm\"").contains("this version is not replayed")
-        .contains("Replayed 1 of 1 run");
+        .containsPattern("Replayed 1 of 2 runs in \\d+\\.\\d s \\(estimated \\d+\\.\\d s\\); 1 run's version could not"
+            + " take the statement \\(v1: \"wnorm\" \\(today's line \\d+\\): [^\\n]+\\)\\.\\n")
+        .contains("build: sh -c 'mkdir -p classes && javac -d classes")
+        .contains("in a copy of the version, not measured yet")
+        .contains("(without the build of v2, not measured yet: this replay measures it).");
     assertThat(values(p, "WHERE run_id = '" + early + "' AND name = 'wnorm'")).isEmpty();
     Project truth = Project.init(tmp.resolve("truth"));
     truth.write(MAIN, today);
     run(truth, "lr=0.2");
     assertThat(values(p, "WHERE run_id = '" + later + "' AND name = 'wnorm' AND source = 'replay'"))
         .isEqualTo(values(truth, "WHERE name = 'wnorm'")).hasSize(3);
+
+    // The build was measured: the next schedule counts it in, as it was measured.
+    p.write(MAIN, today.replace(WNORM, WNORM + "        Flor.log(\"w0\", w[0]);\n"));
+    Project.Cli next = p.cli("replay", "w0", "--dry-run");
+    assertThat(next.out()).as(next.toString()).containsPattern("in a copy of the version, took \\d+\\.\\d s last time\\n")
+        .contains("(builds included, as measured last time).");
   }
 
   private static String inPackage(String source) {

@@ -1,6 +1,7 @@
 package dev.flordb.cli.replay;
 
 import dev.flordb.Table;
+import dev.flordb.internal.ReplayOptions.Level;
 import dev.flordb.internal.Session;
 import dev.flordb.internal.Snapshots;
 import dev.flordb.internal.Store;
@@ -51,6 +52,14 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--jobs", paramLabel = "N", description = "Processes at once (default: the number of cores).")
   Integer jobs;
 
+  @Option(names = "--level", paramLabel = "LEVEL", description = {"How much of each run's loops to execute, instead of what"
+      + " the analysis of the statements finds: outside (no iteration: the final state restored), outer (the outermost"
+      + " loop's iterations, nested loops skipped) or nested (every selected iteration in full)."})
+  String level;
+
+  @Option(names = "--from-start", description = "Execute each run from its start rather than from checkpoints.")
+  boolean fromStart;
+
   @Option(names = "--file", paramLabel = "PATH", description = "The file @LINE refers to, relative to the repository (default: the runs' program).")
   String file;
 
@@ -69,6 +78,7 @@ public final class ReplayCommand implements Callable<Integer> {
     for (String i : iter) if (!i.contains("=")) throw new IllegalArgumentException("--iter takes LOOP=SPEC, e.g. epoch=last, not '" + i + "'");
     int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
     if (n < 1) throw new IllegalArgumentException("--jobs must be at least 1, not " + n);
+    Level chosenLevel = level == null ? null : parseLevel(level);
 
     Path where = dir;
     if (where == null && spec.parent() != null && spec.parent().userObject() instanceof dev.flordb.cli.FlorCli) {
@@ -77,31 +87,43 @@ public final class ReplayCommand implements Callable<Integer> {
     if (where == null) where = Path.of("").toAbsolutePath();
     try (Snapshots git = Snapshots.open(where); Store store = Store.open(git.workTree().resolve(".flor"), git)) {
       String stamp = Session.newId(System.currentTimeMillis());
-      ReplaySchedule plan = ReplaySchedule.plan(git, store,
-          new ReplaySchedule.Request(selectors, file, this.where, iter, overrides, n), stamp);
+      ReplaySchedule plan = ReplaySchedule.plan(git, store, new ReplaySchedule.Request(selectors, file, this.where,
+          iter, overrides, n, chosenLevel, fromStart, dryRun), stamp);
       plan.print(out);
       List<PastRun> runs = plan.runs();
-      boolean unplaced = plan.versions.stream().anyMatch(v -> !v.runnable());
-      if (dryRun || runs.isEmpty()) return unplaced && !dryRun ? 1 : 0;
+      // A version that could not take every statement leaves its runs without some values.
+      boolean unplaced = plan.versions.stream().anyMatch(v -> !v.runnable() || !v.problems.isEmpty());
+      if (dryRun) return 0;
+      if (runs.isEmpty()) {
+        if (!unplaced) return 0;
+        out.println();
+        out.println(ReplaySummary.replayed(plan, List.of(), Double.NaN, Double.NaN) + ".");
+        out.flush();
+        return 1;
+      }
       if (!yes && !confirm(out, runs.size())) return 1;
 
       long start = System.nanoTime();
-      List<ReplayDriver.Outcome> outcomes =
-          new ReplayDriver(git, git.workTree().resolve(".flor"), plan, programClassPath(), out).run();
+      ReplayDriver driver = new ReplayDriver(git, git.workTree().resolve(".flor"), plan, programClassPath(), out);
+      List<ReplayDriver.Outcome> outcomes = driver.run();
       double seconds = (System.nanoTime() - start) / 1e9;
-      long failed = outcomes.stream().filter(o -> !o.ok()).count();
+      boolean failed = outcomes.stream().anyMatch(o -> !o.ok());
 
       out.println();
       printHead(store.dataframe(plan.names.toArray(new String[0])), plan.names, out);
       out.println();
       double[] estimate = plan.totals();
-      out.printf(Locale.ROOT, "Replayed %d of %d runs in %s (estimated %s)%s.%n", outcomes.size() - failed,
-          outcomes.size(), ReplaySchedule.seconds(seconds), ReplaySchedule.seconds(n > 1 ? estimate[1] : estimate[0]),
-          failed > 0 ? "; " + failed + " failed (above)" : "");
-      out.println("What ran: git diff refs/flor/runs/RUN " + Snapshots.REPLAY_REF_PREFIX + stamp + "/RUN");
+      new ReplaySummary(plan, outcomes, driver).print(out, seconds, n > 1 ? estimate[1] : estimate[0]);
+      out.println("What ran: git diff refs/flor/runs/RUN " + Snapshots.REPLAY_REF_PREFIX + stamp + "/RUN -- . ':!.flor'"
+          + " (the replayed values are in that commit's .flor/records/)");
       out.flush();
-      return failed > 0 || unplaced ? 1 : 0;
+      return failed || unplaced ? 1 : 0;
     }
+  }
+
+  private static Level parseLevel(String s) {
+    for (Level l : Level.values()) if (l.name().equalsIgnoreCase(s.trim())) return l;
+    throw new IllegalArgumentException("--level takes outside, outer or nested, not '" + s + "'");
   }
 
   /** The table, or its first rows and how to see the rest when it is long. */

@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,9 +31,13 @@ import org.eclipse.jgit.lib.ObjectId;
 final class ReplaySchedule {
   private static final Pattern LINE_SELECTOR = Pattern.compile("@\\d+");
 
-  /** What the user asked for. {@code file} places {@code @LINE} selectors; {@code where} filters runs. */
+  /**
+   * What the user asked for. {@code file} places {@code @LINE} selectors; {@code where} filters
+   * runs; {@code level} (null: as the analysis finds) and {@code fromStart} replace the strategy
+   * for every run; {@code dryRun}: plan only, writing nothing (no ref, no object, no file).
+   */
   record Request(List<String> selectors, String file, String where, List<String> iter, List<String> overrides,
-      int jobs) {}
+      int jobs, Level level, boolean fromStart, boolean dryRun) {}
 
   /** Runs whose program's sources are identical: patched, built and launched the same way. */
   static final class Version {
@@ -77,14 +80,22 @@ final class ReplaySchedule {
   final List<String> names;
   /** Where each name is logged in today's code: path to line. */
   final Map<String, String> todayPlaces;
+  /** Today's snapshot commit; null in a dry run, which writes none. */
   final ObjectId today;
   final String stamp;
   final List<Version> versions;
   final List<String> notes;
   final ReplaySettings settings;
+  /** Run id to the names it lacks a value of at some selected position ({@link Coverage}). */
+  final Map<String, List<String>> lacking;
+  /** Runs that lack the values but did not finish (crashed, failed, running), which replay cannot take. */
+  final int unfinished;
+  /** Build command to the seconds it took when last measured ({@link BuildTimes}). */
+  private final Map<String, Double> buildTimes;
 
   private ReplaySchedule(Request request, List<String> names, Map<String, String> todayPlaces, ObjectId today,
-      String stamp, List<Version> versions, List<String> notes, ReplaySettings settings) {
+      String stamp, List<Version> versions, List<String> notes, ReplaySettings settings,
+      Map<String, List<String>> lacking, int unfinished, Map<String, Double> buildTimes) {
     this.request = request;
     this.names = names;
     this.todayPlaces = todayPlaces;
@@ -93,19 +104,40 @@ final class ReplaySchedule {
     this.versions = versions;
     this.notes = notes;
     this.settings = settings;
+    this.lacking = lacking;
+    this.unfinished = unfinished;
+    this.buildTimes = buildTimes;
   }
 
-  /** Snapshots today's code and plans the replay; nothing runs yet. */
+  /**
+   * Today's code as captured: its files, and their text, from the object database, or (in a dry
+   * run, which writes no object) from the working tree it was just captured from.
+   */
+  private record Today(Map<String, ObjectId> files, Path workTree, boolean fromWorkTree) {
+    String text(Snapshots git, String path) {
+      if (!fromWorkTree) return ReplaySchedule.text(git, files.get(path));
+      try {
+        return java.nio.file.Files.readString(workTree.resolve(path), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * Snapshots today's code (unless it is a dry run) and plans the replay; nothing runs yet.
+   *
+   * @throws IllegalArgumentException for what the user must change first: a name today's code
+   *     does not log, a syntax error in today's code, an {@code --iter} that does not fit a run
+   */
   static ReplaySchedule plan(Snapshots git, Store store, Request request, String stamp) throws IOException {
     Path workTree = git.workTree();
     ReplaySettings settings = ReplaySettings.read(workTree);
     List<PastRun> all = PastRun.all(store);
     if (all.isEmpty()) throw new IllegalArgumentException("there are no recorded runs in " + workTree + " to replay");
 
-    ObjectId head = git.head();
-    ObjectId today = git.commitReplaySource(git.captureWorkTree(), head, stamp + "/today",
-        "flordb replay " + String.join(" ", request.selectors()) + ": today's code");
-    Map<String, ObjectId> todayFiles = git.files(today);
+    Snapshots.Tree todayTree = git.captureWorkTree(!request.dryRun());
+    Today todayFiles = new Today(todayTree.files(), workTree, request.dryRun());
 
     Map<PastRun, Map<String, ObjectId>> filesOf = new LinkedHashMap<>();
     Map<PastRun, ProgramLayout> layoutOf = new LinkedHashMap<>();
@@ -119,25 +151,45 @@ final class ReplaySchedule {
     // Today's statements: in the sources of the programs that were run.
     Map<String, List<String>> selectorsByFile = new TreeMap<>();
     Map<String, String> todayPlaces = new LinkedHashMap<>();
-    locate(git, request, todayFiles, layoutOf.values(), selectorsByFile, todayPlaces);
+    Map<String, LoopLevels.LogStatement> statements = new LinkedHashMap<>();
+    locate(git, request, todayFiles, layoutOf.values(), selectorsByFile, todayPlaces, statements);
     List<String> names = new ArrayList<>(todayPlaces.keySet());
 
-    Set<String> complete = runsHavingAll(store, names);
+    Coverage coverage = Coverage.read(store, names);
     Set<String> chosen = request.where() == null ? null : RunFilter.matching(store, request.where());
     Map<String, Version> byKey = new LinkedHashMap<>();
     Map<String, Integer> skipped = new LinkedHashMap<>();
+    Map<String, List<String>> lacking = new LinkedHashMap<>();
+    List<PastRun> candidates = new ArrayList<>();
+    Set<String> iterProblems = new LinkedHashSet<>();
     for (Map.Entry<PastRun, ProgramLayout> e : layoutOf.entrySet()) {
       PastRun r = e.getKey();
-      ProgramLayout layout = e.getValue();
-      if (selectorsByFile.keySet().stream().noneMatch(layout::ownsSource)) {
+      if (selectorsByFile.keySet().stream().noneMatch(e.getValue()::ownsSource)) {
         skipped.merge("of other programs", 1, Integer::sum);
-      } else if (complete.contains(r.runId())) {
-        skipped.merge("that already have the values", 1, Integer::sum);
       } else if (chosen != null && !chosen.contains(r.runId())) {
         skipped.merge("outside --where", 1, Integer::sum);
+      } else {
+        // --iter must fit every run it would replay, checked before anything runs.
+        if ("finished".equals(r.status())) iterProblems.addAll(coverage.iterProblems(r, request.iter()));
+        candidates.add(r);
+      }
+    }
+    if (!iterProblems.isEmpty()) {
+      List<String> shown = new ArrayList<>(iterProblems).subList(0, Math.min(5, iterProblems.size()));
+      throw new IllegalArgumentException(String.join("\n", shown) + (iterProblems.size() > shown.size()
+          ? "\n... and " + (iterProblems.size() - shown.size()) + " more like these" : ""));
+    }
+    int unfinished = 0;
+    for (PastRun r : candidates) {
+      List<String> missing = coverage.lacking(r, statements, request.iter());
+      if (missing.isEmpty()) {
+        skipped.merge("that already have the values", 1, Integer::sum);
       } else if (!"finished".equals(r.status())) {
         skipped.merge("not finished (" + r.status() + ")", 1, Integer::sum);
+        unfinished++;
       } else {
+        lacking.put(r.runId(), missing);
+        ProgramLayout layout = layoutOf.get(r);
         Map<String, ObjectId> files = filesOf.get(r);
         byKey.computeIfAbsent(versionKey(layout, files), k -> new Version(layout, files)).runs.add(r);
       }
@@ -155,13 +207,32 @@ final class ReplaySchedule {
         throw new UncheckedIOException(e);
       }
     });
-    return new ReplaySchedule(request, names, todayPlaces, today, stamp, versions, notes, settings);
+    if (request.level() != null) {
+      for (Version v : versions) {
+        if (!v.runnable()) continue;
+        if (v.level != request.level()) {
+          v.notes.add("--level " + lower(request.level()) + " as you chose (the analysis found "
+              + lower(v.level) + ")");
+        }
+        v.level = request.level();
+      }
+    }
+    // Kept only once the plan holds: a refused request leaves no ref behind, and a dry run none at all.
+    ObjectId today = request.dryRun() ? null : git.commitReplaySource(todayTree, git.head(), stamp + "/today",
+        "flordb replay " + String.join(" ", request.selectors()) + ": today's code");
+    return new ReplaySchedule(request, names, todayPlaces, today, stamp, versions, notes, settings, lacking,
+        unfinished, BuildTimes.read(workTree.resolve(".flor")));
+  }
+
+  static String lower(Level l) {
+    return l.name().toLowerCase(Locale.ROOT);
   }
 
   /** Finds the selected statements in today's sources of the recorded programs. */
-  private static void locate(Snapshots git, Request request, Map<String, ObjectId> todayFiles,
-      Iterable<ProgramLayout> layouts, Map<String, List<String>> selectorsByFile, Map<String, String> todayPlaces)
-      throws IOException {
+  private static void locate(Snapshots git, Request request, Today today, Iterable<ProgramLayout> layouts,
+      Map<String, List<String>> selectorsByFile, Map<String, String> todayPlaces,
+      Map<String, LoopLevels.LogStatement> statements) throws IOException {
+    Map<String, ObjectId> todayFiles = today.files();
     List<String> names = new ArrayList<>();
     List<String> lines = new ArrayList<>();
     for (String s : request.selectors()) (LINE_SELECTOR.matcher(s).matches() ? lines : names).add(s);
@@ -178,24 +249,31 @@ final class ReplaySchedule {
             + "; say which file with --file PATH");
       }
       if (!todayFiles.containsKey(file)) throw new IllegalArgumentException("--file " + file + " is not in today's code");
-      LoopLevels.Result r = LoopLevels.analyze(file, text(git, todayFiles.get(file)), lines);
+      String source = today.text(git, file);
+      SyntaxCheck.requireParses(file, source);
+      LoopLevels.Result r = LoopLevels.analyze(file, source, lines);
       selectorsByFile.computeIfAbsent(file, k -> new ArrayList<>()).addAll(lines);
-      for (LoopLevels.LogStatement s : r.statements()) todayPlaces.putIfAbsent(s.name(), file + ":" + s.line());
+      for (LoopLevels.LogStatement s : r.statements()) {
+        todayPlaces.putIfAbsent(s.name(), file + ":" + s.line());
+        statements.putIfAbsent(s.name(), s);
+      }
     }
     Set<String> unfound = new LinkedHashSet<>(names);
     for (String path : candidates) {
       List<String> here = new ArrayList<>();
       String source = null;
       for (String name : names) {
-        if (source == null) source = text(git, todayFiles.get(path));
+        if (source == null) source = today.text(git, path);
         if (!source.contains("\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")) continue;
         try {
           LoopLevels.Result r = LoopLevels.analyze(path, source, List.of(name));
           here.add(name);
           unfound.remove(name);
           todayPlaces.putIfAbsent(name, path + ":" + r.statements().get(0).line());
+          statements.putIfAbsent(name, r.statements().get(0));
         } catch (IllegalArgumentException notLoggedHere) {
-          // the name appears in the file, but not as a logged name
+          // the name appears in the file, but not as a logged name; unless the file does not parse
+          SyntaxCheck.requireParses(path, source);
         }
       }
       if (!here.isEmpty()) selectorsByFile.computeIfAbsent(path, k -> new ArrayList<>()).addAll(here);
@@ -205,19 +283,6 @@ final class ReplaySchedule {
           + "\", ...) statement in " + (candidates.isEmpty() ? "the recorded programs" : candidates)
           + "; add the statement where the value is computed, then replay");
     }
-  }
-
-  private static Set<String> runsHavingAll(Store store, List<String> names) {
-    Map<String, Set<String>> has = new HashMap<>();
-    Table t = store.query("SELECT DISTINCT r.run_id, l.name FROM logs l JOIN runs r ON r.rid = l.rid"
-        + " WHERE l.kind = 'log' AND l.name IN (" + String.join(", ", names.stream().map(RunFilter::quote).toList())
-        + ")");
-    for (Table.Row row : t) has.computeIfAbsent(row.getString("run_id"), k -> new LinkedHashSet<>()).add(row.getString("name"));
-    Set<String> out = new LinkedHashSet<>();
-    has.forEach((run, got) -> {
-      if (got.containsAll(names)) out.add(run);
-    });
-    return out;
   }
 
   /** Equal keys: the same program, with byte-identical sources. */
@@ -233,7 +298,7 @@ final class ReplaySchedule {
   }
 
   private static void propagate(Snapshots git, Version v, Map<String, List<String>> selectorsByFile,
-      Map<String, ObjectId> todayFiles) throws IOException {
+      Today today) throws IOException {
     if (v.layout.kind() == ProgramLayout.Kind.CUSTOM && v.layout.reason() != null) {
       v.problems.add("cannot rebuild this program: " + v.layout.reason() + "; name its build and launch commands in "
           + ReplaySettings.FILE + " (see the README)");
@@ -249,7 +314,7 @@ final class ReplaySchedule {
       }
       Propagator.Result r;
       try {
-        r = Propagator.propagate(path, text(git, todayFiles.get(path)), text(git, old), e.getValue());
+        r = Propagator.propagate(path, today.text(git, path), text(git, old), e.getValue());
       } catch (IllegalArgumentException bad) {
         v.problems.add(bad.getMessage());
         continue;
@@ -360,7 +425,8 @@ final class ReplaySchedule {
     for (Version v : versions) {
       if (v.runnable()) for (PastRun r : v.runs) costs.add(estimate(v, r));
     }
-    double work = compile;
+    double build = builds(costs);
+    double work = compile + build;
     PriorityQueue<Double> lanes = new PriorityQueue<>();
     for (int i = 0; i < concurrentRuns(); i++) lanes.add(0.0);
     costs.sort((a, b) -> Double.compare(b, a));
@@ -371,8 +437,37 @@ final class ReplaySchedule {
     }
     double span = 0;
     for (double l : lanes) span = Math.max(span, l);
-    span += compile;
+    span += compile + build;
     return new double[] {work, span};
+  }
+
+  /**
+   * The project's own build commands' share of {@link #totals}: the first version's build comes
+   * before any run (returned); later versions' builds take a lane each while earlier versions run
+   * (added to {@code costs}). Builds not measured yet count as 0 (the schedule says so).
+   */
+  private double builds(List<Double> costs) {
+    double first = -1;
+    for (Version v : versions) {
+      if (!v.runnable()) continue;
+      double b = buildSeconds(v);
+      if (Double.isNaN(b)) b = 0;
+      if (first < 0) first = b;
+      else if (b > 0) costs.add(b);
+    }
+    costs.sort((a, b) -> Double.compare(b, a));
+    return Math.max(0, first);
+  }
+
+  /** The build command ({@code flordb.properties}) this version runs before its runs, or null. */
+  String buildCommand(Version v) {
+    return v.layout.kind() == ProgramLayout.Kind.CUSTOM && settings != null ? settings.build() : null;
+  }
+
+  /** How long the version's build takes, as last measured; 0 without a build command, NaN when never measured. */
+  double buildSeconds(Version v) {
+    String command = buildCommand(v);
+    return command == null ? 0 : buildTimes.getOrDefault(command, Double.NaN);
   }
 
   String strategy(Version v, PastRun run) {
@@ -391,10 +486,17 @@ final class ReplaySchedule {
 
   void print(PrintWriter out) {
     out.println("Fill in " + String.join(", ", names.stream().map(n -> n + " (" + todayPlaces.get(n) + ")").toList()));
-    out.println("Today's code is kept as " + Snapshots.REPLAY_REF_PREFIX + stamp + "/today (" + today.abbreviate(7).name() + ")");
+    if (today != null) {
+      out.println("Today's code is kept as " + Snapshots.REPLAY_REF_PREFIX + stamp + "/today (" + today.abbreviate(7).name() + ")");
+    } else {
+      out.println("Dry run: nothing is written (no ref, no file); a replay keeps today's code as "
+          + Snapshots.REPLAY_REF_PREFIX + "STAMP/today");
+    }
     for (String n : notes) out.println("Not replayed: " + n);
     if (versions.isEmpty()) {
-      out.println("Nothing to replay: every run of these programs has the values.");
+      out.println(unfinished == 0 ? "Nothing to replay: every run of these programs has the values."
+          : "Nothing to replay: " + runs(unfinished) + " that lack" + (unfinished == 1 ? "s" : "")
+              + " the values did not finish, and replay needs a run that finished.");
       out.flush();
       return;
     }
@@ -405,14 +507,18 @@ final class ReplaySchedule {
           + " (snapshot " + String.join(", ", v.runs.stream().map(PastRun::shortVersion).toList()) + ")");
       for (String n : v.notes) out.println("      " + n);
       for (String p : v.problems) out.println("      not placed: " + p);
-      if (!v.runnable()) out.println("      this version is not replayed");
+      if (!v.runnable()) {
+        out.println("      this version is not replayed");
+        continue;
+      }
+      for (String c : commands(v)) out.println("      " + c);
     }
     out.println();
     List<Object[]> rows = new ArrayList<>();
     for (Version v : versions) {
       if (!v.runnable()) continue;
       for (PastRun r : v.runs) {
-        rows.add(new Object[] {r.tstamp(), v.label, String.join(",", v.apply), strategy(v, r),
+        rows.add(new Object[] {r.tstamp(), v.label, String.join(",", v.apply), strategy(v, r) + chosen(),
             seconds(estimate(v, r)), r.runId()});
       }
     }
@@ -421,9 +527,73 @@ final class ReplaySchedule {
       double[] t = totals();
       out.println();
       out.println("Estimated " + seconds(t[0]) + " of work for " + rows.size() + (rows.size() == 1 ? " run" : " runs")
-          + (request.jobs() > 1 ? ", about " + seconds(t[1]) + " with --jobs " + request.jobs() : "") + ".");
+          + (request.jobs() > 1 ? ", about " + seconds(t[1]) + " with --jobs " + request.jobs() : "") + buildNote()
+          + ".");
+      if (!(request.level() == Level.NESTED && request.fromStart())) {
+        out.println("A run whose replay diverges from what it recorded is replayed again with " + SAFER + ".");
+      }
     }
     out.flush();
+  }
+
+  /** The strategy that replays a run when the chosen one diverges: every iteration, from the start, in one JVM. */
+  static final String SAFER = "--level nested --from-start --jobs 1";
+
+  /** What the strategy column adds when the user chose the strategy. */
+  private String chosen() {
+    if (request.level() == null && !request.fromStart()) return "";
+    List<String> flags = new ArrayList<>();
+    if (request.level() != null) flags.add("--level " + lower(request.level()));
+    if (request.fromStart()) flags.add("--from-start");
+    return " (" + String.join(" ", flags) + ", chosen by you)";
+  }
+
+  /** What runs for a version, as the schedule shows it: its build, then each run's command. */
+  private List<String> commands(Version v) {
+    List<String> out = new ArrayList<>();
+    String build = buildCommand(v);
+    double measured = buildSeconds(v);
+    switch (v.layout.kind()) {
+      case SOURCE:
+        out.add("build: " + v.layout.sourceFile() + " compiled once for this version (the JDK's compiler)");
+        out.add("run:   java " + v.layout.sourceFile() + " ARGS...");
+        break;
+      case CLASSES:
+        out.add("build: " + String.join(", ", v.layout.sourceRoots()) + " compiled (the JDK's compiler)");
+        out.add("run:   java " + v.runs.get(0).launchString("main") + " ARGS...");
+        break;
+      default:
+        if (build != null) {
+          out.add("build: sh -c '" + build + "' in a copy of the version, "
+              + (Double.isNaN(measured) ? "not measured yet" : "took " + seconds(measured) + " last time"));
+        }
+        out.add("run:   " + settings.launch() + " ARGS...");
+    }
+    StringBuilder flags = new StringBuilder("       with the run's own ARGS and --replay RUN --apply "
+        + String.join(",", v.apply) + " --level " + lower(v.level) + " --jobs " + segmentsPerRun(v));
+    if (request.fromStart()) flags.append(" --from-start");
+    for (String i : request.iter()) flags.append(" --iter ").append(i);
+    for (String o : request.overrides()) flags.append(" --override ").append(o);
+    out.add(flags.toString());
+    return out;
+  }
+
+  /** What the estimate says of builds: included as measured, or left out until measured. */
+  private String buildNote() {
+    List<Version> unmeasured = new ArrayList<>();
+    double measured = 0;
+    for (Version v : versions) {
+      if (!v.runnable() || buildCommand(v) == null) continue;
+      if (Double.isNaN(buildSeconds(v))) unmeasured.add(v);
+      else measured += buildSeconds(v);
+    }
+    if (unmeasured.isEmpty()) return measured > 0 ? " (builds included, as measured last time)" : "";
+    return " (without the build" + (unmeasured.size() == 1 ? " of " : "s of ") + String.join(", ",
+        unmeasured.stream().map(v -> v.label).toList()) + ", not measured yet: this replay measures it)";
+  }
+
+  private static String runs(int n) {
+    return n + (n == 1 ? " run" : " runs");
   }
 
   static String seconds(double s) {
