@@ -153,13 +153,15 @@ final class ReplayOuterLoop<T> implements Iterator<T> {
     List<Integer> failed = new ArrayList<>();
     for (Process p : others) {
       try {
-        if (p.waitFor() != 0) failed.add(p.exitValue());
+        int code = p.waitFor();
+        if (code != 0 && code != Session.DIVERGED_EXIT) failed.add(code);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         p.destroy();
         failed.add(-1);
       }
     }
+    session.segmentsEnded(others.size());
     if (!failed.isEmpty()) {
       throw new FlorException(failed.size() + " of the replay's " + (others.size() + 1) + " segments failed (exit "
           + failed + "; their output is above); what they filled in is kept. Replay the rest again, or with --jobs 1");

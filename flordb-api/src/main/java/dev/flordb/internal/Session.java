@@ -937,7 +937,11 @@ public final class Session implements AutoCloseable {
         throw new IllegalStateException("a replay segment could not be relaunched");
       }
       try {
-        started.add(new ProcessBuilder(cmd).directory(new java.io.File(launch.workingDirectory())).inheritIO().start());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new java.io.File(launch.workingDirectory())).inheritIO();
+        // each segment has a verdict of its own, which this JVM's verdict takes in (segmentVerdicts)
+        Path segmentVerdict = segmentVerdictFile(started.size());
+        pb.environment().put("FLOR_REPLAY_VERDICT", segmentVerdict.toString());
+        started.add(pb.start());
       } catch (IOException e) {
         for (Process p : started) p.destroy();
         throw new FlorException("cannot start a replay segment (" + String.join(" ", cmd) + "): " + e.getMessage()
@@ -945,6 +949,34 @@ public final class Session implements AutoCloseable {
       }
     }
     return started;
+  }
+
+  private Path segmentVerdictFile(int i) {
+    Path base = verdictFile != null ? verdictFile.toAbsolutePath()
+        : florDir.resolve("replays").resolve("segments").resolve(runId + ".verdict.json").toAbsolutePath();
+    return base.resolveSibling(base.getFileName() + ".segment" + (i + 1));
+  }
+
+  private final List<Map<?, ?>> segmentVerdicts = new ArrayList<>();
+
+  /** After the other segments ended: their verdicts count in this one's. */
+  void segmentsEnded(int count) {
+    for (int i = 0; i < count; i++) {
+      Path f = segmentVerdictFile(i);
+      try {
+        Map<?, ?> v = (Map<?, ?>) Json.parse(Files.readString(f));
+        segmentVerdicts.add(v);
+        Files.deleteIfExists(f);
+        if ("diverged".equals(v.get("status")) && firstDivergence == null) {
+          List<?> ds = (List<?>) v.get("divergences");
+          Map<?, ?> d = ds == null || ds.isEmpty() ? Map.of() : (Map<?, ?>) ds.get(0);
+          diverged(recorded.check.shape((String) d.get("name"), "segment " + (i + 2) + " of the replay diverged: "
+              + (d.get("message") == null ? "see its output" : d.get("message"))));
+        }
+      } catch (IOException | RuntimeException e) {
+        // a segment that failed says so by its exit code, which the loop reports
+      }
+    }
   }
 
   void setSuppressed(boolean s) {
@@ -1224,9 +1256,17 @@ public final class Session implements AutoCloseable {
     verdict.put("status", status);
     verdict.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
     verdict.put("from_start", replayFromStart);
-    verdict.put("stored", d != null ? 0 : storedInReplay);
-    verdict.put("checked", recorded.check.checked());
-    verdict.put("states_checked", recorded.check.statesChecked());
+    long stored = storedInReplay;
+    long checked = recorded.check.checked();
+    long states = recorded.check.statesChecked();
+    for (Map<?, ?> s : segmentVerdicts) {
+      stored += s.get("stored") instanceof Number ? ((Number) s.get("stored")).longValue() : 0;
+      checked += s.get("checked") instanceof Number ? ((Number) s.get("checked")).longValue() : 0;
+      states += s.get("states_checked") instanceof Number ? ((Number) s.get("states_checked")).longValue() : 0;
+    }
+    verdict.put("stored", d != null ? 0 : stored);
+    verdict.put("checked", checked);
+    verdict.put("states_checked", states);
     verdict.put("record_file", workTree.relativize(writer.file()).toString());
     List<Object> ds = new ArrayList<>();
     for (ReplayCheck.Divergence x : recorded.check.divergences()) ds.add(x.toMap());

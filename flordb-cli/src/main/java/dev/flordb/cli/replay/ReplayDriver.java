@@ -454,6 +454,10 @@ final class ReplayDriver {
         .redirectOutput(log.toFile());
     pb.environment().put("FLOR_QUIET", "1");
     pb.environment().put("FLOR_REPLAY_VERDICT", verdictFile.toAbsolutePath().toString());
+    if (v.layout.kind() != ProgramLayout.Kind.SOURCE && v.patches.size() == 1) {
+      // a compiled program does not name its source: the engine analyses the patched file
+      pb.environment().put("FLOR_REPLAY_SOURCE", p.tree().resolve(v.patches.keySet().iterator().next()).toString());
+    }
     Process proc = pb.start();
     int code = proc.waitFor();
 
