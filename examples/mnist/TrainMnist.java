@@ -68,7 +68,7 @@ public class TrainMnist {
           if (step % 25 == 0) Flor.log("loss", loss);
         }
         // Through a supplier: a replay that fills in something else skips this evaluation.
-        Flor.log("acc", () -> model.accuracy(heldOut, scratch));
+        Flor.logLazily("acc", () -> model.accuracy(heldOut, scratch));
       }
     }
   }

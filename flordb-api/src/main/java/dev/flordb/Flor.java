@@ -111,9 +111,13 @@ public final class Flor {
 
   /**
    * {@link #log(String, Object)} for a value that is expensive to compute, such as a held-out
-   * evaluation: {@code Flor.log("acc", () -> model.accuracy(test))}. A forward run calls the
+   * evaluation: {@code Flor.logLazily("acc", () -> model.accuracy(test))}. A forward run calls the
    * supplier at once and records its value, exactly as {@code log} would. A replay calls it only
    * when it fills in {@code name}, so replaying another statement does not pay for this one.
+   *
+   * <p>It has a name of its own, not an overload of {@code log}, so that {@code Flor.log(name,
+   * null)} and {@code Flor.log(name, value)} always record the value given and return it. Unlike
+   * {@code log} it returns nothing: in a replay that skips it there is no value to return.
    *
    * <p>The supplier should compute the value and nothing else: a replay that skips it must leave
    * the program in the state the original run had.
@@ -121,7 +125,7 @@ public final class Flor {
    * @throws IllegalArgumentException for the names {@link #log(String, Object)} refuses, whether
    *     or not the value is computed
    */
-  public static void log(String name, Supplier<?> value) {
+  public static void logLazily(String name, Supplier<?> value) {
     session().logLazily(name, value);
   }
 
