@@ -35,7 +35,7 @@ public class TrainMnist {
   static final int PIXELS = 28 * 28;
   static final int CLASSES = 10;
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws IOException {
     long seed = Flor.arg("seed", 42L);
     int hidden = Flor.arg("hidden", 512);
     int epochs = Flor.arg("epochs", 5);
@@ -68,7 +68,7 @@ public class TrainMnist {
           if (step % 25 == 0) Flor.log("loss", loss);
         }
         // Through a supplier: a replay that fills in something else skips this evaluation.
-        Flor.log("acc", () -> model.accuracy(heldOut, scratch));
+        Flor.logLazily("acc", () -> model.accuracy(heldOut, scratch));
       }
     }
   }

@@ -1,4 +1,5 @@
 import dev.flordb.Flor;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
  * The corrections file has a header line, then {@code item,label} per line.
  */
 public class Feedback {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws IOException {
     Path corrections = Path.of(Flor.arg("corrections", "corrections.csv"));
     int batch = Flor.arg("batch", 10);
 
@@ -25,7 +26,7 @@ public class Feedback {
       String[] fields = lines.get(n).split(",");
       long item = Long.parseLong(fields[0].trim());
       int label = Integer.parseInt(fields[1].trim());
-      try (var it = Flor.iteration("item", item, null)) {
+      try (var it = Flor.iteration("item", item)) {
         Flor.log("label", label);
       }
       if (n % batch == 0) Flor.commit(); // the last few at exit

@@ -2,6 +2,7 @@ import dev.flordb.Flor;
 import dev.flordb.Table;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
  * </pre>
  */
 public class Infer {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws IOException {
     Path out = Path.of(Flor.arg("out", "out"));
 
     double[][] weights;
@@ -34,7 +35,7 @@ public class Infer {
     Map<Long, List<?>> features = new TreeMap<>();
     for (Table.Row r : Flor.dataframe("features")) features.put(r.getLong("item"), (List<?>) r.get("features"));
     for (Map.Entry<Long, List<?>> e : features.entrySet()) {
-      try (var it = Flor.iteration("item", e.getKey(), null)) {
+      try (var it = Flor.iteration("item", e.getKey())) {
         Flor.log("prediction", mostProbable(weights, e.getValue()));
       }
     }

@@ -23,7 +23,7 @@ import java.util.zip.GZIPInputStream;
  * those later.
  */
 public class Label {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws IOException {
     byte[][] digits = readDigits();
     int items = Flor.arg("items", 1000);
 
@@ -32,7 +32,7 @@ public class Label {
 
     for (int item = 0; item < items; item++) {
       if (labelled.contains((long) item)) continue;
-      try (var it = Flor.iteration("item", item, null)) {
+      try (var it = Flor.iteration("item", item)) {
         Flor.log("label", annotate(item, digits));
       }
     }

@@ -2,6 +2,7 @@ import dev.flordb.Flor;
 import dev.flordb.Table;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,7 +24,7 @@ import java.util.Map;
  * the number of classes and of inputs (ints), then the weights row by row (doubles), big-endian.
  */
 public class Select {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws IOException {
     Path out = Path.of(Flor.arg("out", "out"));
 
     Table best = Flor.query("""

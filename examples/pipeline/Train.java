@@ -26,7 +26,7 @@ import java.util.TreeMap;
 public class Train {
   static final int CLASSES = 10;
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     int epochs = Flor.arg("epochs", 10);
     double lr = Flor.arg("lr", 0.1);
     long seed = Flor.arg("seed", 7L);

@@ -11,7 +11,7 @@ import java.util.Random;
  *   java -cp "$(./flordb classpath)" examples/quickstart/Train.java --kwargs lr=0.05
  */
 public class Train {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     double lr = Flor.arg("lr", 0.1);
     int epochs = Flor.arg("epochs", 5);
     int batchSize = Flor.arg("batch_size", 32);

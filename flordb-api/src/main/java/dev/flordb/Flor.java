@@ -112,9 +112,13 @@ public final class Flor {
 
   /**
    * {@link #log(String, Object)} for a value that is expensive to compute, such as a held-out
-   * evaluation: {@code Flor.log("acc", () -> model.accuracy(test))}. A forward run calls the
+   * evaluation: {@code Flor.logLazily("acc", () -> model.accuracy(test))}. A forward run calls the
    * supplier at once and records its value, exactly as {@code log} would. A replay calls it only
    * when it fills in {@code name}, so replaying another statement does not pay for this one.
+   *
+   * <p>It has a name of its own, not an overload of {@code log}, so that {@code Flor.log(name,
+   * null)} and {@code Flor.log(name, value)} always record the value given and return it. Unlike
+   * {@code log} it returns nothing: in a replay that skips it there is no value to return.
    *
    * <p>The supplier should compute the value and nothing else: a replay that skips it must leave
    * the program in the state the original run had.
@@ -122,7 +126,7 @@ public final class Flor {
    * @throws IllegalArgumentException for the names {@link #log(String, Object)} refuses, whether
    *     or not the value is computed
    */
-  public static void log(String name, Supplier<?> value) {
+  public static void logLazily(String name, Supplier<?> value) {
     session().logLazily(name, value);
   }
 
@@ -158,16 +162,29 @@ public final class Flor {
 
   /**
    * One iteration of a named context without a loop, for servers and apps ("this document",
-   * "this request"): values logged on this thread until {@code close()} carry it.
+   * "this request"): values logged on this thread until the scope is closed carry it, as they
+   * would carry a loop's position. {@code value} is kept as the iteration's element, like a
+   * loop's {@code <loop>_value} column.
    *
    * <pre>{@code
-   * try (var it = Flor.iteration("document", docId, docName)) {
+   * try (Scope doc = Flor.iteration("document", docId, docName)) {
    *   Flor.log("label", label);
    * }
    * }</pre>
+   *
+   * @return the scope of the iteration; its {@code close()} throws nothing
    */
-  public static AutoCloseable iteration(String name, long index, String value) {
+  public static Scope iteration(String name, long index, String value) {
     return session().iteration(name, index, value);
+  }
+
+  /**
+   * {@link #iteration(String, long, String)} of an iteration that is known by its index alone.
+   *
+   * @return the scope of the iteration; its {@code close()} throws nothing
+   */
+  public static Scope iteration(String name, long index) {
+    return session().iteration(name, index, null);
   }
 
   /**
@@ -177,7 +194,7 @@ public final class Flor {
    * default 0) and restored in place during replay, so the program keeps its references.
    *
    * <pre>{@code
-   * try (var c = Flor.checkpointing(Map.of("model", net, "optimizer", sgd, "rng", rng))) {
+   * try (Scope c = Flor.checkpointing(Map.of("model", net, "optimizer", sgd, "rng", rng))) {
    *   for (int epoch : Flor.loop("epoch", 0, epochs)) { ... }
    * }
    * }</pre>
@@ -186,8 +203,11 @@ public final class Flor {
    * {@code Serializable} classes built from these are supported; for anything else implement
    * {@link Checkpointable}. An object that cannot be checkpointed is rejected here, naming the
    * field at fault.
+   *
+   * @return the scope of the enrolment: closing it stops checkpointing these objects; its {@code
+   *     close()} throws nothing
    */
-  public static AutoCloseable checkpointing(Map<String, ?> namedObjects) {
+  public static Scope checkpointing(Map<String, ?> namedObjects) {
     return session().checkpointing(namedObjects);
   }
 

@@ -8,10 +8,12 @@ package dev.flordb;
 public class FlorException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** A failure described by {@code message}: what went wrong, on what, and what to do. */
   public FlorException(String message) {
     super(message);
   }
 
+  /** A failure described by {@code message}, caused by {@code cause}. */
   public FlorException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -3,6 +3,7 @@ package dev.flordb;
 import dev.flordb.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Array;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,9 +26,39 @@ import java.util.Map;
  * t.writeCsv(Files.newBufferedWriter(Path.of("acc.csv")));
  * }</pre>
  *
- * <p>Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double},
- * booleans {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing
- * value is {@code null}.
+ * <h2>The columns of a dataframe</h2>
+ *
+ * {@link Flor#dataframe Flor.dataframe("lr", "loss", "acc")} has, in this order:
+ *
+ * <ul>
+ *   <li>{@code projid}, {@code tstamp}, {@code filename}: the run (its project, its start time
+ *       in UTC and its program's file name);
+ *   <li>one column per loop that encloses a requested value, named after the loop ({@code
+ *       epoch}, {@code step}): the iteration index, counted from 0;
+ *   <li>{@code <loop>_value} after a loop's column ({@code document_value}), when the loop's
+ *       elements are plain values (numbers, strings, booleans) other than its own index: the
+ *       element of that iteration, as {@link Flor#loop(String, Iterable)} or {@link
+ *       Flor#iteration(String, long, String)} saw it;
+ *   <li>one column per requested name, in the order asked for; a value logged outside the loops
+ *       is repeated on every row of its run, a per-epoch value on every step of its epoch;
+ *   <li>{@code source}, last, only when some value in the table was filled in by a replay:
+ *       {@code "replay"} on the rows that hold a replayed value, {@code "forward"} on the others.
+ * </ul>
+ *
+ * With no names, {@code Flor.dataframe()} has {@code projid}, {@code tstamp}, {@code filename},
+ * then every value logged outside the loops (and {@code source} as above), one row per run.
+ * A {@link Flor#query query} has the columns its SQL selects.
+ *
+ * <h2>Cells</h2>
+ *
+ * Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double}, booleans
+ * {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing value is
+ * {@code null}.
+ *
+ * <p>A table does not change once made, nor does anything it hands out: {@link #of} copies the
+ * rows it is given, lists, maps and arrays in cells become unmodifiable lists and maps, and
+ * {@link #columns()}, {@link #column(String)} and {@link #iterator()} cannot modify it. A table
+ * can therefore be shared between threads.
  */
 public final class Table implements Iterable<Table.Row> {
   private static final int PRINTED_ROWS = 40;
@@ -37,39 +68,86 @@ public final class Table implements Iterable<Table.Row> {
   private final Map<String, Integer> positions = new HashMap<>();
 
   private Table(List<String> columns, List<Object[]> rows) {
-    this.columns = Collections.unmodifiableList(new ArrayList<>(columns));
+    this.columns = columns;
     this.rows = rows;
     for (int i = 0; i < columns.size(); i++) positions.putIfAbsent(columns.get(i), i);
   }
 
-  /** A table of these columns and rows (each row holds one cell per column, in order). */
+  /**
+   * A table of these columns and rows. Each row holds one cell per column, in column order. Both
+   * are copied: changing the lists or arrays afterwards does not change the table. Cells that are
+   * lists, maps or arrays are copied, recursively, into unmodifiable lists and maps; other cells
+   * are kept as they are.
+   *
+   * @throws IllegalArgumentException if a row does not have one cell per column
+   * @throws NullPointerException if {@code columns}, a column name, {@code rows} or a row is null
+   */
   public static Table of(List<String> columns, List<Object[]> rows) {
+    List<String> cols = List.copyOf(columns);
+    List<Object[]> copy = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
-      if (r.length != columns.size()) {
+      if (r.length != cols.size()) {
         throw new IllegalArgumentException("a row has " + r.length + " cells but the table has "
-            + columns.size() + " columns " + columns);
+            + cols.size() + " columns " + cols);
       }
+      Object[] cells = r.clone();
+      for (int c = 0; c < cells.length; c++) cells[c] = frozen(cells[c]);
+      copy.add(cells);
     }
-    return new Table(columns, rows);
+    return new Table(cols, Collections.unmodifiableList(copy));
   }
 
+  /** The cell itself, or for a list, map or array an unmodifiable copy (recursively). */
+  private static Object frozen(Object cell) {
+    if (cell instanceof List) {
+      List<Object> l = new ArrayList<>(((List<?>) cell).size());
+      for (Object e : (List<?>) cell) l.add(frozen(e));
+      return Collections.unmodifiableList(l);
+    }
+    if (cell instanceof Map) {
+      Map<Object, Object> m = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) cell).entrySet()) m.put(e.getKey(), frozen(e.getValue()));
+      return Collections.unmodifiableMap(m);
+    }
+    if (cell != null && cell.getClass().isArray()) {
+      int n = Array.getLength(cell);
+      List<Object> l = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) l.add(frozen(Array.get(cell, i)));
+      return Collections.unmodifiableList(l);
+    }
+    return cell;
+  }
+
+  /** The column names, in order (unmodifiable). A name can appear twice in a query's table. */
   public List<String> columns() {
     return columns;
   }
 
+  /** The number of rows. */
   public int size() {
     return rows.size();
   }
 
+  /** Whether the table has no rows (it still has its columns). */
   public boolean isEmpty() {
     return rows.isEmpty();
   }
 
+  /**
+   * Row {@code i}, counted from 0.
+   *
+   * @throws IndexOutOfBoundsException unless {@code 0 <= i < size()}
+   */
   public Row row(int i) {
     return new Row(rows.get(i));
   }
 
-  /** The cells of one column, top to bottom. */
+  /**
+   * The cells of one column, top to bottom (an unmodifiable view). When a name appears more than
+   * once, the first column of that name.
+   *
+   * @throws IllegalArgumentException if there is no such column (the message lists the columns)
+   */
   public List<Object> column(String name) {
     int c = position(name);
     return new AbstractList<>() {
@@ -85,6 +163,7 @@ public final class Table implements Iterable<Table.Row> {
     };
   }
 
+  /** The rows, top to bottom; the iterator cannot remove them. */
   @Override
   public Iterator<Row> iterator() {
     Iterator<Object[]> it = rows.iterator();
@@ -109,7 +188,11 @@ public final class Table implements Iterable<Table.Row> {
     return p;
   }
 
-  /** One row, with typed getters that name the column and value when the type is not the one asked for. */
+  /**
+   * One row of the table, with typed getters. A getter of the wrong type names the column, the
+   * value and what to call instead; an unknown column name is an {@link IllegalArgumentException}
+   * that lists the columns.
+   */
   public final class Row {
     private final Object[] cells;
 
@@ -117,21 +200,42 @@ public final class Table implements Iterable<Table.Row> {
       this.cells = cells;
     }
 
+    /**
+     * The cell of the named column, of whatever type it holds ({@code null} when missing).
+     *
+     * @throws IllegalArgumentException if there is no such column
+     */
     public Object get(String column) {
       return cells[position(column)];
     }
 
+    /**
+     * The cell of column {@code column}, counted from 0 in the order of {@link #columns()}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= column < columns().size()}
+     */
     public Object get(int column) {
       return cells[column];
     }
 
-    /** The cell as text ({@code null} stays null). */
+    /**
+     * The cell as text: a string as it is, any other value as JSON ({@code 3}, {@code true},
+     * {@code [1,2]}); {@code null} when missing.
+     *
+     * @throws IllegalArgumentException if there is no such column
+     */
     public String getString(String column) {
       Object v = get(column);
       return v == null ? null : v instanceof String ? (String) v : Json.write(v);
     }
 
-    /** A whole number, or null when missing. */
+    /**
+     * The cell as a whole number: a {@code Long}, or another number without a fraction; {@code
+     * null} when missing.
+     *
+     * @throws IllegalArgumentException if there is no such column
+     * @throws IllegalStateException if the cell holds something else
+     */
     public Long getLong(String column) {
       Object v = get(column);
       if (v == null || v instanceof Long) return (Long) v;
@@ -141,7 +245,12 @@ public final class Table implements Iterable<Table.Row> {
       throw wrongType(column, v, "a whole number");
     }
 
-    /** A number, or null when missing. */
+    /**
+     * The cell as a number; {@code null} when missing.
+     *
+     * @throws IllegalArgumentException if there is no such column
+     * @throws IllegalStateException if the cell holds something else
+     */
     public Double getDouble(String column) {
       Object v = get(column);
       if (v == null) return null;
@@ -149,6 +258,12 @@ public final class Table implements Iterable<Table.Row> {
       throw wrongType(column, v, "a number");
     }
 
+    /**
+     * The cell as a boolean; {@code null} when missing.
+     *
+     * @throws IllegalArgumentException if there is no such column
+     * @throws IllegalStateException if the cell holds something else
+     */
     public Boolean getBoolean(String column) {
       Object v = get(column);
       if (v == null || v instanceof Boolean) return (Boolean) v;
@@ -160,13 +275,17 @@ public final class Table implements Iterable<Table.Row> {
           + v.getClass().getSimpleName() + "), not " + wanted + "; use get(\"" + column + "\")");
     }
 
-    /** Column name to cell, in column order. */
+    /**
+     * Column name to cell, in column order: a new map on each call, which the caller may change.
+     * When a name appears more than once, the last cell of that name.
+     */
     public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       for (int i = 0; i < columns.size(); i++) m.put(columns.get(i), cells[i]);
       return m;
     }
 
+    /** The row as {@code {column=cell, ...}}, for debugging. */
     @Override
     public String toString() {
       return toMap().toString();
@@ -183,7 +302,12 @@ public final class Table implements Iterable<Table.Row> {
     return sb.toString();
   }
 
-  /** Writes every row as aligned text: numbers to the right, text to the left. */
+  /**
+   * Writes every row as aligned text, the header first: numbers to the right, text to the left,
+   * missing cells empty, newlines in text as {@code \n}.
+   *
+   * @throws java.io.UncheckedIOException if {@code out} throws an {@link IOException}
+   */
   public void print(Appendable out) {
     print(out, Integer.MAX_VALUE);
   }
@@ -243,7 +367,12 @@ public final class Table implements Iterable<Table.Row> {
     return Json.write(v);
   }
 
-  /** Writes RFC 4180 CSV: a header line, then one line per row; missing cells are empty. */
+  /**
+   * Writes RFC 4180 CSV: a header line, then one line per row, each ended by CRLF; missing cells
+   * are empty, lists and maps are written as JSON.
+   *
+   * @throws java.io.UncheckedIOException if {@code out} throws an {@link IOException}
+   */
   public void writeCsv(Appendable out) {
     try {
       csvLine(out, new ArrayList<>(columns));
@@ -272,13 +401,19 @@ public final class Table implements Iterable<Table.Row> {
     out.append(sb).append("\r\n");
   }
 
+  /** The table as {@link #writeCsv CSV}. */
   public String toCsv() {
     StringBuilder sb = new StringBuilder();
     writeCsv(sb);
     return sb.toString();
   }
 
-  /** Writes a JSON array with one object per row, columns as keys. */
+  /**
+   * Writes a JSON array with one object per row, columns as keys; numbers and booleans stay
+   * numbers and booleans, missing cells are {@code null}.
+   *
+   * @throws java.io.UncheckedIOException if {@code out} throws an {@link IOException}
+   */
   public void writeJson(Appendable out) {
     try {
       out.append('[');
@@ -292,6 +427,7 @@ public final class Table implements Iterable<Table.Row> {
     }
   }
 
+  /** The table as {@link #writeJson JSON}. */
   public String toJson() {
     StringBuilder sb = new StringBuilder();
     writeJson(sb);

@@ -148,7 +148,7 @@ class DataframeTest {
   void iterationGivesItsValuesANamedContextWithIndexAndValue(@TempDir Path dir) throws Exception {
     Path r = TestProjects.emptyRepo(dir);
     try (Session s = session(r).start()) {
-      try (AutoCloseable doc = s.iteration("doc", 7, "a.pdf")) {
+      try (Scope doc = s.iteration("doc", 7, "a.pdf")) {
         s.log("label", "invoice");
       }
       s.log("model", "v1");

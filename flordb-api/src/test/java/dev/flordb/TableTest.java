@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -150,5 +151,50 @@ class TableTest {
     assertThat(t.size()).isEqualTo(3);
     assertThat(t.row(1).toMap()).containsOnlyKeys("name", "n", "x", "ok", "tags");
     assertThat(t.columns()).containsExactly("name", "n", "x", "ok", "tags");
+  }
+
+  @Test
+  void changingTheListsAndArraysATableWasMadeOfDoesNotChangeIt() {
+    List<String> columns = new ArrayList<>(List.of("a", "tags"));
+    Object[] row = {1L, new ArrayList<>(List.of(1L, 2L))};
+    List<Object[]> rows = new ArrayList<>();
+    rows.add(row);
+    Table t = Table.of(columns, rows);
+
+    columns.set(0, "changed");
+    row[0] = 99L;
+    @SuppressWarnings("unchecked")
+    List<Object> tags = (List<Object>) row[1];
+    tags.add(3L);
+    rows.add(new Object[] {2L, null});
+
+    assertThat(t.columns()).containsExactly("a", "tags");
+    assertThat(t.size()).isEqualTo(1);
+    assertThat(t.row(0).get("a")).isEqualTo(1L);
+    assertThat(t.row(0).get("tags")).isEqualTo(List.of(1L, 2L));
+  }
+
+  @Test
+  void nothingATableHandsOutCanChangeIt() {
+    Table t = Table.of(List.of("tags", "m", "xs"), List.<Object[]>of(
+        new Object[] {new ArrayList<>(List.of(List.of(1L))), new HashMap<>(Map.of("k", "v")), new double[] {0.5}}));
+    Table.Row r = t.row(0);
+    assertThatThrownBy(() -> t.columns().add("x")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> t.column("tags").set(0, null)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> {
+      var it = t.iterator();
+      it.next();
+      it.remove();
+    }).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> ((List<?>) r.get("tags")).clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> ((List<?>) ((List<?>) r.get("tags")).get(0)).clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> ((Map<?, ?>) r.get("m")).clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(r.get("xs")).as("an array cell is kept as the list of its elements").isEqualTo(List.of(0.5));
+    assertThatThrownBy(() -> ((List<?>) r.get("xs")).clear()).isInstanceOf(UnsupportedOperationException.class);
+
+    r.toMap().put("tags", "changed");
+    assertThat(t.row(0).get("tags")).as("toMap is a copy").isEqualTo(List.of(List.of(1L)));
+    assertThat(t.toJson()).isEqualTo("[\n  {\"tags\":[[1]],\"m\":{\"k\":\"v\"},\"xs\":[0.5]}\n]\n");
   }
 }

@@ -1,6 +1,7 @@
 package dev.flordb.internal;
 
 import dev.flordb.FlorException;
+import dev.flordb.Scope;
 import dev.flordb.Table;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -539,13 +540,13 @@ public final class Session implements AutoCloseable {
     return () -> iterator(name, range.iterator(), (long) end - start, start == 0);
   }
 
-  public AutoCloseable iteration(String name, long index, String value) {
+  public Scope iteration(String name, long index, String value) {
     names.check("Flor.iteration", name);
     Thread me = Thread.currentThread();
     Frame parent = context();
     Frame f = Frame.iteration(parent, name, index, value);
     setContext(f);
-    return new AutoCloseable() {
+    return new Scope() {
       boolean done;
 
       @Override
@@ -564,7 +565,7 @@ public final class Session implements AutoCloseable {
    * handle is closed. Each is checked now: one that cannot be checkpointed is rejected with what
    * to do.
    */
-  public AutoCloseable checkpointing(Map<String, ?> namedObjects) {
+  public Scope checkpointing(Map<String, ?> namedObjects) {
     if (namedObjects == null || namedObjects.isEmpty()) {
       throw new IllegalArgumentException("Flor.checkpointing needs the objects to keep, by name, for example"
           + " Flor.checkpointing(Map.of(\"model\", model, \"rng\", rng))");

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -22,11 +23,11 @@ import picocli.CommandLine.Spec;
  * table of what they logged, a statement added in hindsight, the replay that fills it in for both
  * runs, and the numbers. Every step really happens; nothing is precomputed.
  */
-@Command(name = "demo", description = {
-    "Record, query and replay an example training program in a scratch repository.",
-    "Records two runs of a small neural network on real handwritten digits, queries them, adds a",
-    "log statement in hindsight and replays both runs to fill it in. Everything happens for real,",
-    "in a new directory that is printed first."})
+@Command(name = "demo",
+    header = "Record, query and replay an example training program in a scratch repository.",
+    description = "Records two runs of a small neural network on real handwritten digits, queries"
+        + " them, adds a log statement in hindsight and replays both runs to fill it in. Everything"
+        + " happens for real, in a new directory that is printed first.")
 final class DemoCommand implements Callable<Integer> {
   static final String PROGRAM = "TrainMnist.java";
   static final String DATA = "digits.bin.gz";
@@ -49,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
     Path repo = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("flordb-demo-").resolve("mnist-demo");
     Files.createDirectories(repo);
     if (Files.exists(repo.resolve(PROGRAM)) || Files.exists(repo.resolve(".git"))) {
-      throw new IllegalArgumentException(repo + " already holds a repository or " + PROGRAM
+      throw new ParameterException(spec.commandLine(), repo + " already holds a repository or " + PROGRAM
           + "; give --dir a new or empty directory");
     }
     long t0 = System.nanoTime();

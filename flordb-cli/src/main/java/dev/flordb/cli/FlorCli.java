@@ -2,19 +2,38 @@ package dev.flordb.cli;
 
 import dev.flordb.FlorException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code flordb} command. Exit codes: 0 done, 1 the work failed, 2 bad usage.
+ * The {@code flordb} command: one small class per subcommand, listed here.
+ *
+ * <h2>Help</h2>
+ *
+ * Every command answers {@code --help} and {@code -h} with its usage, and {@code --version} and
+ * {@code -V} with the version, on standard output with exit code 0: the standard help options
+ * and the layout of the usage text (80 columns, the headings) are set here once, with {@code
+ * scope = INHERIT}, and picocli copies them to every subcommand. The complete help of each
+ * command is a golden file under {@code src/test/resources/help/} (see {@code HelpTest}).
+ *
+ * <h2>Exit codes</h2>
+ *
+ * 0 done; 1 the work failed (a query SQLite refuses, no git repository, a damaged store, a run
+ * that failed to replay); 2 bad usage (an unknown command or option, a missing or malformed
+ * argument, a value the command refuses). See {@link #execute}.
  */
 @Command(
     name = "flordb",
+    scope = CommandLine.ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = FlorCli.Version.class,
-    description = "Hindsight logging for the machine-learning lifecycle: query what your runs logged.",
+    header = "Hindsight logging for the machine-learning lifecycle.",
+    description = "Query what your runs logged, and fill in what they did not log by replaying them"
+        + " from their own code versions and checkpoints. 'flordb COMMAND --help' shows a command's"
+        + " options.",
     subcommands = {
       DemoCommand.class,
       DataframeCommand.class,
@@ -26,8 +45,23 @@ import picocli.CommandLine.Spec;
       ClasspathCommand.class,
       CommandLine.HelpCommand.class,
     },
-    usageHelpAutoWidth = true)
+    usageHelpWidth = FlorCli.USAGE_WIDTH,
+    usageHelpAutoWidth = false,
+    synopsisHeading = "%nUsage: ",
+    descriptionHeading = "%n",
+    parameterListHeading = "%nParameters:%n",
+    optionListHeading = "%nOptions:%n",
+    commandListHeading = "%nCommands:%n",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:done",
+      "1:the work failed (the message says why)",
+      "2:bad usage (the message says what was expected)",
+    })
 public final class FlorCli implements Runnable {
+  /** The width of the usage help: fixed, so that it wraps the same on every terminal and in tests. */
+  static final int USAGE_WIDTH = 80;
+
   @Spec CommandSpec spec;
 
   @CommandLine.Option(names = "-C", paramLabel = "DIR",
@@ -72,9 +106,27 @@ public final class FlorCli implements Runnable {
     System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
-  /** Runs the command line with these writers; returns the exit code (for tests). */
+  /**
+   * Runs the command line with these writers; returns the exit code (for tests).
+   *
+   * <ul>
+   *   <li>2, bad usage: what picocli cannot parse, and the {@link CommandLine.ParameterException}
+   *       a command throws for a value it refuses before it starts the work. The replay command
+   *       reports what it refuses as an {@link IllegalArgumentException}, from code it shares
+   *       with the API (whose convention that is), so from replay that is bad usage too.
+   *   <li>1, a failure in the work: everything else, with the message. An {@link
+   *       IllegalArgumentException} from the other commands was raised by the work, after their
+   *       arguments were checked: by the data they read (a name that is a loop, a value in the
+   *       store that does not decode), so it is a failure, not bad usage. Exceptions that are
+   *       neither FlorDB's nor about a value come with their stack trace: they are bugs.
+   * </ul>
+   */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new FlorCli());
+    // picocli's own text for "flordb help" starts and ends with blank lines of its own, which
+    // the headings above already put there
+    cl.getSubcommands().get("help").getCommandSpec().usageMessage().description(
+        "With no COMMAND, the usage of flordb; with a COMMAND, its usage (as 'flordb COMMAND --help').");
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, a) -> {
@@ -82,21 +134,33 @@ public final class FlorCli implements Runnable {
       c.getErr().println("flordb: " + ex.getMessage());
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
       c.getErr().println("See '" + c.getCommandSpec().qualifiedName() + " --help'.");
-      return 2;
+      return USAGE;
     });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof IllegalArgumentException) {
-        commandLine.getErr().println("flordb: " + ex.getMessage());
-        return 2;
+      PrintWriter e = commandLine.getErr();
+      if (ex instanceof NumberFormatException) {
+        // numbers on the command line are parsed by picocli; this one was read from the store
+        e.println("flordb: the query database holds a number that does not read (" + ex.getMessage()
+            + "); it is a cache of the record files, which 'flordb unpack' rebuilds it from");
+      } else if (ex instanceof FlorException || ex instanceof IllegalArgumentException
+          || ex instanceof IllegalStateException || ex instanceof UncheckedIOException) {
+        e.println("flordb: " + ex.getMessage());
+      } else {
+        e.print("flordb: unexpected error, please report it: ");
+        ex.printStackTrace(e);
       }
-      if (ex instanceof FlorException) {
-        commandLine.getErr().println("flordb: " + ex.getMessage());
-        return 1;
-      }
-      throw ex;
+      e.flush();
+      boolean refusedByReplay = ex instanceof IllegalArgumentException && !(ex instanceof NumberFormatException)
+          && commandLine.getCommandSpec().userObject() instanceof dev.flordb.cli.replay.ReplayCommand;
+      return refusedByReplay ? USAGE : FAILURE;
     });
     return cl.execute(args);
   }
+
+  /** The exit code of a failure in the work. */
+  static final int FAILURE = 1;
+  /** The exit code of bad usage. */
+  static final int USAGE = 2;
 
   static final class Version implements CommandLine.IVersionProvider {
     @Override

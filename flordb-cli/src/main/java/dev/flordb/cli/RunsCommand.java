@@ -11,7 +11,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "runs", description = "One line per run: when, program, version, status, arguments.")
+@Command(name = "runs",
+    header = "One line per run: when, program, version, status, arguments.",
+    description = "Lists the recorded runs, oldest first: the start time (UTC), the program's file,"
+        + " the code version (the first characters of its snapshot commit on refs/flor/runs/), the"
+        + " status (running, finished, failed or crashed), the arguments given with --kwargs,"
+        + " and the run's id (what Flor.restore takes).")
 final class RunsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ProjectOptions project;

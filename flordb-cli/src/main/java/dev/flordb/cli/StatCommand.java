@@ -12,7 +12,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "stat", description = "What the store holds: runs by status, records, names, sizes.")
+@Command(name = "stat",
+    header = "What the store holds: runs by status, records, names, sizes.",
+    description = "Summarises the store of the project: where it is and its size, the runs by"
+        + " status, the number of records, and each logged name with its kind and how many records"
+        + " and runs have it.")
 final class StatCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ProjectOptions project;

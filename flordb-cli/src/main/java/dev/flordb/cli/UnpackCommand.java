@@ -8,11 +8,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unpack", description = {
-    "Rebuild the query database from the record files.",
-    "Rebuild the query database .flor/flor.db from the record files, restoring any record",
-    "file that is missing from the runs' snapshot commits (refs/flor/runs/*) and the replayed",
-    "values' record files from the replays' commits (refs/flor/replays/*/RUN)."})
+@Command(name = "unpack",
+    header = "Rebuild the query database from the record files.",
+    description = "Rebuilds the query database, flor.db in the project's .flor directory, from the"
+        + " record files beside it, first restoring any record file that is missing from the runs'"
+        + " snapshot commits (refs/flor/runs/*) and the replayed values' record files from the"
+        + " replays' commits (refs/flor/replays/*/RUN). The database is only a cache of the record"
+        + " files: this is the way back from a damaged or deleted one, or from a clone that has the"
+        + " snapshots but no .flor directory.")
 final class UnpackCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ProjectOptions project;

@@ -53,8 +53,8 @@ class MnistReplayTest {
     String out = source
         .replace("        int[] order = shuffledOrder(", "        Flor.log(\"s_before\", model.b2[0]);\n        int[] order = shuffledOrder(")
         .replace("          optimizer.step(model, scratch);\n", "          optimizer.step(model, scratch);\n          Flor.log(\"s_nested\", model.b2[1]);\n")
-        .replace("        Flor.log(\"acc\", () -> model.accuracy(heldOut, scratch));\n      }\n    }\n",
-            "        Flor.log(\"s_after\", model.w2[0]);\n        Flor.log(\"acc\", () -> model.accuracy(heldOut, scratch));\n"
+        .replace("        Flor.logLazily(\"acc\", () -> model.accuracy(heldOut, scratch));\n      }\n    }\n",
+            "        Flor.log(\"s_after\", model.w2[0]);\n        Flor.logLazily(\"acc\", () -> model.accuracy(heldOut, scratch));\n"
                 + "      }\n    }\n    Flor.log(\"s_final\", model.w1[5]);\n");
     assertThat(out).contains("s_before", "s_nested", "s_after", "s_final");
     return out;

@@ -116,4 +116,50 @@ class SingleFileProgramTest {
     assertThat(c1.getFullMessage()).contains("lr=0.5 epochs=2");
     assertThat(c2.getFullMessage()).contains("lr=0.25 epochs=3");
   }
+
+  /**
+   * {@code Flor.checkpointing} and {@code Flor.iteration} return {@link dev.flordb.Scope},
+   * whose {@code close()} throws nothing, so a {@code main} without a {@code throws} clause can use
+   * them in try-with-resources. The source launcher compiles the program or the run fails.
+   */
+  @Test
+  void aMainWithoutThrowsUsesCheckpointingAndIterationInTryWithResources(@TempDir Path tmp) {
+    Project project = Project.init(tmp.resolve("proj"));
+    project.write("Scoped.java", """
+        import dev.flordb.Flor;
+        import dev.flordb.Scope;
+        import java.util.Map;
+
+        public class Scoped {
+          public static void main(String[] args) {
+            double[] w = {1.0};
+            try (Scope c = Flor.checkpointing(Map.of("w", w))) {
+              for (int epoch : Flor.loop("epoch", 0, 2)) {
+                w[0] /= 2;
+                Flor.log("w0", w[0]);
+              }
+            }
+            try (var doc = Flor.iteration("doc", 7, "a.txt")) {
+              Flor.log("label", "invoice");
+            }
+            try (Scope request = Flor.iteration("request", 3)) {
+              Object none = Flor.log("reply", null);
+              Flor.log("was_null", none == null);
+            }
+          }
+        }
+        """);
+    ChildJvm.source(project.dir, "Scoped.java").run().assertSucceeded();
+
+    Project.Cli w0 = project.cli("dataframe", "w0", "--csv");
+    assertThat(w0.exit()).as(w0.toString()).isZero();
+    assertThat(RunStatusTest.csvColumn(w0.out(), "w0")).containsExactly("0.5", "0.25");
+    Project.Cli label = project.cli("dataframe", "label", "--json");
+    assertThat(label.exit()).as(label.toString()).isZero();
+    assertThat(label.out()).contains("\"doc\":7,\"doc_value\":\"a.txt\",\"label\":\"invoice\"");
+    Project.Cli reply = project.cli("dataframe", "reply", "was_null", "--json");
+    assertThat(reply.exit()).as(reply.toString()).isZero();
+    assertThat(reply.out()).contains("\"request\":3,\"reply\":null,\"was_null\":true")
+        .doesNotContain("request_value");
+  }
 }

@@ -27,9 +27,14 @@ final class FlorCalls {
     return staticallyImported(cu, method) && !declaredByEnclosingType(call, method);
   }
 
-  /** A {@code Flor.log} call whose first argument, the logged name, is a string literal. */
+  /** A {@code Flor.log} or {@code Flor.logLazily} call: a statement that logs a value. */
+  static boolean isLog(CompilationUnit cu, MethodCallExpr call) {
+    return isFlorCall(cu, call, "log") || isFlorCall(cu, call, "logLazily");
+  }
+
+  /** A {@link #isLog log} call whose first argument, the logged name, is a string literal. */
   static boolean isNamedLog(CompilationUnit cu, MethodCallExpr call) {
-    return isFlorCall(cu, call, "log") && call.getArguments().isNonEmpty() && call.getArgument(0) instanceof StringLiteralExpr;
+    return isLog(cu, call) && call.getArguments().isNonEmpty() && call.getArgument(0) instanceof StringLiteralExpr;
   }
 
   /** The logged name of a call for which {@link #isNamedLog} holds. */

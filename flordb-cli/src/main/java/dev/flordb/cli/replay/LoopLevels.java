@@ -175,7 +175,7 @@ public final class LoopLevels {
       this.cu = cu;
       for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
         if (FlorCalls.isNamedLog(cu, call)) namedLogs.add(call);
-        else if (FlorCalls.isFlorCall(cu, call, "log")) otherLogs.add(call);
+        else if (FlorCalls.isLog(cu, call)) otherLogs.add(call);
       }
       Comparator<Node> order = Comparator.comparing((Node n) -> line(n)).thenComparing(n -> n.getBegin().map(p -> p.column).orElse(0));
       namedLogs.sort(order);

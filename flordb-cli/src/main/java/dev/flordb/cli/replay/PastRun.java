@@ -27,7 +27,7 @@ record PastRun(String runId, String tstamp, String filename, String status, Obje
    * @param outerLoops the outermost loops' total time
    * @param nestedLoops the time of the loops directly inside an outermost loop's iterations
    * @param outerIterations the outermost loops' iteration count
-   * @param supplied time spent on values logged through a supplier ({@code Flor.log(name, () -> ...)}),
+   * @param supplied time spent on values logged through a supplier ({@code Flor.logLazily(name, () -> ...)}),
    *     which a replay skips unless it fills that name in: outside loops, in an outermost loop's
    *     body, in nested loops
    */

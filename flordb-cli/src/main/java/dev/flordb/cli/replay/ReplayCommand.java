@@ -19,12 +19,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code flordb replay}: fill in today's new log statements for every past run, each in its own code version. */
-@Command(name = "replay", sortOptions = false, description = {
-    "Fill in new log statements for past runs, each in its own code version.",
-    "Fill in the values of log statements added to today's code for the recorded runs that lack",
-    "them: each statement is carried into each run's own code version, which is run again in",
-    "replay mode from its checkpoints (old versions are built in a temporary directory; the",
-    "working tree is never touched). Shows the schedule with estimates, then asks."})
+@Command(name = "replay", sortOptions = false,
+    header = "Fill in new log statements for past runs, each in its own code version.",
+    description = "Fills in the values of log statements added to today's code for the recorded runs"
+        + " that lack them: each statement is carried into each run's own code version, which is"
+        + " run again in replay mode from its checkpoints (old versions are built in a temporary"
+        + " directory; the working tree is never touched). Shows the schedule with estimates, then"
+        + " asks.")
 public final class ReplayCommand implements Callable<Integer> {
   private static final int HEAD_ROWS = 20;
 

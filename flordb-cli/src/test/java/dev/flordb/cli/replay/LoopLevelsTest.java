@@ -73,6 +73,23 @@ class LoopLevelsTest {
   }
 
   @Test
+  void aValueLoggedLazilyIsALogStatementLikeAnyOther() {
+    String source = """
+        import dev.flordb.Flor;
+
+        public class Prog {
+          public static void main(String[] args) {
+            for (int epoch : Flor.loop("epoch", 0, 3)) {
+              Flor.logLazily("acc", () -> 0.5 * epoch);
+            }
+          }
+        }
+        """;
+    assertThat(only(source, "acc")).isEqualTo(
+        new LogStatement("acc", lineOf(source, "\"acc\""), List.of("epoch"), Level.OUTER_BODY, List.of(), ""));
+  }
+
+  @Test
   void outerBodyBeforeAndAfterTheNestedLoop() {
     assertThat(only(PROGRAM, "start")).isEqualTo(
         new LogStatement("start", lineOf(PROGRAM, "\"start\""), List.of("epoch"), Level.OUTER_BODY, List.of(), ""));
