@@ -403,7 +403,8 @@ public final class Session implements AutoCloseable {
       firstDivergence = d;
     }
     setSuppressed(true);
-    if (exitOnDivergence) System.exit(DIVERGED_EXIT); // the end-of-run hook writes the verdict
+    // the end-of-run hook writes the verdict; at the end of the run (in that hook) it halts the JVM itself
+    if (exitOnDivergence && !closed) System.exit(DIVERGED_EXIT);
   }
 
   /** The end of an outermost iteration a replay executed: its state must be the recorded checkpoint's. */
