@@ -52,6 +52,11 @@ final class CheckpointPolicy {
    * @param lastCostSeconds what the previous checkpoint cost, or a negative number if none was taken
    * @param writesPending checkpoints still being written in the background
    */
+  /** Whether every iteration is to be checkpointed (a fraction of 1 or more, no interval). */
+  boolean everyIteration() {
+    return maxFraction >= 1 && minIntervalSeconds <= 0;
+  }
+
   boolean shouldTake(double sinceLastSeconds, double lastCostSeconds, int writesPending) {
     if (sinceLastSeconds < minIntervalSeconds) return false;
     if (maxFraction >= 1) return true;

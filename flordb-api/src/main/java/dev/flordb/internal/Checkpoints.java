@@ -31,22 +31,40 @@ import java.util.function.Consumer;
  * <h2>On disk</h2>
  *
  * {@code .flor/checkpoints/<run>/<loop>/<index>.ckpt} (ignored by git with the rest of
- * {@code .flor/}: replay can recompute them), written to a temporary file and moved into place,
- * so a file that exists is complete. Format version 1, big-endian:
+ * {@code .flor/}: replay can recompute them), written to a temporary file in
+ * {@code .flor/checkpoints/.tmp/} and moved into place, so a file that exists is complete; the
+ * temporary files of programs that were killed are removed by the next run. Format version 2,
+ * big-endian:
  *
  * <pre>
  * int    0x464C434B ("FLCK")
- * byte   1 (version)
+ * byte   2 (version)
  * int    number of objects
  * then per object: UTF name, int length, length bytes of {@link StateCodec} encoding
+ * long   CRC-32C of all the bytes before it
  * </pre>
+ *
+ * Version 1 files (the same without the checksum) are still read. A file whose checksum does not
+ * match is damaged: it is named in a warning, set aside as {@code <index>.ckpt.damaged}, and a
+ * replay uses the nearest earlier good checkpoint instead.
+ *
+ * <p>Memory stays bounded: a checkpoint is skipped while the previous one is still being written
+ * (the last iteration's, which replay needs to skip the loop, and those of a policy that asks for
+ * every iteration wait for it instead), so captures never pile up when the state is large and
+ * iterations are short.
  *
  * Each written checkpoint is recorded as a {@code ckpt} record named {@code ckpt::<loop>} in the
  * context of its iteration, with the file (relative to {@code .flor/}), its size and its costs.
  */
 final class Checkpoints implements AutoCloseable {
   static final int MAGIC = 0x464C434B;
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** One capture in memory at a time, besides the live state. */
+  private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(1);
+  /** The files this process wrote (a replay removes them again when it diverged: their state may be wrong). */
+  private final List<Path> writtenHere = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** Checkpoint files found whole by their checksum, and those found damaged. */
+  private final java.util.Set<Path> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Receives a finished checkpoint's record: its iteration, name and value. */
   interface Recorder {
@@ -86,6 +104,33 @@ final class Checkpoints implements AutoCloseable {
     this.policy = policy;
     this.recorder = recorder;
     this.warn = warn;
+    removeTemporaryFilesOfEndedPrograms(florDir);
+  }
+
+  private static Path tmpDir(Path florDir) {
+    return florDir.resolve("checkpoints").resolve(".tmp");
+  }
+
+  /** Temporary files are named {@code <pid>-<anything>.tmp}: those of processes that are gone are left by a kill. */
+  static void removeTemporaryFilesOfEndedPrograms(Path florDir) {
+    Path dir = tmpDir(florDir);
+    if (!Files.isDirectory(dir)) return;
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp")) {
+      for (Path f : ds) {
+        String n = f.getFileName().toString();
+        int dash = n.indexOf('-');
+        try {
+          long pid = Long.parseLong(n.substring(0, dash));
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+        } catch (RuntimeException notOurs) {
+          // not a name of ours: left as it is
+          continue;
+        }
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      // a later run tries again
+    }
   }
 
   /** Enrols named objects, checking now that each can be checkpointed. */
@@ -122,9 +167,20 @@ final class Checkpoints implements AutoCloseable {
     long now = System.nanoTime();
     double since = lastEndNanos < 0 ? Double.MAX_VALUE : (now - lastEndNanos) / 1e9;
     if (!force && !policy.shouldTake(since, lastCostSeconds, pending.get())) return;
+    if (force || keepExisting || policy.everyIteration()) {
+      // the last iteration's, a replay's, or every iteration asked for: wait for the one being written
+      inFlight.acquireUninterruptibly();
+    } else if (!inFlight.tryAcquire()) {
+      return; // the previous one is still being written: skip this one rather than hold a second copy
+    }
     Map<String, StateCodec.Snapshot> state = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : enrolled.entrySet()) {
-      state.put(e.getKey(), StateCodec.capture(e.getKey(), e.getValue()));
+    try {
+      for (Map.Entry<String, Object> e : enrolled.entrySet()) {
+        state.put(e.getKey(), StateCodec.capture(e.getKey(), e.getValue()));
+      }
+    } catch (RuntimeException | Error e) {
+      inFlight.release();
+      throw e;
     }
     long captured = System.nanoTime();
     double captureSeconds = (captured - now) / 1e9;
@@ -133,8 +189,11 @@ final class Checkpoints implements AutoCloseable {
     writer.execute(() -> {
       try {
         write(iteration, state, captureSeconds);
+      } catch (Throwable t) {
+        warn.accept("the checkpoint writer failed (" + t + "); training goes on without this checkpoint");
       } finally {
         pending.decrementAndGet();
+        inFlight.release();
       }
     });
   }
@@ -145,10 +204,13 @@ final class Checkpoints implements AutoCloseable {
     try {
       if (keepExisting && Files.exists(file)) return;
       Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.createDirectories(tmpDir(florDir));
+      Path tmp = tmpDir(florDir).resolve(ProcessHandle.current().pid() + "-" + runDir.getFileName() + "-"
+          + iteration.loop.hashCode() + "-" + iteration.index + ".tmp");
       Map<String, byte[]> encoded = new LinkedHashMap<>();
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
       try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        DataOutputStream out = new DataOutputStream(os);
+        DataOutputStream out = new DataOutputStream(new java.util.zip.CheckedOutputStream(os, crc));
         out.writeInt(MAGIC);
         out.writeByte(VERSION);
         out.writeInt(state.size());
@@ -160,8 +222,10 @@ final class Checkpoints implements AutoCloseable {
           out.write(bytes);
         }
         out.flush();
+        new DataOutputStream(os).writeLong(crc.getValue());
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      writtenHere.add(file);
       double writeSeconds = (System.nanoTime() - t0) / 1e9;
       lastCostSeconds = captureSeconds + writeSeconds;
       Map<String, Object> v = new LinkedHashMap<>();
@@ -198,8 +262,17 @@ final class Checkpoints implements AutoCloseable {
       int magic = in.getInt();
       if (magic != MAGIC) throw new IOException(file + " is not a FlorDB checkpoint");
       int version = in.get();
-      if (version != VERSION) {
-        throw new IOException(file + " has checkpoint format " + version + "; this flordb reads " + VERSION);
+      if (version != 1 && version != VERSION) {
+        throw new IOException(file + " has checkpoint format " + version + "; this flordb reads 1 to " + VERSION);
+      }
+      if (version >= 2) {
+        if (in.capacity() < 17) throw new EOFException(file + " is cut short");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(in.duplicate().position(0).limit(in.capacity() - 8));
+        if (crc.getValue() != in.getLong(in.capacity() - 8)) {
+          throw new IOException(file + " is damaged: its checksum does not match its content");
+        }
+        in.limit(in.capacity() - 8);
       }
       int n = in.getInt();
       Map<String, StateCodec.Snapshot> out = new LinkedHashMap<>();
@@ -247,6 +320,31 @@ final class Checkpoints implements AutoCloseable {
     return ReplayCheck.stateHash(encoded);
   }
 
+  /**
+   * The checkpoint at the end of this iteration when it exists and is whole; a damaged one is
+   * named in a warning and set aside (so that a replay rebuilds it), and null returned.
+   */
+  Path usable(String loop, long index) {
+    Path file = fileFor(loop, index);
+    if (verified.contains(file)) return file;
+    if (!Files.isRegularFile(file)) return null;
+    try {
+      read(file);
+      verified.add(file);
+      return file;
+    } catch (IOException | RuntimeException e) {
+      Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+      try {
+        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException moveFailed) {
+        aside = file;
+      }
+      warn.accept("the checkpoint " + file + " cannot be used (" + e.getMessage() + "); it is set aside as "
+          + aside.getFileName() + " and the replay starts from an earlier one");
+      return null;
+    }
+  }
+
   /** Where the checkpoint at the end of this iteration is (or would be) kept. */
   Path fileFor(String loop, long index) {
     return runDir.resolve(loop).resolve(index + ".ckpt");
@@ -255,6 +353,21 @@ final class Checkpoints implements AutoCloseable {
   /** Where any run's checkpoint at the end of this iteration is (or would be) kept. */
   static Path file(Path florDir, String runId, String loop, long index) {
     return florDir.resolve("checkpoints").resolve(runId).resolve(loop).resolve(index + ".ckpt");
+  }
+
+  /** Removes the checkpoints this process wrote, once they are all written (see {@link #close}). */
+  void removeWrittenHere() {
+    close();
+    synchronized (writtenHere) {
+      for (Path f : writtenHere) {
+        try {
+          Files.deleteIfExists(f);
+        } catch (IOException e) {
+          warn.accept("could not remove " + f + ", a checkpoint a replay that diverged rebuilt: delete it by hand");
+        }
+      }
+      writtenHere.clear();
+    }
   }
 
   /** Waits for the checkpoints still being written. */

@@ -99,6 +99,7 @@ final class RecordedRun {
   private void readEarlierReplays(Path records, java.util.Set<String> apply) {
     try (var files = Files.newDirectoryStream(records, runId + ".replay-*" + RecordFormat.SUFFIX)) {
       for (Path f : files) {
+        if (!ReplayVerdict.ingestible(f)) continue; // a replay that diverged, failed or was cut short filled in nothing
         try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
           for (String line; (line = in.readLine()) != null; ) {
             if (!line.contains("\"kind\":\"log\"")) continue;

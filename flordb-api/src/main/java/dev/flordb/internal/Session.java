@@ -906,8 +906,7 @@ public final class Session implements AutoCloseable {
 
   /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
   Path checkpointFile(String loop, long index) {
-    Path file = checkpoints.fileFor(loop, index);
-    return Files.isRegularFile(file) ? file : null;
+    return checkpoints.usable(loop, index);
   }
 
   void restore(Path checkpoint) {
@@ -982,11 +981,11 @@ public final class Session implements AutoCloseable {
   }
 
   void setSuppressed(boolean s) {
-    suppressed = s;
+    suppressed = s || firstDivergence != null; // after a divergence nothing more is stored
   }
 
   void checkpointIfMissing(Frame iteration) {
-    checkpoints.iterationEnded(iteration, true);
+    if (firstDivergence == null) checkpoints.iterationEnded(iteration, true);
   }
 
   RecordedRun recorded() {
@@ -1252,6 +1251,8 @@ public final class Session implements AutoCloseable {
           + (never.size() == 1 ? "it" : "they") + " would run"));
     }
     ReplayCheck.Divergence d = firstDivergence;
+    // the checkpoints it rebuilt hold a state that is not the run's: no later replay may start from them
+    if (d != null) checkpoints.removeWrittenHere();
     String status = failure != null ? "failed" : d != null ? "diverged" : "verified";
     Map<String, Object> verdict = new LinkedHashMap<>();
     verdict.put("run", runId);

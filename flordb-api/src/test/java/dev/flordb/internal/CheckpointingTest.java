@@ -107,11 +107,41 @@ class CheckpointingTest {
       assertThatThrownBy(() -> Checkpoints.read(cut)).as("cut to %s bytes", length)
           .satisfiesAnyOf(
               e -> assertThat(e).isInstanceOf(java.io.IOException.class).hasMessageContaining(cut + " is cut short"),
+              e -> assertThat(e).isInstanceOf(java.io.IOException.class).hasMessageContaining(cut + " is damaged"),
               e -> assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corrupt checkpoint"));
     }
     java.nio.file.Files.writeString(cut, "not a checkpoint at all");
     assertThatThrownBy(() -> Checkpoints.read(cut)).isInstanceOf(java.io.IOException.class)
         .hasMessage(cut + " is not a FlorDB checkpoint");
+  }
+
+  @Test
+  void aCheckpointWithAFlippedByteIsFoundByItsChecksum() throws Exception {
+    String run;
+    try (Session s = TestProjects.session(repo).checkpointPolicy(1.0, 0).start()) {
+      run = train(s, new Model(), new Random(7), 1);
+    }
+    Path file = repo.resolve(".flor/checkpoints/" + run + "/epoch/0.ckpt");
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x10;
+    java.nio.file.Files.write(file, bytes);
+    assertThatThrownBy(() -> Checkpoints.read(file)).isInstanceOf(java.io.IOException.class)
+        .hasMessage(file + " is damaged: its checksum does not match its content");
+  }
+
+  @Test
+  void temporaryFilesOfKilledProgramsAreRemovedAndThoseOfLiveOnesKept() throws Exception {
+    Path tmpDir = repo.resolve(".flor/checkpoints/.tmp");
+    java.nio.file.Files.createDirectories(tmpDir);
+    Path dead = tmpDir.resolve("999999999-run-1-3.tmp");
+    Path live = tmpDir.resolve(ProcessHandle.current().pid() + "-run-1-4.tmp");
+    java.nio.file.Files.write(dead, new byte[1000]);
+    java.nio.file.Files.write(live, new byte[10]);
+    try (Session s = TestProjects.session(repo).start()) {
+      s.log("x", 1);
+    }
+    assertThat(dead).doesNotExist();
+    assertThat(live).exists();
   }
 
   @Test

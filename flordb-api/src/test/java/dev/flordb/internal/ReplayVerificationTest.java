@@ -188,6 +188,31 @@ class ReplayVerificationTest {
   }
 
   @Test
+  void aDamagedCheckpointIsNamedAndSetAsideAndTheReplayGoesOnWithoutIt() throws Exception {
+    record();
+    Path ckpt = repo.resolve(".flor/checkpoints/" + run + "/epoch/1.ckpt");
+    byte[] bytes = Files.readAllBytes(ckpt);
+    bytes[bytes.length - 12] ^= 0x01;
+    Files.write(ckpt, bytes);
+    TestProjects.Output output = new TestProjects.Output();
+    Session s = TestProjects.session(repo, output, "--replay", run, "--apply", "w0", "--level", "outer", "--iter", "epoch=2")
+        .analysis(analysis()).start();
+    try (s) {
+      program(s, Set.of("w0"));
+    }
+    assertThat(output.err()).contains("the checkpoint " + ckpt + " cannot be used").contains("is damaged");
+    assertThat(ckpt.resolveSibling("1.ckpt.damaged")).exists();
+    // epoch 1 was rebuilt from epoch 0's checkpoint, but decay is carried and not enrolled: caught, not stored
+    assertThat(s.replayDivergence()).isNotNull();
+    assertThat(s.replayDivergence().position()).isEqualTo("epoch=1");
+    assertThat(replayValues()).isZero();
+
+    Session exact = replay(analysis(), Set.of("w0"), "--apply", "w0", "--level", "outer", "--from-start", "--iter", "epoch=2");
+    assertThat(exact.replayDivergence()).isNull();
+    assertThat(values(repo, "w0")).containsExactly(values(truthRepo, "w0").get(2));
+  }
+
+  @Test
   void aProgramThatReadsTheClockDivergesEvenWhenEverythingRunsAndShowsNoValue() throws Exception {
     readTheClock = true;
     record();
