@@ -284,7 +284,9 @@ public final class Flor {
    * names, one row per run with all its run-level values.
    */
   public static Table dataframe(String... names) {
-    return session().dataframe(names);
+    Session s = session;
+    // reading is not a run: a program that only reads the store starts none
+    return s != null ? s.dataframe(names) : Session.read(Path.of(System.getProperty("user.dir")), st -> st.dataframe(names));
   }
 
   /**
@@ -295,7 +297,8 @@ public final class Flor {
    * {@code kind}, {@code name} and {@code value}). Run ids are what {@link #restore} takes.
    */
   public static Table query(String sql) {
-    return session().query(sql);
+    Session s = session;
+    return s != null ? s.query(sql) : Session.read(Path.of(System.getProperty("user.dir")), st -> st.query(sql));
   }
 
   /** Turns the echo of logged values and progress bars off (or on again). */

@@ -224,4 +224,86 @@ class BadInputTest {
           .hasMessageContaining("the query is empty");
     }
   }
+
+  @Test
+  void aKwargWithTwoEqualSignsIsRefusedWithTheFix() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    assertThatThrownBy(() -> session(repo, "--kwargs", "lr==3").start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--kwargs lr==3: the value of 'lr' starts with '='; write lr=3 (one '=' between the name and the value)");
+  }
+
+  @Test
+  void aKwargBeyondTheRangeOfADoubleIsRefusedAndNotReportedAsUnread() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    Output out = new Output();
+    try (Session s = session(repo, out, "--kwargs", "lr=1e400").start()) {
+      assertThatThrownBy(() -> s.arg("lr", 0.1))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("--kwargs lr=1e400: 1e400 is beyond the range of the arg's type");
+    }
+    assertThat(out.err()).doesNotContain("never read");
+    try (Session s = session(repo, "--kwargs", "lr=-Infinity").start()) {
+      assertThat(s.arg("lr", 0.1)).isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+  }
+
+  @Test
+  void aBigNumberBeyondADoubleIsStoredExactlyAsTextAndSaidSo() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    Output out = new Output();
+    try (Session s = session(repo, out).start()) {
+      s.log("huge", new java.math.BigDecimal("1e400"));
+      s.log("tiny", new java.math.BigDecimal("1e-400"));
+      s.log("big", new java.math.BigInteger("1" + "0".repeat(400)));
+      s.log("fine", new java.math.BigDecimal("2.5"));
+    }
+    Table t = dataframe(repo, "huge", "tiny", "big", "fine");
+    assertThat(t.row(0).toMap()).containsEntry("huge", "1E+400").containsEntry("tiny", "1E-400")
+        .containsEntry("big", "1" + "0".repeat(400)).containsEntry("fine", 2.5);
+    assertThat(out.err()).contains("'huge' is 1E+400, beyond the range of a double: it is stored exactly, as text");
+  }
+
+  @Test
+  void aValueWhoseToStringThrowsIsRecordedAsSuchAndNeverThrowsIntoTheProgram() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    Output out = new Output();
+    Object broken = new Object() {
+      @Override
+      public String toString() {
+        throw new IllegalStateException("half built");
+      }
+    };
+    try (Session s = session(repo, out).quiet(false).start()) {
+      assertThat(s.log("model", broken)).isSameAs(broken);
+      s.log("after", 1);
+    }
+    assertThat((String) dataframe(repo, "model").row(0).toMap().get("model")).contains("toString() threw")
+        .contains("half built");
+    assertThat(dataframe(repo).row(0).toMap()).containsEntry("after", 1L);
+  }
+
+  @Test
+  void runsStartedAtTheSameMomentGetDistinctTimestamps() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 8; i++) {
+      try (Session s = Session.builder(repo).program("Train.java").quiet(true).startMillis(now).start()) {
+        s.log("i", i);
+      }
+    }
+    assertThat(query(repo, "SELECT count(DISTINCT tstamp) AS n FROM runs").row(0).getLong("n")).isEqualTo(8L);
+  }
+
+  @Test
+  void readingTheStoreStartsNoRun() {
+    Path repo = TestProjects.emptyRepo(tmp);
+    try (Session s = session(repo).start()) {
+      s.log("x", 1);
+    }
+    Table t = Session.read(repo, store -> store.dataframe("x"));
+    assertThat(t.column("x")).containsExactly(1L);
+    assertThat(query(repo, "SELECT count(*) AS n FROM runs").row(0).getLong("n")).isEqualTo(1L);
+    assertThat(TestProjects.recordFiles(repo)).hasSize(1);
+  }
 }

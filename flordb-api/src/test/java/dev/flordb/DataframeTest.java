@@ -81,7 +81,7 @@ class DataframeTest {
     assertThat(t.column("projid")).containsOnly("proj");
     assertThat(t.column("filename")).containsOnly("Train.java");
     for (Object stamp : t.column("tstamp")) {
-      assertThat((String) stamp).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+      assertThat((String) stamp).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
     }
   }
 

@@ -51,7 +51,11 @@ final class Console {
       sb.append("] ");
     }
     sb.append(name).append(": ");
-    sb.append(value != null && value.getClass().isArray() ? Json.write(value) : String.valueOf(value));
+    try {
+      sb.append(value != null && value.getClass().isArray() ? Json.write(value) : String.valueOf(value));
+    } catch (RuntimeException | StackOverflowError e) {
+      sb.append("<").append(value.getClass().getName()).append(": toString() threw ").append(e).append('>');
+    }
     synchronized (this) {
       clearProgress();
       out.println(sb);

@@ -43,6 +43,10 @@ public final class Kwargs {
             + "'. Example: --kwargs lr=0.01 epochs=5");
       }
       String name = a.substring(0, eq).trim();
+      if (a.startsWith("=", eq + 1)) {
+        throw new IllegalArgumentException("--kwargs " + a + ": the value of '" + name + "' starts with '='; write "
+            + name + "=" + a.substring(eq + 2) + " (one '=' between the name and the value)");
+      }
       if (out.containsKey(name)) {
         throw new IllegalArgumentException("--kwargs sets '" + name + "' twice ('" + out.get(name)
             + "' and '" + a.substring(eq + 1) + "'); keep one of them");
@@ -80,8 +84,12 @@ public final class Kwargs {
     try {
       if (defaultValue instanceof Integer) return (T) Integer.valueOf(t);
       if (defaultValue instanceof Long) return (T) Long.valueOf(t);
-      if (defaultValue instanceof Double) return (T) Double.valueOf(t);
-      if (defaultValue instanceof Float) return (T) Float.valueOf(t);
+      if (defaultValue instanceof Double) return (T) finite(name, text, Double.valueOf(t), t);
+      if (defaultValue instanceof Float) {
+        Float f = Float.valueOf(t);
+        finite(name, text, (double) f, t);
+        return (T) f;
+      }
     } catch (NumberFormatException e) {
       throw badValue(name, text, defaultValue);
     }
@@ -94,6 +102,15 @@ public final class Kwargs {
     }
     checkDefaultType(name, defaultValue);
     throw new AssertionError(defaultValue);
+  }
+
+  /** A number too large for its type reads as Infinity: refused, unless the text says infinity. */
+  private static Double finite(String name, String text, Double value, String t) {
+    if (value.isInfinite() && !t.toLowerCase(Locale.ROOT).contains("inf")) {
+      throw new IllegalArgumentException("--kwargs " + name + "=" + text + ": " + t + " is beyond the range of the"
+          + " arg's type (a double reaches about 1.8e308); pass a smaller value, or Infinity if that is what you mean");
+    }
+    return value;
   }
 
   private static IllegalArgumentException badValue(String name, String text, Object defaultValue) {

@@ -42,11 +42,12 @@ public final class Session implements AutoCloseable {
   static final DateTimeFormatter RUN_ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
   /**
-   * A run's {@code tstamp}: ISO 8601 in UTC, always with milliseconds, so that tstamps sort as
-   * times do ({@link Instant#toString()} drops a zero fraction: "...:00Z" would sort after "...:00.250Z").
+   * A run's {@code tstamp}: ISO 8601 in UTC, always with microseconds, so that tstamps sort as
+   * times do ({@link Instant#toString()} drops a zero fraction: "...:00Z" would sort after
+   * "...:00.250Z"). Unique within the project's store: see {@link #uniqueStartMicros}.
    */
   static final DateTimeFormatter TSTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private final Path workTree;
   private final Path florDir;
@@ -89,6 +90,8 @@ public final class Session implements AutoCloseable {
   /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
   private volatile boolean suppressed;
   private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
+  /** Args the program asked for, including those whose --kwargs value it refused. */
+  private final Set<String> readArgs = ConcurrentHashMap.newKeySet();
   private final Set<String> loggedInReplay = ConcurrentHashMap.newKeySet();
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
@@ -123,8 +126,9 @@ public final class Session implements AutoCloseable {
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
     this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
-    this.tstamp = TSTAMP.format(Instant.ofEpochMilli(startMillis));
     this.florDir = workTree.resolve(".flor");
+    long micros = replay != null ? startMillis * 1000 : uniqueStartMicros(florDir, startMillis * 1000);
+    this.tstamp = TSTAMP.format(Instant.EPOCH.plusNanos(micros * 1000));
     boolean excluded;
     try {
       excluded = WorkTree.excludeFlorDirIn(workTree);
@@ -222,6 +226,31 @@ public final class Session implements AutoCloseable {
     }
     this.capture = new OutputCapture(b.out, b.err);
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
+  }
+
+  /**
+   * The run's start in microseconds, made unique in the project: runs started together (the JVM
+   * gives start times in steps of 10 ms) get the next free microsecond, under a lock on
+   * {@code .flor/tstamp.lock}, which also keeps the last one given.
+   */
+  static long uniqueStartMicros(Path florDir, long startMicros) {
+    Path lock = florDir.resolve("tstamp.lock");
+    try {
+      Files.createDirectories(florDir);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+          java.nio.channels.FileLock held = ch.lock()) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
+        long last = ch.read(buf, 0) == 8 ? buf.flip().getLong() : 0;
+        long mine = Math.max(startMicros, last + 1);
+        buf.clear();
+        buf.putLong(mine).flip();
+        ch.write(buf, 0);
+        return mine;
+      }
+    } catch (IOException e) {
+      return startMicros; // a read-only or full disk: the run id stays unique, the tstamp may be shared
+    }
   }
 
   /** A run id (or a replay's stamp): the time, then random digits, so two never collide by chance. */
@@ -448,7 +477,9 @@ public final class Session implements AutoCloseable {
   private void record(String kind, String name, Object value, boolean echo) {
     Frame ctx = kind.equals("log") ? placeOf(name) : context();
     Values type = Values.classify(value);
-    if (type == Values.REPR && toldRepr.add(value.getClass())) {
+    if (type == Values.REPR && value instanceof Number) {
+      console.warn("'" + name + "' is " + value + ", beyond the range of a double: it is stored exactly, as text");
+    } else if (type == Values.REPR && toldRepr.add(value.getClass())) {
       console.warn("'" + name + "' is a " + value.getClass().getName() + ", which FlorDB stores as its"
           + " string form (numbers, strings, booleans, and arrays, lists and maps of those keep"
           + " their type). Log the numbers you need, or a Map of them.");
@@ -471,6 +502,7 @@ public final class Session implements AutoCloseable {
     T value;
     var given = kwargs.get(name);
     if (given.isPresent()) {
+      readArgs.add(name); // read, even if its value is refused below
       value = Kwargs.cast(name, given.get(), defaultValue);
     } else if (defaultValue == null) {
       throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null) has no default and no value"
@@ -702,6 +734,18 @@ public final class Session implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
           + " are safe in " + writer.file());
+    }
+  }
+
+  /**
+   * Reads the store of the repository around {@code dir} without starting a run (a program that
+   * only reads, or a command).
+   */
+  public static Table read(Path dir, java.util.function.Function<Store, Table> reading) {
+    Path workTree = WorkTree.find(dir);
+    Path florDir = workTree.resolve(".flor");
+    try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git)) {
+      return reading.apply(store);
     }
   }
 
@@ -1314,7 +1358,7 @@ public final class Session implements AutoCloseable {
   private void reportUnusedKwargs() {
     List<String> unknown = new ArrayList<>();
     synchronized (argValues) {
-      for (String k : kwargs.all().keySet()) if (!argValues.containsKey(k)) unknown.add(k);
+      for (String k : kwargs.all().keySet()) if (!argValues.containsKey(k) && !readArgs.contains(k)) unknown.add(k);
       if (unknown.isEmpty()) return;
       String msg = "--kwargs named " + unknown + ", which the program never read with Flor.arg"
           + (argValues.isEmpty() ? "" : " (it read " + argValues.keySet() + ")")

@@ -44,8 +44,16 @@ public enum Values {
     if (v instanceof Double || v instanceof Float) return FLOAT;
     if (v instanceof Boolean) return BOOL;
     if (v instanceof String || v instanceof Character) return STR;
-    if (v instanceof BigInteger) return ((BigInteger) v).bitLength() < 64 ? INT : FLOAT;
-    if (v instanceof BigDecimal) return FLOAT;
+    // beyond a double's range a big number would silently become Infinity or 0: kept exactly, as text
+    if (v instanceof BigInteger) {
+      BigInteger b = (BigInteger) v;
+      return b.bitLength() < 64 ? INT : Double.isFinite(b.doubleValue()) ? FLOAT : REPR;
+    }
+    if (v instanceof BigDecimal) {
+      BigDecimal b = (BigDecimal) v;
+      double d = b.doubleValue();
+      return Double.isFinite(d) && (d != 0 || b.signum() == 0) ? FLOAT : REPR;
+    }
     if (isPlainContainer(v, 0)) return JSON;
     return REPR;
   }
