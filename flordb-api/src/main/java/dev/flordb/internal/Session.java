@@ -213,6 +213,12 @@ public final class Session implements AutoCloseable {
       this.writer = w;
       writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
       writer.flush(); // the header at once: from now on the run is visible, and shows as running
+      Path outside = sourceOutsideWorkTree();
+      if (outside != null) {
+        console.warn(outside + " is not in " + workTree + ", the repository of the working directory, where this run"
+            + " is recorded: its snapshot does not hold the program, so it cannot be replayed. Run the program from"
+            + " its own repository (cd there, or java -cp ... " + outside.getFileName() + " from inside it).");
+      }
       this.start = openAndCapture(excluded);
     }
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
@@ -272,7 +278,17 @@ public final class Session implements AutoCloseable {
     h.put("user", System.getProperty("user.name"));
     h.put("kwargs", kwargs.all());
     h.put("launch", launch.details);
+    Path outside = sourceOutsideWorkTree();
+    if (outside != null) h.put("source_outside_repository", outside.toString());
     return h;
+  }
+
+  /** The program's source file when it is not in the repository the run is recorded in, else null. */
+  private Path sourceOutsideWorkTree() {
+    Path source = ReplayLevels.sourceOf(launch);
+    if (source == null) return null;
+    Path abs = source.toAbsolutePath().normalize();
+    return abs.startsWith(workTree.toAbsolutePath().normalize()) ? null : abs;
   }
 
   /** This machine's name, looked up once (a run's liveness is only judged on its own host). */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -152,7 +153,18 @@ final class ReplaySchedule {
     Map<String, List<String>> selectorsByFile = new TreeMap<>();
     Map<String, String> todayPlaces = new LinkedHashMap<>();
     Map<String, LoopLevels.LogStatement> statements = new LinkedHashMap<>();
-    locate(git, request, todayFiles, layoutOf.values(), selectorsByFile, todayPlaces, statements);
+    try {
+      locate(git, request, todayFiles, layoutOf.values(), selectorsByFile, todayPlaces, statements);
+    } catch (IllegalArgumentException e) {
+      // say first what the runs themselves said when they started: their program was not in this repository
+      Set<String> outside = new TreeSet<>();
+      for (PastRun r : all) if (r.launchString("source_outside_repository") != null) outside.add(r.launchString("source_outside_repository"));
+      if (outside.isEmpty()) throw e;
+      throw new IllegalArgumentException(e.getMessage() + "\n" + outside.size() + " program" + (outside.size() == 1 ? " was" : "s were")
+          + " outside this repository when " + (outside.size() == 1 ? "its runs" : "their runs") + " were recorded here "
+          + outside + ", so no snapshot holds " + (outside.size() == 1 ? "it" : "them")
+          + ": the runs whose program was outside this repository when they ran cannot be replayed", e);
+    }
     List<String> names = new ArrayList<>(todayPlaces.keySet());
 
     Coverage coverage = Coverage.read(store, names);
@@ -187,6 +199,9 @@ final class ReplaySchedule {
       } else if (!"finished".equals(r.status())) {
         skipped.merge("not finished (" + r.status() + ")", 1, Integer::sum);
         unfinished++;
+      } else if (r.launchString("source_outside_repository") != null) {
+        skipped.merge("whose program was outside this repository when they ran (" + r.launchString("source_outside_repository")
+            + "), so their snapshots do not hold it", 1, Integer::sum);
       } else {
         lacking.put(r.runId(), missing);
         ProgramLayout layout = layoutOf.get(r);
