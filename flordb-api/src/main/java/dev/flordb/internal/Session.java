@@ -96,9 +96,9 @@ public final class Session implements AutoCloseable {
 
   private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
-  private final ThreadLocal<Frame> context = new ThreadLocal<>();
-  /** The context of the thread that runs loops, for threads that run none (helpers, pools). */
-  private volatile Frame loopingThreadTop = Frame.ROOT;
+  private final ThreadLocal<Place> context = new ThreadLocal<>();
+  /** The place of the thread that last entered a loop position; see {@link Place}. */
+  private volatile Place loopingPlace = new Place(null);
 
   private final long startNanos = System.nanoTime();
   private final long jvmToSessionNanos;
@@ -825,13 +825,41 @@ public final class Session implements AutoCloseable {
   // ---------------------------------------------------------------- context and loops
 
   Frame context() {
-    Frame f = context.get();
-    return f != null ? f : loopingThreadTop;
+    // the thread that last entered a loop position reads its own, without a ThreadLocal look-up
+    Place looping = loopingPlace;
+    if (Thread.currentThread() == looping.thread) return looping.top;
+    Place mine = context.get();
+    return mine != null ? mine.top : looping.top;
   }
 
   private void setContext(Frame f) {
-    context.set(f);
-    loopingThreadTop = f;
+    Place looping = loopingPlace;
+    Thread me = Thread.currentThread();
+    if (me == looping.thread) {
+      looping.top = f; // a field write a step
+      return;
+    }
+    Place mine = context.get();
+    if (mine == null) {
+      mine = new Place(me);
+      context.set(mine);
+    }
+    mine.top = f;
+    loopingPlace = mine;
+  }
+
+  /**
+   * A thread's context. The place of the thread that last entered a loop position is also the
+   * context of threads that run no loop (helpers, pools); they read its {@code top} without a
+   * lock, and since a Frame is immutable they read a whole frame, if a moment late.
+   */
+  private static final class Place {
+    final Thread thread;
+    Frame top = Frame.ROOT;
+
+    Place(Thread thread) {
+      this.thread = thread;
+    }
   }
 
   private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
@@ -1168,7 +1196,7 @@ public final class Session implements AutoCloseable {
       Object value = indexIsValue ? null : item;
       current = new Frame(parent, name, index, value, ctxPrefix);
       setContext(current);
-      iterStart = System.nanoTime();
+      iterStart = now; // the step's own bookkeeping counts in the iteration: one clock read a step
       return item;
     }
 
