@@ -2,6 +2,7 @@ package dev.flordb;
 
 import dev.flordb.internal.Launch;
 import dev.flordb.internal.Session;
+import dev.flordb.internal.Settings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -57,11 +58,12 @@ public final class Flor {
       if (session == null) {
         Launch launch = Launch.ofThisJvm();
         if (mainArgs != null) launch = launch.withProgramArgs(mainArgs);
-        Session started = Session.builder(Path.of(System.getProperty("user.dir")))
+        Settings settings = Settings.fromEnvironment();
+        Session started = Session.builder(Path.of(System.getProperty("user.dir")), settings)
             .launch(launch)
             .startMillis(Launch.jvmStartMillis())
             .interactive(Launch.interactiveTerminal())
-            .captureOutput(!"0".equals(System.getenv("FLOR_CAPTURE")))
+            .captureOutput(settings.capture)
             .exitOnDivergence(true)
             .start();
         Thread main = Thread.currentThread();

@@ -30,23 +30,6 @@ final class CheckpointPolicy {
     this.minIntervalSeconds = minIntervalSeconds;
   }
 
-  /** From FLOR_CKPT_FRACTION and FLOR_CKPT_INTERVAL_S, else the defaults. */
-  static CheckpointPolicy fromEnvironment() {
-    return new CheckpointPolicy(number("FLOR_CKPT_FRACTION", DEFAULT_FRACTION),
-        number("FLOR_CKPT_INTERVAL_S", DEFAULT_INTERVAL_SECONDS));
-  }
-
-  private static double number(String variable, double otherwise) {
-    String v = System.getenv(variable);
-    if (v == null || v.isBlank()) return otherwise;
-    try {
-      return Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(variable + "=" + v + " is not a number; unset it or give one, for example "
-          + variable + "=" + otherwise);
-    }
-  }
-
   /**
    * @param sinceLastSeconds time since the previous checkpoint ended (or since the loop began)
    * @param lastCostSeconds what the previous checkpoint cost, or a negative number if none was taken

@@ -1414,34 +1414,47 @@ public final class Session implements AutoCloseable {
 
   // ---------------------------------------------------------------- building
 
+  /** A session of the program in the repository around {@code dir}, with the settings of this process's environment. */
   public static Builder builder(Path dir) {
-    return new Builder(dir);
+    return new Builder(dir, Settings.fromEnvironment());
+  }
+
+  /** The same with the given settings. */
+  public static Builder builder(Path dir, Settings settings) {
+    return new Builder(dir, settings);
   }
 
   /** How to start a session; the defaults are those of a program's own run. */
   public static final class Builder {
     final Path dir;
     Launch launch;
-    boolean quiet = "1".equals(System.getenv("FLOR_QUIET")) || "true".equalsIgnoreCase(System.getenv("FLOR_QUIET"));
+    final Settings settings;
+    boolean quiet;
     boolean interactive = false;
     boolean captureOutput = false;
     long captureLimitChars = 1 << 20;
-    CheckpointPolicy checkpointPolicy = CheckpointPolicy.fromEnvironment();
+    CheckpointPolicy checkpointPolicy;
     /** FLOR_CHECKPOINTS=0 turns checkpointing off (objects are still checked when enrolled). */
-    boolean checkpointsEnabled = !"0".equals(System.getenv("FLOR_CHECKPOINTS"));
+    boolean checkpointsEnabled;
     long flushMillis = 100;
     boolean exitOnDivergence = false;
     SourceAnalyzer.Analysis analysis;
     /** A compiled program's patched main source file, which flordb replay names (FLOR_REPLAY_SOURCE). */
-    String replaySource = System.getenv("FLOR_REPLAY_SOURCE");
-    Path verdictFile = System.getenv("FLOR_REPLAY_VERDICT") == null ? null : Path.of(System.getenv("FLOR_REPLAY_VERDICT"));
+    String replaySource;
+    Path verdictFile;
     long startMillis = System.currentTimeMillis();
     PrintStream out = System.out;
     PrintStream err = System.err;
 
-    Builder(Path dir) {
+    Builder(Path dir, Settings settings) {
       this.dir = dir;
       this.launch = Launch.of("session", List.of());
+      this.settings = settings;
+      this.quiet = settings.quiet;
+      this.checkpointPolicy = new CheckpointPolicy(settings.checkpointFraction, settings.checkpointIntervalSeconds);
+      this.checkpointsEnabled = settings.checkpoints;
+      this.replaySource = settings.replaySource;
+      this.verdictFile = settings.replayVerdict;
     }
 
     public Builder launch(Launch l) {
