@@ -377,10 +377,21 @@ final class Dependences {
     } else if (r instanceof Field f) {
       e = enrolled(f.base);
     } else if (r instanceof Local || r instanceof Self) {
+      // always bound to an enrolled object (or one reachable from it)
       e = !defs.isEmpty();
       for (Write d : defs) {
         if (!d.value().pure || d.value().refs.isEmpty()) e = false;
         for (Root x : d.value().refs) e &= enrolled(x);
+      }
+    } else if (r instanceof Created) {
+      // a new array or object that only ever holds enrolled objects and plain values: {w1, b1}
+      e = !defs.isEmpty();
+      for (Write d : defs) {
+        if (!d.value().refs.isEmpty() && !d.value().pure) e = false;
+        for (Root x : d.value().refs) e &= enrolled(x);
+      }
+      for (Write w : byClass.getOrDefault(walk.aliasClass(r), List.of())) {
+        if (w.target().equals(r) || w.target() instanceof Field fl && fl.base.equals(r)) e = false;
       }
     } else {
       e = false;

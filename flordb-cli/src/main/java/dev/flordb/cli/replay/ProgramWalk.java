@@ -465,7 +465,9 @@ final class ProgramWalk {
       } else {
         Value it = eval(fe.getIterable(), f);
         breakable(f, fe, null, true, () -> {
-          for (VariableDeclarator v : fe.getVariable().getVariables()) declare(v, it.impure(), f);
+          // each element: a reference into what is iterated
+          Value element = new Value(it.deps, it.refs, it.fns, it.opaque, !it.refs.isEmpty());
+          for (VariableDeclarator v : fe.getVariable().getVariables()) declare(v, element, f);
           withControl(f, fe.getIterable(), false, it, () -> exec(fe.getBody(), f));
         });
       }

@@ -289,6 +289,7 @@ final class ReplayDriver {
     cmd.addAll(r.launchList("args"));
     cmd.addAll(List.of("--replay", r.runId(), "--apply", String.join(",", v.apply),
         "--level", v.level.name().toLowerCase(Locale.ROOT), "--jobs", String.valueOf(schedule.segmentsPerRun(v))));
+    if (v.fromStart) cmd.add("--from-start"); // the statements read state no checkpoint restores
     for (String i : schedule.request.iter()) cmd.addAll(List.of("--iter", i));
     for (String o : schedule.request.overrides()) cmd.addAll(List.of("--override", o));
     Path log = logs.resolve(r.runId() + ".log");
