@@ -263,7 +263,8 @@ final class Dependences {
   private void opaque(Opaque o, Step via, Reader rd, Findings out) {
     if (beforeAnyLoop(o.place())) return;
     String every = rd.outer != null ? rd.outer.name : o.place().outer() != null ? o.place().outer().name : null;
-    String what = o.what() + " (line " + o.line() + ")" + (via == null ? "" : " (through " + named(via, rd) + ")");
+    Root through = via == null ? null : shown(via.direct != null && rd.at.sees(via.direct) ? via.direct : via.root, rd.at);
+    String what = o.what() + " (line " + o.line() + ")" + (through == null || !rd.at.sees(through) ? "" : " (through " + through + ")");
     String tail = ", which the analysis cannot see into: " + everyInFull(every);
     out.add(!rd.nested, true, rd.guard ? lead(rd) + ", which reads " + what + tail : rd.who + " reads " + what + tail);
   }
@@ -313,18 +314,26 @@ final class Dependences {
     return shown + (direct == null || direct.equals(shown) || direct.equals(s.root) ? "" : " (through " + direct + ")");
   }
 
-  /** {@code r}, or a variable the reader can name that holds it, directly or through fields. */
+  /**
+   * {@code r}, or a variable the reader can name that may hold it, directly or through fields (one
+   * not enrolled first: it is the one to do something about).
+   */
   private Root shown(Root r, Place at) {
     if (at.sees(r)) return r;
     Set<Root> seen = new HashSet<>();
     Deque<Root> todo = new ArrayDeque<>(List.of(walk.aliasClass(r)));
+    Root enrolledOne = null;
     while (!todo.isEmpty()) {
       Root c = todo.poll();
       if (!seen.add(c)) continue;
-      for (Root m : classes.getOrDefault(c, List.of())) if (!(m instanceof Static) && at.sees(m)) return m;
+      for (Root m : classes.getOrDefault(c, List.of())) {
+        if (m instanceof Static || !at.sees(m)) continue;
+        if (!enrolled(m)) return m;
+        if (enrolledOne == null) enrolledOne = m;
+      }
       todo.addAll(walk.containers(c));
     }
-    return r;
+    return enrolledOne != null ? enrolledOne : r;
   }
 
   private static String everyInFull(String loop) {

@@ -162,6 +162,9 @@ final class ProgramWalk {
   private final Libraries libs;
   private final Map<String, List<TypeDeclaration<?>>> types = new HashMap<>();
   private final Map<String, Type> fieldTypes = new HashMap<>();
+  private final Map<String, List<MethodDeclaration>> methodsByName = new HashMap<>();
+  private final Map<TypeDeclaration<?>, List<TypeDeclaration<?>>> supertypes = new IdentityHashMap<>();
+  private final Map<TypeDeclaration<?>, List<TypeDeclaration<?>>> related = new IdentityHashMap<>();
   private final Set<String> instanceFields = new HashSet<>();
 
   private final Map<Node, List<LogVisit>> logVisits = new IdentityHashMap<>();
@@ -190,6 +193,7 @@ final class ProgramWalk {
     this.file = file;
     this.cu = cu;
     this.libs = new Libraries(cu);
+    for (MethodDeclaration m : cu.findAll(MethodDeclaration.class)) methodsByName.computeIfAbsent(m.getNameAsString(), k -> new ArrayList<>()).add(m);
     for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
       types.computeIfAbsent(t.getNameAsString(), k -> new ArrayList<>()).add(t);
       for (FieldDeclaration fd : t.getFields()) {
@@ -439,7 +443,7 @@ final class ProgramWalk {
         }
       }
     }
-    for (MethodDeclaration m : cu.findAll(MethodDeclaration.class)) {
+    for (MethodDeclaration m : methodsByName.getOrDefault("main", List.of())) {
       if (!isMain(m) || m.getBody().isEmpty()) continue;
       Frame f = new Frame(Ctx.top().child(m, m), m, null, null, typeOf(m), null, null, null, false);
       bindParameters(m.getParameters(), List.of(), f, m);
@@ -787,7 +791,7 @@ final class ProgramWalk {
     if (e instanceof NameExpr n) {
       Root r = resolve(n, f);
       if (r != null) return read(r, declaredType(r));
-      return Value.opaque(new Opaque(n + ", which " + file + " does not declare", line(n), place(f)));
+      return Value.opaque(new Opaque(n + ", not declared in " + file, line(n), place(f)));
     }
     if (e instanceof LiteralExpr || e instanceof ClassExpr || e instanceof TypeExpr) return Value.NONE;
     if (e instanceof ThisExpr || e instanceof SuperExpr) {
@@ -945,7 +949,9 @@ final class ProgramWalk {
     } else if (target instanceof ArrayAccessExpr aa) {
       Value array = eval(aa.getName(), f);
       Value index = eval(aa.getIndex(), f).computed();
-      for (Root r : array.refs) mutate(r, value.or(index), node, f);
+      String type = staticType(aa.getName(), f);
+      boolean values = type != null && type.endsWith("[]") && Libraries.valueType(type.substring(0, type.length() - 2));
+      for (Root r : array.refs) assign(r, value.or(index), node, f, Kind.MUTATE, !values && !value.refs.isEmpty());
     } else if (target instanceof EnclosedExpr x) {
       store(x.getInner(), value, node, f);
     } else if (target instanceof CastExpr x) {
@@ -1065,6 +1071,8 @@ final class ProgramWalk {
 
   /** The classes and interfaces of this file that {@code t} extends or implements, transitively, {@code t} first. */
   private List<TypeDeclaration<?>> supertypes(TypeDeclaration<?> t) {
+    List<TypeDeclaration<?>> known = supertypes.get(t);
+    if (known != null) return new ArrayList<>(known);
     List<TypeDeclaration<?>> out = new ArrayList<>();
     Deque<TypeDeclaration<?>> todo = new ArrayDeque<>(List.of(t));
     while (!todo.isEmpty()) {
@@ -1076,6 +1084,7 @@ final class ProgramWalk {
         if (own != null) todo.add(own);
       }
     }
+    supertypes.put(t, List.copyOf(out));
     return out;
   }
 
@@ -1094,18 +1103,18 @@ final class ProgramWalk {
 
   /** {@code t}, its supertypes and its subtypes in this file: where a call on a {@code t} may dispatch. */
   private List<TypeDeclaration<?>> related(TypeDeclaration<?> t) {
-    List<TypeDeclaration<?>> out = new ArrayList<>(supertypes(t));
-    for (List<TypeDeclaration<?>> ts : types.values()) {
-      for (TypeDeclaration<?> x : ts) if (!out.contains(x) && supertypes(x).contains(t)) out.add(x);
-    }
-    return out;
+    return related.computeIfAbsent(t, k -> {
+      List<TypeDeclaration<?>> out = new ArrayList<>(supertypes(t));
+      for (List<TypeDeclaration<?>> ts : types.values()) {
+        for (TypeDeclaration<?> x : ts) if (!out.contains(x) && supertypes(x).contains(t)) out.add(x);
+      }
+      return List.copyOf(out);
+    });
   }
 
   private List<MethodDeclaration> ownMethods(String name, int arity) {
     List<MethodDeclaration> out = new ArrayList<>();
-    for (MethodDeclaration m : cu.findAll(MethodDeclaration.class)) {
-      if (m.getNameAsString().equals(name) && Scopes.arityFits(m, arity)) out.add(m);
-    }
+    for (MethodDeclaration m : methodsByName.getOrDefault(name, List.of())) if (arity < 0 || Scopes.arityFits(m, arity)) out.add(m);
     return out;
   }
 
@@ -1160,7 +1169,7 @@ final class ProgramWalk {
         String type = imported.substring(imported.lastIndexOf('.') + 1);
         return staticLibraryCall(c, type, libs.jdkClass(imported), args, f);
       }
-      return unseen(c, name + "(), which " + file + " does not declare", null, args, f);
+      return unseen(c, name + "(), not declared in " + file, null, args, f);
     }
     Expression scope = c.getScope().get();
     TypeRef type = typeRef(scope, f);
@@ -1199,7 +1208,7 @@ final class ProgramWalk {
       own = List.of();
       library = !(viaFn && Libraries.functional(recvType));
       if (!viaFn && Libraries.functional(recvType)) {
-        result = result.or(Value.opaque(new Opaque("the function " + scope + ", which the analysis cannot resolve", line(c), place(f))));
+        result = result.or(Value.opaque(new Opaque("the result of the function " + scope, line(c), place(f))));
       }
     } else {
       own = viaFn ? List.of() : ownMethods(name, arity);
@@ -1394,7 +1403,7 @@ final class ProgramWalk {
         Value result = Value.NONE;
         List<MethodDeclaration> named = new ArrayList<>();
         if (t != null && t.own != null) named.addAll(methodsIn(related(t.own), id, -1, false));
-        else if (t == null) for (MethodDeclaration m : cu.findAll(MethodDeclaration.class)) if (m.getNameAsString().equals(id)) named.add(m);
+        else if (t == null) named.addAll(ownMethods(id, -1));
         if (named.isEmpty()) return libraryCall(site, recv != null ? recv : given, args, f, null);
         for (MethodDeclaration m : named) {
           Unknown u = new Unknown(false, describe(m) + " is passed as the method reference " + r + " at line " + line(r)
@@ -1497,7 +1506,7 @@ final class ProgramWalk {
     if (!jdk || Libraries.hiddenState(type, name, args.size())) {
       for (Value a : args) if (!a.fns.isEmpty()) escape(a, type + "." + name + "()", c, f, all);
       for (Value a : args) for (Root r : a.refs) mutate(r, all.computed(), c, f);
-      String what = "the result of " + type + "." + name + "()" + (jdk ? ", which reads state of its own" : "");
+      String what = jdk ? type + "." + name + "()'s hidden state" : "the result of " + type + "." + name + "()";
       return all.impure().or(Value.opaque(new Opaque(what, line(c), place(f))));
     }
     if (type.equals("System") && name.equals("arraycopy") && args.size() == 5) {

@@ -338,8 +338,7 @@ class JavaSourceAnalyzerTest {
         statement(src, "seen", List.of("epoch"), Placement.OUTER, true, true,
             "seen reads the result of Metrics.total() (line 7), which the analysis cannot see into: every epoch runs in full, from the first"),
         statement(src, "coin", List.of("epoch"), Placement.OUTER, true, true,
-            "coin reads the result of Math.random(), which reads state of its own (line 8), which the analysis cannot see into:"
-                + " every epoch runs in full, from the first"));
+            "coin reads Math.random()'s hidden state (line 8), which the analysis cannot see into: every epoch runs in full, from the first"));
   }
 
   // ------------------------------------------------------------------------------ lambdas
