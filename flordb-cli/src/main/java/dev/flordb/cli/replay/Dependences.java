@@ -3,6 +3,7 @@ package dev.flordb.cli.replay;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.CallableDeclaration;
 import com.github.javaparser.ast.expr.AssignExpr;
+import com.github.javaparser.ast.expr.BinaryExpr;
 import com.github.javaparser.ast.expr.EnclosedExpr;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.NameExpr;
@@ -288,10 +289,10 @@ final class Dependences {
   private void carried(Step s, Root keep, FlorLoop outer, Reader rd, Findings out) {
     if (!out.carriedRoots.add(rd.who + "\u0000" + keep)) return; // one reason per piece of state to enrol
     String plural = plural(outer.name);
-    String tail = ", carried across " + plural + " and not checkpointed: the " + plural + " before each selected one run first; "
+    String tail = "carried across " + plural + " and not checkpointed: the " + plural + " before each selected one run first; "
         + advice(keep, shown(s.root, rd.at)) + " to skip them";
-    if (rd.guard) out.add(false, true, lead(rd) + ", and " + named(s, rd) + " is" + tail);
-    else out.add(false, true, rd.who + " reads " + named(s, rd) + tail);
+    if (rd.guard) out.add(false, true, lead(rd) + ", and " + named(s, rd) + " is " + tail);
+    else out.add(false, true, rd.who + " reads " + named(s, rd) + ", " + tail);
   }
 
   private void unrestored(Step s, Root keep, FlorLoop loop, FlorLoop inner, Reader rd, Findings out) {
@@ -506,14 +507,19 @@ final class Dependences {
       out.add(true, false, "the " + loop.name + " loop can stop inside the " + inner.name + " loop (" + e.kind() + " at line "
           + ProgramWalk.line(e.node()) + "): the " + inner.name + " loop will run for each " + loop.name);
     }
+    if (e.guards().isEmpty()) return out;
+    List<String> when = new ArrayList<>();
+    Value reads = Value.NONE;
     for (Guard g : e.guards()) {
-      String who = "the " + loop.name + " loop stops when " + condition(g.condition(), g.negated());
-      follow(g.value(), new Reader(who, loop, e.place().seq, !e.inside().isEmpty(), true, e.place()), out);
+      when.add(condition(g.condition(), g.negated()));
+      reads = reads.or(g.value());
     }
+    String who = "the " + loop.name + " loop stops when " + String.join(" and ", when);
+    follow(reads, new Reader(who, loop, e.place().seq, !e.inside().isEmpty(), true, e.place()), out);
     return out;
   }
 
-  /** A condition as words: "updated is false", "delta < 1e-4". */
+  /** A condition as words: "updated is false", "delta < 1e-4", "loss >= best" (for the else branch of loss < best). */
   static String condition(Expression c, boolean negated) {
     Expression x = c;
     while (x instanceof EnclosedExpr en) x = en.getInner();
@@ -521,12 +527,23 @@ final class Dependences {
     if (x instanceof UnaryExpr u && u.getOperator() == UnaryExpr.Operator.LOGICAL_COMPLEMENT) {
       Expression inner = u.getExpression();
       while (inner instanceof EnclosedExpr en) inner = en.getInner();
-      if (inner instanceof NameExpr) {
-        x = inner;
-        not = !not;
-      }
+      x = inner;
+      not = !not;
     }
     if (x instanceof NameExpr n) return n + (not ? " is false" : " is true");
-    return not ? "!(" + x + ")" : x.toString();
+    if (!not) return x.toString();
+    if (x instanceof BinaryExpr b) {
+      BinaryExpr.Operator flipped = switch (b.getOperator()) {
+        case LESS -> BinaryExpr.Operator.GREATER_EQUALS;
+        case LESS_EQUALS -> BinaryExpr.Operator.GREATER;
+        case GREATER -> BinaryExpr.Operator.LESS_EQUALS;
+        case GREATER_EQUALS -> BinaryExpr.Operator.LESS;
+        case EQUALS -> BinaryExpr.Operator.NOT_EQUALS;
+        case NOT_EQUALS -> BinaryExpr.Operator.EQUALS;
+        default -> null;
+      };
+      if (flipped != null) return new BinaryExpr(b.getLeft().clone(), b.getRight().clone(), flipped).toString();
+    }
+    return "!(" + x + ")";
   }
 }

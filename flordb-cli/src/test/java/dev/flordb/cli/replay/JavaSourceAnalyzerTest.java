@@ -543,6 +543,105 @@ class JavaSourceAnalyzerTest {
         "the epoch loop can stop inside the step loop (return at line 10): the step loop will run for each epoch");
   }
 
+  @Test
+  void anOuterLoopThatStopsOnACounterItCarries() {
+    String src = """
+        import dev.flordb.Flor;
+
+        public class Prog {
+          public static void main(String[] args) {
+            int patience = 0;
+            double best = 1e9;
+            for (int epoch : Flor.loop("epoch", 0, 10)) {
+              double loss = 1.0 / (epoch + 1);
+              Flor.log("loss", loss);
+              if (loss < best) {
+                best = loss;
+                patience = 0;
+              } else if (++patience > 3) {
+                break;
+              }
+            }
+          }
+        }
+        """;
+    String when = "the epoch loop stops when loss >= best and ++patience > 3";
+    assertThat(only(src, "loss")).isEqualTo(statement(src, "loss", List.of("epoch"), Placement.OUTER, false, true,
+        when + ", and best is carried across epochs and not checkpointed: the epochs before each selected one run first;"
+            + " enrol it (e.g. a double[1] in Flor.checkpointing) to skip them",
+        when + ", and patience is carried across epochs and not checkpointed: the epochs before each selected one run first;"
+            + " enrol it (e.g. an int[1] in Flor.checkpointing) to skip them"));
+  }
+
+  @Test
+  void methodReferencesAnonymousClassesAndLambdasInFieldsRunWhereTheyAreInvoked() {
+    String src = """
+        import dev.flordb.Flor;
+        import java.util.ArrayList;
+        import java.util.List;
+        import java.util.Map;
+        import java.util.function.IntConsumer;
+
+        public class Prog {
+          static int hits;
+          Runnable onEpoch;
+
+          static void repeat(int n, IntConsumer f) {
+            for (int i : Flor.loop("step", 0, n)) f.accept(i);
+          }
+
+          static void hit(int i) {
+            hits++;
+            Flor.log("hit", i);
+          }
+
+          public static void main(String[] args) {
+            List<double[]> layers = new ArrayList<>();
+            layers.add(new double[3]);
+            var same = layers;
+            Prog p = new Prog();
+            p.onEpoch = () -> Flor.log("on_epoch", hits);
+            try (var c = Flor.checkpointing(Map.of("layers", layers))) {
+              for (int epoch : Flor.loop("epoch", 0, 10)) {
+                repeat(3, Prog::hit);
+                repeat(2, new IntConsumer() {
+                  public void accept(int i) { Flor.log("anon", i); }
+                });
+                double norm = 0;
+                for (double[] l : layers) norm += l[0];
+                Flor.log("norm", norm);
+                Flor.log("size", same.size());
+                p.onEpoch.run();
+              }
+            }
+          }
+        }
+        """;
+    Analysis a = analyze(src, "hit", "anon", "norm", "size", "on_epoch");
+    assertThat(a.statements()).extracting(Statement::name, Statement::loops, Statement::placement, Statement::runNestedLoops,
+        Statement::fromFirstIteration).containsExactly(
+            tuple("hit", List.of("epoch", "step"), Placement.NESTED, false, false),
+            tuple("on_epoch", List.of("epoch"), Placement.OUTER, true, true),
+            tuple("anon", List.of("epoch", "step"), Placement.NESTED, false, false),
+            tuple("norm", List.of("epoch"), Placement.OUTER, false, false),
+            tuple("size", List.of("epoch"), Placement.OUTER, false, false));
+    assertThat(a.statements().get(1).reasons()).first().isEqualTo(
+        "on_epoch reads Prog.hits, which the step loop writes: the step loop will run for each epoch");
+  }
+
+  @Test
+  void conditionsInWords() {
+    com.github.javaparser.ast.expr.Expression c = com.github.javaparser.StaticJavaParser.parseExpression("!updated");
+    assertThat(Dependences.condition(c, false)).isEqualTo("updated is false");
+    assertThat(Dependences.condition(c, true)).isEqualTo("updated is true");
+    assertThat(Dependences.condition(com.github.javaparser.StaticJavaParser.parseExpression("(delta < 1e-4)"), false)).isEqualTo("delta < 1e-4");
+    assertThat(Dependences.condition(com.github.javaparser.StaticJavaParser.parseExpression("loss < best"), true)).isEqualTo("loss >= best");
+    assertThat(Dependences.condition(com.github.javaparser.StaticJavaParser.parseExpression("a && b"), true)).isEqualTo("!(a && b)");
+    assertThat(Dependences.plural("epoch")).isEqualTo("epochs");
+    assertThat(Dependences.plural("batch")).isEqualTo("batches");
+    assertThat(Dependences.plural("query")).isEqualTo("queries");
+  }
+
   // ------------------------------------------------------------------------------ places
 
   @Test
