@@ -72,6 +72,7 @@ final class Dependences {
   private static final int MAX_REASONS = 6;
 
   private final ProgramWalk walk;
+  private final StateGraph state;
   private final Map<Root, List<Write>> byVariable = new HashMap<>();
   private final Map<Root, List<Write>> byClass = new HashMap<>();
   private final Map<Root, Boolean> enrolled = new HashMap<>();
@@ -84,11 +85,12 @@ final class Dependences {
 
   Dependences(ProgramWalk walk) {
     this.walk = walk;
-    for (Write w : walk.writes()) {
+    this.state = walk.state();
+    for (Write w : state.writes()) {
       if (w.kind() == Kind.BIND || w.kind() == Kind.REBIND) byVariable.computeIfAbsent(w.target(), k -> new ArrayList<>()).add(w);
       else byClass.computeIfAbsent(changed(w), k -> new ArrayList<>()).add(w);
     }
-    for (Root r : walk.declaredRoots()) classes.computeIfAbsent(walk.aliasClass(r), k -> new ArrayList<>()).add(r);
+    for (Root r : state.declaredRoots()) classes.computeIfAbsent(state.aliasClass(r), k -> new ArrayList<>()).add(r);
     for (Exit e : walk.exits()) exitFindings.computeIfAbsent(e.loop(), k -> new Findings()).addAll(exit(e));
   }
 
@@ -195,7 +197,7 @@ final class Dependences {
 
   /** The alias class of the object a mutation changes: a field's base's for a field assignment. */
   private Root changed(Write w) {
-    return walk.aliasClass(w.kind() == Kind.FIELD ? w.target().base() : w.target());
+    return state.aliasClass(w.kind() == Kind.FIELD ? w.target().base() : w.target());
   }
 
   /**
@@ -209,9 +211,9 @@ final class Dependences {
       out.addAll(byVariable.getOrDefault(v, List.of()));
       if (v.base() == v) break;
     }
-    for (Root c : inside(walk.aliasClass(r))) out.addAll(byClass.getOrDefault(c, List.of()));
+    for (Root c : inside(state.aliasClass(r))) out.addAll(byClass.getOrDefault(c, List.of()));
     if (r instanceof Field f) {
-      for (Write w : byClass.getOrDefault(walk.aliasClass(f.base), List.of())) {
+      for (Write w : byClass.getOrDefault(state.aliasClass(f.base), List.of())) {
         if (w.kind() == Kind.MUTATE || w.target() instanceof Field t && t.name.equals(f.name)) out.add(w);
       }
     }
@@ -235,7 +237,7 @@ final class Dependences {
   private Map<Root, List<Root>> children() {
     if (children == null) {
       children = new HashMap<>();
-      walk.containment().forEach((child, parents) -> {
+      state.containment().forEach((child, parents) -> {
         for (Root p : parents) children.computeIfAbsent(p, k -> new ArrayList<>()).add(child);
       });
     }
@@ -322,7 +324,7 @@ final class Dependences {
   private Root shown(Root r, Place at) {
     if (at.sees(r)) return r;
     Set<Root> seen = new HashSet<>();
-    Deque<Root> todo = new ArrayDeque<>(List.of(walk.aliasClass(r)));
+    Deque<Root> todo = new ArrayDeque<>(List.of(state.aliasClass(r)));
     Root enrolledOne = null;
     while (!todo.isEmpty()) {
       Root c = todo.poll();
@@ -332,7 +334,7 @@ final class Dependences {
         if (!enrolled(m)) return m;
         if (enrolledOne == null) enrolledOne = m;
       }
-      todo.addAll(walk.containers(c));
+      todo.addAll(state.containers(c));
     }
     return enrolledOne != null ? enrolledOne : r;
   }
@@ -400,7 +402,7 @@ final class Dependences {
         if (!d.value().refs.isEmpty() && !d.value().pure) e = false;
         for (Root x : d.value().refs) e &= enrolled(x);
       }
-      for (Write w : byClass.getOrDefault(walk.aliasClass(r), List.of())) {
+      for (Write w : byClass.getOrDefault(state.aliasClass(r), List.of())) {
         if (w.target().equals(r) || w.target() instanceof Field fl && fl.base.equals(r)) e = false;
       }
     } else {
@@ -431,7 +433,7 @@ final class Dependences {
    */
   private Optional<Root> persistent(Root rep, FlorLoop loop) {
     return persistent.computeIfAbsent(new Key(rep, loop), k -> {
-      Node method = loop.stmt.findAncestor(CallableDeclaration.class).orElse(null);
+      Node method = ProgramWalk.callableOf(loop.stmt).orElse(null);
       Set<Root> seen = new HashSet<>();
       Deque<Root> todo = new ArrayDeque<>(List.of(rep));
       Root best = null;
@@ -447,7 +449,7 @@ final class Dependences {
             bestScore = score;
           }
         }
-        todo.addAll(walk.containers(c));
+        todo.addAll(state.containers(c));
       }
       return Optional.ofNullable(best);
     });
@@ -465,7 +467,7 @@ final class Dependences {
   private boolean declaredBefore(Root r, FlorLoop loop) {
     Root o = r.origin();
     if (o instanceof Static) return true;
-    Place d = walk.declared(o);
+    Place d = state.declared(o);
     return d == null ? !(o instanceof Created) : d.unknown == null && !d.inside(loop);
   }
 
@@ -476,8 +478,8 @@ final class Dependences {
    */
   private boolean reassignedFirst(Root r, FlorLoop loop) {
     if (!(r instanceof Local l) || !(loop.stmt.getBody() instanceof BlockStmt body)) return false;
-    Optional<CallableDeclaration> in = l.decl.findAncestor(CallableDeclaration.class);
-    if (in.isEmpty() || loop.stmt.findAncestor(CallableDeclaration.class).orElse(null) != in.get()) return false;
+    Optional<CallableDeclaration<?>> in = ProgramWalk.callableOf(l.decl);
+    if (in.isEmpty() || ProgramWalk.callableOf(loop.stmt).orElse(null) != in.get()) return false;
     for (Statement st : body.getStatements()) {
       if (st instanceof ExpressionStmt es && es.getExpression() instanceof AssignExpr a && a.getOperator() == AssignExpr.Operator.ASSIGN
           && a.getTarget() instanceof NameExpr n && refersTo(n, l) && !mentions(a.getValue(), l)) {

@@ -160,22 +160,13 @@ final class ProgramWalk {
   final String file;
   final CompilationUnit cu;
   private final Libraries libs;
-  private final Map<String, List<TypeDeclaration<?>>> types = new HashMap<>();
-  private final Map<String, Type> fieldTypes = new HashMap<>();
-  private final Map<String, List<MethodDeclaration>> methodsByName = new HashMap<>();
-  private final Map<TypeDeclaration<?>, List<TypeDeclaration<?>>> supertypes = new IdentityHashMap<>();
-  private final Map<TypeDeclaration<?>, List<TypeDeclaration<?>>> related = new IdentityHashMap<>();
-  private final Set<String> instanceFields = new HashSet<>();
+  private final SourceTypes src;
+  private final StateGraph state = new StateGraph();
 
   private final Map<Node, List<LogVisit>> logVisits = new IdentityHashMap<>();
   private final Map<Node, List<Place>> loopVisits = new IdentityHashMap<>();
   private final Map<Node, FlorLoop> florLoops = new IdentityHashMap<>();
   private final Map<FlorLoop, Integer> entered = new IdentityHashMap<>();
-  private final List<Write> writes = new ArrayList<>();
-  private final Map<Root, Place> declared = new HashMap<>();
-  private final Map<Root, Root> aliasParent = new HashMap<>();
-  private final Set<Field> fields = new HashSet<>();
-  private final Map<Root, Set<Root>> containers = new HashMap<>();
   private final Set<Root> enrolledDirect = new HashSet<>();
   private final List<String> enrolmentNotes = new ArrayList<>();
   private final List<Exit> exits = new ArrayList<>();
@@ -193,22 +184,7 @@ final class ProgramWalk {
     this.file = file;
     this.cu = cu;
     this.libs = new Libraries(cu);
-    for (MethodDeclaration m : cu.findAll(MethodDeclaration.class)) methodsByName.computeIfAbsent(m.getNameAsString(), k -> new ArrayList<>()).add(m);
-    for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
-      types.computeIfAbsent(t.getNameAsString(), k -> new ArrayList<>()).add(t);
-      for (FieldDeclaration fd : t.getFields()) {
-        for (VariableDeclarator v : fd.getVariables()) {
-          if (!isStatic(fd)) instanceFields.add(v.getNameAsString());
-          fieldTypes.merge(v.getNameAsString(), v.getType(), (a, b) -> a.equals(b) ? a : null);
-        }
-      }
-      if (t instanceof RecordDeclaration r) {
-        for (Parameter p : r.getParameters()) {
-          instanceFields.add(p.getNameAsString());
-          fieldTypes.merge(p.getNameAsString(), p.getType(), (a, b) -> a.equals(b) ? a : null);
-        }
-      }
-    }
+    this.src = new SourceTypes(cu);
   }
 
   /** Walks {@code cu} from its static initialisers and {@code main} methods. */
@@ -228,8 +204,9 @@ final class ProgramWalk {
     return loopVisits.getOrDefault(loop, List.of());
   }
 
-  List<Write> writes() {
-    return writes;
+  /** The state the program reads and writes, and which may share objects. */
+  StateGraph state() {
+    return state;
   }
 
   List<Exit> exits() {
@@ -250,24 +227,6 @@ final class ProgramWalk {
   /** When the walk first entered any Flor loop. */
   int firstLoopEntered() {
     return entered.values().stream().mapToInt(Integer::intValue).min().orElse(Integer.MAX_VALUE);
-  }
-
-  Place declared(Root r) {
-    return declared.get(r);
-  }
-
-  /** The representative of {@code r}'s alias class. */
-  Root aliasClass(Root r) {
-    Root p = aliasParent.get(r);
-    if (p == null) return r;
-    Root top = aliasClass(p);
-    if (top != p) aliasParent.put(r, top);
-    return top;
-  }
-
-  /** Every root the walk has seen declared (not fields: they are part of their base). */
-  Set<Root> declaredRoots() {
-    return declared.keySet();
   }
 
   Set<Root> enrolledDirect() {
@@ -301,6 +260,14 @@ final class ProgramWalk {
     if (call.getArguments().isEmpty()) return "?";
     Expression first = call.getArgument(0);
     return first instanceof StringLiteralExpr s ? s.asString() : first.toString();
+  }
+
+  /** The method or constructor whose body holds {@code n}. */
+  static Optional<CallableDeclaration<?>> callableOf(Node n) {
+    for (Node p = n.getParentNode().orElse(null); p != null; p = p.getParentNode().orElse(null)) {
+      if (p instanceof CallableDeclaration<?> c) return Optional.of(c);
+    }
+    return Optional.empty();
   }
 
   static int line(Node node) {
@@ -430,7 +397,7 @@ final class ProgramWalk {
     for (TypeDeclaration<?> t : cu.findAll(TypeDeclaration.class)) {
       Frame f = null;
       for (BodyDeclaration<?> member : t.getMembers()) {
-        if (member instanceof FieldDeclaration fd && isStatic(fd)) {
+        if (member instanceof FieldDeclaration fd && fd.isStatic()) {
           if (f == null) f = new Frame(Ctx.top().child(t, t), t, null, null, t, null, null, null, true);
           for (VariableDeclarator v : fd.getVariables()) {
             Static r = new Static(t, v.getNameAsString());
@@ -443,13 +410,13 @@ final class ProgramWalk {
         }
       }
     }
-    for (MethodDeclaration m : methodsByName.getOrDefault("main", List.of())) {
+    for (MethodDeclaration m : src.methods("main", -1)) {
       if (!isMain(m) || m.getBody().isEmpty()) continue;
-      Frame f = new Frame(Ctx.top().child(m, m), m, null, null, typeOf(m), null, null, null, false);
+      Frame f = new Frame(Ctx.top().child(m, m), m, null, null, SourceTypes.typeOf(m), null, null, null, false);
       bindParameters(m.getParameters(), List.of(), f, m);
       exec(m.getBody().get(), f);
     }
-    finish();
+    state.finish(allValues());
   }
 
   // ------------------------------------------------------------------------------ statements
@@ -595,14 +562,14 @@ final class ProgramWalk {
 
   private void declare(VariableDeclarator v, Value fallback, Frame f) {
     Local r = new Local(v.getName(), f.ctx);
-    declared.putIfAbsent(r, place(f));
+    state.declare(r, place(f));
     Value value = v.getInitializer().map(e -> eval(e, f)).orElse(fallback);
     if (value != null) assign(r, value, v, f, Kind.BIND, mayShare(v.getType(), value));
   }
 
   private void declareParameter(Parameter p, Value value, Frame f, Node site) {
     Local r = new Local(p.getName(), f.ctx);
-    declared.putIfAbsent(r, place(f));
+    state.declare(r, place(f));
     assign(r, value, site, f, Kind.BIND, mayShare(p.getType(), value));
   }
 
@@ -619,7 +586,7 @@ final class ProgramWalk {
   private void bindPattern(ComponentPatternExpr p, Value v, Frame f) {
     if (p instanceof TypePatternExpr t) {
       Local r = new Local(t.getName(), f.ctx);
-      declared.putIfAbsent(r, place(f));
+      state.declare(r, place(f));
       assign(r, v, t, f, Kind.BIND, true);
     } else if (p instanceof RecordPatternExpr rp) {
       for (ComponentPatternExpr c : rp.getPatternList()) bindPattern(c, v, f);
@@ -629,8 +596,7 @@ final class ProgramWalk {
   /** Records that {@code target} gets {@code value} (plus the conditions it is under), of this kind. */
   private void assign(Root target, Value value, Node node, Frame f, Kind kind, boolean share) {
     Value written = value.plus(controlValue(f));
-    note(target);
-    writes.add(new Write(target, place(f), node, written, kind));
+    state.add(new Write(target, place(f), node, written, kind));
     if (share) for (Root r : value.refs) union(target, r);
     if (!value.fns.isEmpty()) {
       if (target instanceof Field fl) fieldFns.computeIfAbsent(fl.name, k -> new LinkedHashSet<>()).addAll(value.fns);
@@ -648,69 +614,17 @@ final class ProgramWalk {
   }
 
   private void union(Root a, Root b) {
-    note(a);
-    note(b);
-    Root x = aliasClass(a);
-    Root y = aliasClass(b);
-    if (!x.equals(y)) aliasParent.put(x, y);
-  }
-
-  /** A static field is declared before everything runs; a field is noted for {@link #finish}. */
-  private void note(Root r) {
-    if (r instanceof Field fl && fields.add(fl)) note(fl.base);
-    Root o = r.origin();
-    if (o instanceof Static && !declared.containsKey(o)) declared.put(o, new Place(List.of(), List.of(), null, -1, List.of(), List.of()));
+    state.union(a, b);
   }
 
   private Root field(Root r, String name) {
-    Root f = Field.of(r, name);
-    note(f);
-    return f;
-  }
-
-  /**
-   * Makes the same field of objects that may be the same one the same state ({@code this.total}
-   * in one activation and {@code trainer.total} in another), and records which alias class holds
-   * which (a field's class is inside its base's).
-   */
-  private void finish() {
-    for (Value v : allValues()) for (Root r : v.deps) note(r);
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      Map<Root, Map<String, Field>> byBase = new HashMap<>();
-      for (Field fl : fields) {
-        Field first = byBase.computeIfAbsent(aliasClass(fl.base), k -> new HashMap<>()).putIfAbsent(fl.name, fl);
-        if (first != null && !aliasClass(first).equals(aliasClass(fl))) {
-          union(first, fl);
-          changed = true;
-        }
-      }
-    }
-    for (Field fl : fields) containers.computeIfAbsent(aliasClass(fl), k -> new HashSet<>()).add(aliasClass(fl.base));
+    return state.field(r, name);
   }
 
   private List<Value> allValues() {
     List<Value> out = new ArrayList<>();
-    for (Write w : writes) out.add(w.value());
     for (List<LogVisit> vs : logVisits.values()) for (LogVisit v : vs) out.add(v.reads());
     for (Exit e : exits) for (Guard g : e.guards()) out.add(g.value());
-    return out;
-  }
-
-  /** The alias classes that hold (as a field of their objects) the objects of {@code r}'s class. */
-  Set<Root> containers(Root r) {
-    Set<Root> out = new HashSet<>();
-    for (Root c : containers.getOrDefault(aliasClass(r), Set.of())) out.add(aliasClass(c));
-    return out;
-  }
-
-  /** Every alias class held in a field of another, with those that hold it. */
-  Map<Root, Set<Root>> containment() {
-    Map<Root, Set<Root>> out = new HashMap<>();
-    containers.forEach((child, parents) -> {
-      for (Root p : parents) out.computeIfAbsent(aliasClass(child), k -> new HashSet<>()).add(aliasClass(p));
-    });
     return out;
   }
 
@@ -728,24 +642,22 @@ final class ProgramWalk {
         .or(() -> patternVariable(n))).orElse(null);
     if (decl != null) return rootOf(decl, f);
     String name = n.getNameAsString();
-    for (TypeDeclaration<?> t : enclosingTypes(n)) {
-      for (TypeDeclaration<?> s : supertypes(t)) {
+    for (TypeDeclaration<?> t : SourceTypes.enclosingTypes(n)) {
+      for (TypeDeclaration<?> s : src.supertypes(t)) {
         Optional<SimpleName> inherited = Scopes.field(s, name);
         if (inherited.isPresent()) return rootOf(inherited.get(), f);
       }
     }
-    for (List<TypeDeclaration<?>> ts : types.values()) {
-      for (TypeDeclaration<?> t : ts) {
-        if (t instanceof EnumDeclaration e && e.getEntries().stream().anyMatch(c -> c.getNameAsString().equals(name))) {
-          return new Static(t, name);
-        }
+    for (TypeDeclaration<?> t : src.all()) {
+      if (t instanceof EnumDeclaration e && e.getEntries().stream().anyMatch(c -> c.getNameAsString().equals(name))) {
+        return new Static(t, name);
       }
     }
     return null;
   }
 
   private Optional<SimpleName> patternVariable(NameExpr n) {
-    Optional<CallableDeclaration> callable = n.findAncestor(CallableDeclaration.class);
+    Optional<CallableDeclaration<?>> callable = callableOf(n);
     if (callable.isEmpty()) return Optional.empty();
     return callable.get().findAll(TypePatternExpr.class).stream()
         .map(TypePatternExpr::getName).filter(s -> s.asString().equals(n.getNameAsString())).findFirst();
@@ -755,7 +667,7 @@ final class ProgramWalk {
     Node p = decl.getParentNode().orElse(null);
     if (p instanceof VariableDeclarator v && v.getParentNode().orElse(null) instanceof FieldDeclaration fd) {
       Node owner = fd.getParentNode().orElse(null);
-      if (owner instanceof TypeDeclaration<?> t && (isStatic(fd) || t instanceof ClassOrInterfaceDeclaration c && c.isInterface())) {
+      if (owner instanceof TypeDeclaration<?> t && (fd.isStatic() || t instanceof ClassOrInterfaceDeclaration c && c.isInterface())) {
         return new Static(t, decl.asString());
       }
       return instanceField(f, owner, decl.asString());
@@ -893,7 +805,7 @@ final class ProgramWalk {
 
   private Created created(Node node, Frame f, String what) {
     Created o = new Created(node, f.ctx, what);
-    declared.putIfAbsent(o, place(f));
+    state.declare(o, place(f));
     return o;
   }
 
@@ -908,10 +820,10 @@ final class ProgramWalk {
     if (t != null) {
       if (t.own == null) return Value.NONE; // a library's constant or static field (System.out)
       Root r = new Static(t.own, name);
-      return read(r, fieldTypes.get(name));
+      return read(r, src.fieldType(name));
     }
     Value v = eval(fa.getScope(), f);
-    if (!instanceFields.contains(name)) return name.equals("length") ? v.computed() : v;
+    if (!src.instanceField(name)) return name.equals("length") ? v.computed() : v;
     Set<Root> refs = new LinkedHashSet<>();
     Set<Fn> fns = new LinkedHashSet<>(v.fns);
     for (Root r : v.refs) {
@@ -922,7 +834,7 @@ final class ProgramWalk {
     Set<Root> deps = new LinkedHashSet<>(v.deps);
     deps.removeAll(v.refs);
     deps.addAll(refs);
-    boolean values = !mayShare(fieldTypes.get(name), null);
+    boolean values = !mayShare(src.fieldType(name), null);
     return new Value(deps, values ? Set.of() : refs, fns, v.opaque, v.pure && !values);
   }
 
@@ -937,13 +849,13 @@ final class ProgramWalk {
       String name = fa.getNameAsString();
       TypeRef t = typeRef(fa.getScope(), f);
       if (t != null) {
-        if (t.own != null) assign(new Static(t.own, name), value, node, f, Kind.REBIND, mayShare(fieldTypes.get(name), value));
+        if (t.own != null) assign(new Static(t.own, name), value, node, f, Kind.REBIND, mayShare(src.fieldType(name), value));
         return;
       }
       Value scope = eval(fa.getScope(), f);
       for (Root r : scope.refs) {
-        Root into = instanceFields.contains(name) ? field(r, name) : r;
-        if (into != r) assign(into, value, node, f, Kind.FIELD, mayShare(fieldTypes.get(name), value));
+        Root into = src.instanceField(name) ? field(r, name) : r;
+        if (into != r) assign(into, value, node, f, Kind.FIELD, mayShare(src.fieldType(name), value));
         else mutate(r, value, node, f);
       }
     } else if (target instanceof ArrayAccessExpr aa) {
@@ -967,8 +879,8 @@ final class ProgramWalk {
 
   private Type declaredType(Root r) {
     if (r instanceof Local l) return Scopes.declaredType(l.decl).orElse(null);
-    if (r instanceof Field fl) return fieldTypes.get(fl.name);
-    if (r instanceof Static s) return fieldTypes.get(s.name);
+    if (r instanceof Field fl) return src.fieldType(fl.name);
+    if (r instanceof Static s) return src.fieldType(s.name);
     return null;
   }
 
@@ -979,11 +891,11 @@ final class ProgramWalk {
 
   /** What {@code e} names when it is a class rather than a value, else null. */
   private TypeRef typeRef(Expression e, Frame f) {
-    if (e instanceof TypeExpr t) return typeRef(simpleName(t.getType()));
+    if (e instanceof TypeExpr t) return typeRef(SourceTypes.simpleName(t.getType()));
     if (e instanceof NameExpr n) {
       if (resolve(n, f) != null) return null;
       String s = n.getNameAsString();
-      if (ownType(s) != null || libs.jdkClass(s) || Character.isUpperCase(s.charAt(0))) return typeRef(s);
+      if (src.ownType(s) != null || libs.jdkClass(s) || Character.isUpperCase(s.charAt(0))) return typeRef(s);
       return null;
     }
     if (e instanceof FieldAccessExpr fa && qualifiedName(fa)) {
@@ -992,7 +904,7 @@ final class ProgramWalk {
       Expression first = fa;
       while (first instanceof FieldAccessExpr x) first = x.getScope();
       if (first instanceof NameExpr n && resolve(n, f) != null) return null;
-      TypeDeclaration<?> own = ownType(last);
+      TypeDeclaration<?> own = src.ownType(last);
       if (own != null) return new TypeRef(last, own, false);
       return new TypeRef(last, null, libs.jdkClass(fa.toString()) || libs.jdkClass(fa.getScope().toString()));
     }
@@ -1001,30 +913,13 @@ final class ProgramWalk {
 
   private TypeRef typeRef(String name) {
     if (name == null) return null;
-    TypeDeclaration<?> own = ownType(name);
+    TypeDeclaration<?> own = src.ownType(name);
     return new TypeRef(name, own, own == null && libs.jdkClass(name));
   }
 
   private static boolean qualifiedName(FieldAccessExpr fa) {
     Expression s = fa.getScope();
     return s instanceof NameExpr || s instanceof FieldAccessExpr x && qualifiedName(x);
-  }
-
-  private TypeDeclaration<?> ownType(String name) {
-    if (name == null) return null;
-    List<TypeDeclaration<?>> ts = types.get(name);
-    return ts != null && ts.size() == 1 ? ts.get(0) : null;
-  }
-
-  private static String simpleName(Type t) {
-    if (t == null || t.isVarType()) return null;
-    if (t.isPrimitiveType()) return t.asString();
-    if (t.isArrayType()) {
-      String c = simpleName(t.asArrayType().getComponentType());
-      return c == null ? null : c + "[]";
-    }
-    if (t instanceof ClassOrInterfaceType c) return c.getNameAsString();
-    return null;
   }
 
   /** The declared type of {@code e}'s value, as a simple name ("Mlp", "double[]"), when the source tells it. */
@@ -1037,13 +932,13 @@ final class ProgramWalk {
       if (t.isPresent() && t.get().isVarType() && decl.getParentNode().orElse(null) instanceof VariableDeclarator v) {
         return v.getInitializer().map(init -> staticType(init, f)).orElse(null);
       }
-      return t.map(ProgramWalk::simpleName).orElse(null);
+      return t.map(SourceTypes::simpleName).orElse(null);
     }
     if (e instanceof ThisExpr) return f.type == null ? null : f.type.getNameAsString();
-    if (e instanceof FieldAccessExpr fa) return simpleName(fieldTypes.get(fa.getNameAsString()));
+    if (e instanceof FieldAccessExpr fa) return SourceTypes.simpleName(src.fieldType(fa.getNameAsString()));
     if (e instanceof ObjectCreationExpr c) return c.getAnonymousClassBody().isPresent() ? null : c.getType().getNameAsString();
     if (e instanceof EnclosedExpr x) return staticType(x.getInner(), f);
-    if (e instanceof CastExpr x) return simpleName(x.getType());
+    if (e instanceof CastExpr x) return SourceTypes.simpleName(x.getType());
     if (e instanceof StringLiteralExpr || e instanceof TextBlockLiteralExpr) return "String";
     if (e instanceof ArrayAccessExpr a) {
       String t = staticType(a.getName(), f);
@@ -1051,89 +946,14 @@ final class ProgramWalk {
     }
     if (e instanceof MethodCallExpr c) {
       String found = null;
-      for (MethodDeclaration m : ownMethods(c.getNameAsString(), c.getArguments().size())) {
-        String t = simpleName(m.getType());
+      for (MethodDeclaration m : src.methods(c.getNameAsString(), c.getArguments().size())) {
+        String t = SourceTypes.simpleName(m.getType());
         if (t == null || found != null && !found.equals(t)) return null;
         found = t;
       }
       return found;
     }
     return null;
-  }
-
-  private TypeDeclaration<?> typeOf(Node member) {
-    return member.findAncestor(TypeDeclaration.class).map(t -> (TypeDeclaration<?>) t).orElse(null);
-  }
-
-  private static boolean isStatic(FieldDeclaration fd) {
-    return fd.isStatic();
-  }
-
-  /** The classes and interfaces of this file that {@code t} extends or implements, transitively, {@code t} first. */
-  private List<TypeDeclaration<?>> supertypes(TypeDeclaration<?> t) {
-    List<TypeDeclaration<?>> known = supertypes.get(t);
-    if (known != null) return new ArrayList<>(known);
-    List<TypeDeclaration<?>> out = new ArrayList<>();
-    Deque<TypeDeclaration<?>> todo = new ArrayDeque<>(List.of(t));
-    while (!todo.isEmpty()) {
-      TypeDeclaration<?> x = todo.poll();
-      if (out.contains(x)) continue;
-      out.add(x);
-      for (ClassOrInterfaceType s : directSupertypes(x)) {
-        TypeDeclaration<?> own = ownType(s.getNameAsString());
-        if (own != null) todo.add(own);
-      }
-    }
-    supertypes.put(t, List.copyOf(out));
-    return out;
-  }
-
-  private static List<ClassOrInterfaceType> directSupertypes(TypeDeclaration<?> t) {
-    List<ClassOrInterfaceType> out = new ArrayList<>();
-    if (t instanceof ClassOrInterfaceDeclaration c) {
-      out.addAll(c.getExtendedTypes());
-      out.addAll(c.getImplementedTypes());
-    } else if (t instanceof EnumDeclaration e) {
-      out.addAll(e.getImplementedTypes());
-    } else if (t instanceof RecordDeclaration r) {
-      out.addAll(r.getImplementedTypes());
-    }
-    return out;
-  }
-
-  /** {@code t}, its supertypes and its subtypes in this file: where a call on a {@code t} may dispatch. */
-  private List<TypeDeclaration<?>> related(TypeDeclaration<?> t) {
-    return related.computeIfAbsent(t, k -> {
-      List<TypeDeclaration<?>> out = new ArrayList<>(supertypes(t));
-      for (List<TypeDeclaration<?>> ts : types.values()) {
-        for (TypeDeclaration<?> x : ts) if (!out.contains(x) && supertypes(x).contains(t)) out.add(x);
-      }
-      return List.copyOf(out);
-    });
-  }
-
-  private List<MethodDeclaration> ownMethods(String name, int arity) {
-    List<MethodDeclaration> out = new ArrayList<>();
-    for (MethodDeclaration m : methodsByName.getOrDefault(name, List.of())) if (arity < 0 || Scopes.arityFits(m, arity)) out.add(m);
-    return out;
-  }
-
-  private static List<MethodDeclaration> methodsIn(List<TypeDeclaration<?>> in, String name, int arity, boolean staticOnly) {
-    List<MethodDeclaration> out = new ArrayList<>();
-    for (TypeDeclaration<?> t : in) {
-      for (MethodDeclaration m : t.getMethodsByName(name)) {
-        if ((arity < 0 || Scopes.arityFits(m, arity)) && (!staticOnly || m.isStatic()) && !out.contains(m)) out.add(m);
-      }
-    }
-    return out;
-  }
-
-  private List<TypeDeclaration<?>> enclosingTypes(Node n) {
-    List<TypeDeclaration<?>> out = new ArrayList<>();
-    for (Node p = n.getParentNode().orElse(null); p != null; p = p.getParentNode().orElse(null)) {
-      if (p instanceof TypeDeclaration<?> t) out.add(t);
-    }
-    return out;
   }
 
   // ------------------------------------------------------------------------------ calls
@@ -1159,8 +979,8 @@ final class ProgramWalk {
           if (!own.isEmpty()) return invoke(c, own, null, selfOf(f), args, f, null);
         }
         if (p instanceof TypeDeclaration<?> t) {
-          List<TypeDeclaration<?>> where = related(t);
-          List<MethodDeclaration> own = methodsIn(where, name, arity, false);
+          List<TypeDeclaration<?>> where = src.related(t);
+          List<MethodDeclaration> own = SourceTypes.methodsIn(where, name, arity, false);
           if (!own.isEmpty()) return invoke(c, own, null, selfOf(f), args, f, null);
         }
       }
@@ -1176,7 +996,7 @@ final class ProgramWalk {
     if (type != null) {
       List<Value> args = arguments(c.getArguments(), f);
       if (type.own != null) {
-        List<MethodDeclaration> own = methodsIn(supertypes(type.own), name, arity, false);
+        List<MethodDeclaration> own = SourceTypes.methodsIn(src.supertypes(type.own), name, arity, false);
         if (!own.isEmpty()) return invoke(c, own, null, null, args, f, null);
         return unseen(c, type.name + "." + name + "()", null, args, f);
       }
@@ -1185,8 +1005,8 @@ final class ProgramWalk {
     if (scope instanceof SuperExpr) {
       List<Value> args = arguments(c.getArguments(), f);
       TypeDeclaration<?> t = f.type;
-      List<TypeDeclaration<?>> supers = t == null ? List.of() : supertypes(t).subList(1, supertypes(t).size());
-      List<MethodDeclaration> own = methodsIn(supers, name, arity, false);
+      List<TypeDeclaration<?>> supers = t == null ? List.of() : src.supertypes(t).subList(1, src.supertypes(t).size());
+      List<MethodDeclaration> own = SourceTypes.methodsIn(supers, name, arity, false);
       Root self = selfOf(f);
       Value recv = self == null ? Value.NONE : Value.of(self, Set.of());
       if (!own.isEmpty()) return invoke(c, own, null, self, args, f, null);
@@ -1198,11 +1018,11 @@ final class ProgramWalk {
     Value result = Value.NONE;
     boolean viaFn = !recv.fns.isEmpty();
     if (viaFn) result = result.or(invokeFns(recv.fns, name, args, c, f));
-    TypeDeclaration<?> ownType = ownType(recvType);
+    TypeDeclaration<?> ownType = src.ownType(recvType);
     List<MethodDeclaration> own;
     boolean library;
     if (ownType != null) {
-      own = methodsIn(related(ownType), name, arity, false);
+      own = SourceTypes.methodsIn(src.related(ownType), name, arity, false);
       library = own.isEmpty() && !viaFn;
     } else if (recvType != null) {
       own = List.of();
@@ -1211,7 +1031,7 @@ final class ProgramWalk {
         result = result.or(Value.opaque(new Opaque("the result of the function " + scope, line(c), place(f))));
       }
     } else {
-      own = viaFn ? List.of() : ownMethods(name, arity);
+      own = viaFn ? List.of() : src.methods(name, arity);
       library = !viaFn;
     }
     if (!own.isEmpty()) result = result.or(invoke(c, own, recv, null, args, f, null));
@@ -1253,13 +1073,13 @@ final class ProgramWalk {
         if (recv == null) {
           receiver = self;
         } else {
-          Self s = new Self(ctx, typeOf(m));
-          declared.putIfAbsent(s, place(f));
+          Self s = new Self(ctx, SourceTypes.typeOf(m));
+          state.declare(s, place(f));
           assign(s, recv, site, f, Kind.BIND, true);
           receiver = s;
         }
       }
-      Frame g = new Frame(ctx, m, null, receiver, typeOf(m), f, m.getNameAsString() + "() at line " + line(site), unknown, false);
+      Frame g = new Frame(ctx, m, null, receiver, SourceTypes.typeOf(m), f, m.getNameAsString() + "() at line " + line(site), unknown, false);
       bindParameters(m.getParameters(), args, g, site);
       exec(body.get(), g);
       result = result.or(g.returned.impure());
@@ -1308,7 +1128,7 @@ final class ProgramWalk {
 
   /** Adds the objects of a {@code Flor.checkpointing(map)} argument to the enrolled ones, when the map can be read. */
   private void enrol(Expression map, Frame f) {
-    List<Expression> values = mapValues(map, f);
+    List<Expression> values = FlorCalls.checkpointedValues(map);
     if (values == null) {
       enrolmentNotes.add("the objects enrolled by Flor.checkpointing(" + map + ") at line " + line(map)
           + " cannot be told from the source (Map.of(...) can), so none is counted as checkpointed");
@@ -1318,51 +1138,6 @@ final class ProgramWalk {
       Value value = eval(v, f);
       if (value.pure) enrolledDirect.addAll(value.refs);
     }
-  }
-
-  /** The value expressions of a map written as Map.of / Map.ofEntries / a local map filled with put, else null. */
-  private List<Expression> mapValues(Expression map, Frame f) {
-    if (map instanceof EnclosedExpr x) return mapValues(x.getInner(), f);
-    if (map instanceof MethodCallExpr c && c.getScope().map(s -> s.toString().equals("Map") || s.toString().equals("java.util.Map")).orElse(false)) {
-      List<Expression> out = new ArrayList<>();
-      if (c.getNameAsString().equals("of")) {
-        for (int i = 1; i < c.getArguments().size(); i += 2) out.add(c.getArgument(i));
-        return out;
-      }
-      if (c.getNameAsString().equals("ofEntries")) {
-        for (Expression e : c.getArguments()) {
-          if (!(e instanceof MethodCallExpr entry) || !entry.getNameAsString().equals("entry") || entry.getArguments().size() != 2) return null;
-          out.add(entry.getArgument(1));
-        }
-        return out;
-      }
-      if (c.getNameAsString().equals("copyOf") && c.getArguments().size() == 1) return mapValues(c.getArgument(0), f);
-      return null;
-    }
-    if (map instanceof ObjectCreationExpr c && c.getType().getNameAsString().matches("(Linked)?HashMap|TreeMap")) {
-      return c.getArguments().isEmpty() ? List.of() : c.getArguments().size() == 1 ? mapValues(c.getArgument(0), f) : null;
-    }
-    if (map instanceof NameExpr n) {
-      Optional<SimpleName> decl = Scopes.variable(n, n.getNameAsString());
-      if (decl.isEmpty() || !(decl.get().getParentNode().orElse(null) instanceof VariableDeclarator v)) return null;
-      Optional<CallableDeclaration> in = v.findAncestor(CallableDeclaration.class);
-      if (v.getInitializer().isEmpty() || in.isEmpty()) return null;
-      List<Expression> out = mapValues(v.getInitializer().get(), f);
-      if (out == null) return null;
-      out = new ArrayList<>(out);
-      for (NameExpr use : in.get().findAll(NameExpr.class)) {
-        if (use == n || !use.getNameAsString().equals(n.getNameAsString())) continue;
-        if (Scopes.variable(use, use.getNameAsString()).filter(d -> d == decl.get()).isEmpty()) continue;
-        if (use.getParentNode().orElse(null) instanceof MethodCallExpr put && put.getScope().orElse(null) == use
-            && put.getNameAsString().equals("put") && put.getArguments().size() == 2) {
-          out.add(put.getArgument(1));
-        } else {
-          return null; // passed elsewhere, reassigned, filled otherwise
-        }
-      }
-      return out;
-    }
-    return null;
   }
 
   /** Calls the lambdas, method references or anonymous objects {@code fns} with {@code args} from {@code site}. */
@@ -1402,8 +1177,8 @@ final class ProgramWalk {
         Value given = Value.all(args);
         Value result = Value.NONE;
         List<MethodDeclaration> named = new ArrayList<>();
-        if (t != null && t.own != null) named.addAll(methodsIn(related(t.own), id, -1, false));
-        else if (t == null) named.addAll(ownMethods(id, -1));
+        if (t != null && t.own != null) named.addAll(SourceTypes.methodsIn(src.related(t.own), id, -1, false));
+        else if (t == null) named.addAll(src.methods(id, -1));
         if (named.isEmpty()) return libraryCall(site, recv != null ? recv : given, args, f, null);
         for (MethodDeclaration m : named) {
           Unknown u = new Unknown(false, describe(m) + " is passed as the method reference " + r + " at line " + line(r)
@@ -1414,14 +1189,14 @@ final class ProgramWalk {
         return result;
       }
       if (t != null && t.own != null) {
-        for (MethodDeclaration m : methodsIn(supertypes(t.own), id, args.size(), true)) targets.add(m);
+        for (MethodDeclaration m : SourceTypes.methodsIn(src.supertypes(t.own), id, args.size(), true)) targets.add(m);
         if (targets.isEmpty() && !args.isEmpty()) {
-          for (MethodDeclaration m : methodsIn(related(t.own), id, args.size() - 1, false)) if (!m.isStatic()) targets.add(m);
+          for (MethodDeclaration m : SourceTypes.methodsIn(src.related(t.own), id, args.size() - 1, false)) if (!m.isStatic()) targets.add(m);
           recv = args.get(0);
           rest = args.subList(1, args.size());
         }
       } else if (t == null && recv != null) {
-        targets.addAll(ownMethods(id, args.size()));
+        targets.addAll(src.methods(id, args.size()));
       }
       if (targets.isEmpty()) {
         Value receiver = recv != null ? recv : args.isEmpty() ? Value.NONE : args.get(0);
@@ -1543,7 +1318,7 @@ final class ProgramWalk {
       Fn fn = new Fn(c, f, null, o);
       return new Value(Set.of(o), Set.of(o), Set.of(fn), all.opaque, false);
     }
-    TypeDeclaration<?> own = ownType(typeName);
+    TypeDeclaration<?> own = src.ownType(typeName);
     if (own != null) {
       construct(c, own, o, args, f, null);
     } else {
@@ -1564,7 +1339,7 @@ final class ProgramWalk {
       return;
     }
     Frame init = new Frame(f.ctx.child(site, type), type, null, o, type, f, type.getNameAsString() + "() at line " + line(site), unknown, false);
-    List<TypeDeclaration<?>> chain = supertypes(type);
+    List<TypeDeclaration<?>> chain = src.supertypes(type);
     Collections.reverse(chain);
     for (TypeDeclaration<?> t : chain) {
       for (BodyDeclaration<?> member : t.getMembers()) {
@@ -1599,7 +1374,7 @@ final class ProgramWalk {
     if (t == null) return;
     TypeDeclaration<?> target = t;
     if (!e.isThis()) {
-      List<TypeDeclaration<?>> supers = supertypes(t);
+      List<TypeDeclaration<?>> supers = src.supertypes(t);
       target = null;
       for (TypeDeclaration<?> s : supers.subList(1, supers.size())) {
         if (s instanceof ClassOrInterfaceDeclaration c && !c.isInterface()) {
