@@ -76,6 +76,7 @@ final class Dependences {
   private final Map<Root, List<Write>> byVariable = new HashMap<>();
   private final Map<Root, List<Write>> byClass = new HashMap<>();
   private final Map<Root, Boolean> enrolled = new HashMap<>();
+  private final Set<Root> enrolledDirect = new HashSet<>();
   /** The declared roots of each alias class. */
   private final Map<Root, List<Root>> classes = new HashMap<>();
   private final Map<Root, Set<Root>> held = new HashMap<>();
@@ -91,6 +92,16 @@ final class Dependences {
       else byClass.computeIfAbsent(changed(w), k -> new ArrayList<>()).add(w);
     }
     for (Root r : state.declaredRoots()) classes.computeIfAbsent(state.aliasClass(r), k -> new ArrayList<>()).add(r);
+    // a method enrols its parameter: the caller's variable passed to it always holds the same object
+    enrolledDirect.addAll(walk.enrolledDirect());
+    Deque<Root> todo = new ArrayDeque<>(enrolledDirect);
+    while (!todo.isEmpty()) {
+      List<Write> defs = byVariable.getOrDefault(todo.poll(), List.of());
+      if (defs.size() != 1 || defs.get(0).kind() != Kind.BIND || !defs.get(0).value().pure) continue;
+      for (Root x : defs.get(0).value().refs) {
+        if ((x instanceof Local || x instanceof Self) && byVariable.getOrDefault(x, List.of()).size() == 1 && enrolledDirect.add(x)) todo.add(x);
+      }
+    }
     for (Exit e : walk.exits()) exitFindings.computeIfAbsent(e.loop(), k -> new Findings()).addAll(exit(e));
   }
 
@@ -100,7 +111,7 @@ final class Dependences {
    */
   Verdict of(String name, List<LogVisit> visits, boolean nested) {
     Findings found = new Findings();
-    if (visits.isEmpty()) {
+    if (visits.isEmpty() || walk.failure() != null) {
       found.add(true, true, "where " + name + " runs cannot be told, so neither can what it reads: every iteration runs in full, from the first");
       return found.verdict();
     }
@@ -247,7 +258,7 @@ final class Dependences {
   private void classify(Write w, Step s, Reader rd, Findings out) {
     Place p = w.place();
     if (p.unknown != null) {
-      anywhere(s, p, rd, out);
+      if (w.kind() != Kind.BIND) anywhere(s, p, rd, out); // a variable made there is new each time it runs
       return;
     }
     if (p.loops.isEmpty()) return;
@@ -274,8 +285,7 @@ final class Dependences {
 
   private void anywhere(Step s, Place p, Reader rd, Findings out) {
     FlorLoop l = rd.outer != null ? rd.outer : p.outer();
-    String where = p.unknown.reason().replaceFirst(",? so (it may run in any loop: taken as nested|when it runs cannot be told)$", "");
-    String what = named(s, rd) + ", which is written by code that may run at any time (" + where + "): "
+    String what = named(s, rd) + ", which " + p.unknown.runner() + " writes, and when that runs cannot be told: "
         + everyInFull(l == null ? null : l.name);
     out.add(!rd.nested, true, rd.guard ? lead(rd) + ", and it reads " + what : rd.who + " reads " + what);
   }
@@ -384,7 +394,7 @@ final class Dependences {
     enrolled.put(r, false);
     boolean e;
     List<Write> defs = byVariable.getOrDefault(r, List.of());
-    if (walk.enrolledDirect().contains(r)) {
+    if (enrolledDirect.contains(r)) {
       e = defs.size() <= 1;
     } else if (r instanceof Field f) {
       e = enrolled(f.base);

@@ -122,6 +122,11 @@ final class Places {
   private Placed placed(Node node, List<Place> places) {
     List<Route> known = new ArrayList<>();
     Set<String> unknown = new LinkedHashSet<>();
+    if (walk.failure() != null) {
+      unknown.add("the analysis of " + walk.file + " stopped (" + walk.failure() + "), so where line " + ProgramWalk.line(node)
+          + " runs cannot be told");
+      return new Placed(known, unknown, Set.of(), List.of());
+    }
     Set<String> anywhere = new LinkedHashSet<>();
     List<List<String>> untold = new ArrayList<>();
     for (Place p : places) {

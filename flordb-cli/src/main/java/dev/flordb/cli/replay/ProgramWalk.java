@@ -119,7 +119,7 @@ import java.util.Set;
  */
 final class ProgramWalk {
   /** The most activations followed; past it, calls are taken as code that cannot be seen into. */
-  private static final int MAX_ACTIVATIONS = 20_000;
+  private static final int MAX_ACTIVATIONS = 5_000;
 
   /** A lambda, method reference or anonymous class as a value, with the activation that created it. */
   static final class Fn {
@@ -179,6 +179,7 @@ final class ProgramWalk {
   private int seq;
   private int activations;
   private boolean truncated;
+  private String failure;
 
   private ProgramWalk(String file, CompilationUnit cu) {
     this.file = file;
@@ -190,8 +191,18 @@ final class ProgramWalk {
   /** Walks {@code cu} from its static initialisers and {@code main} methods. */
   static ProgramWalk of(String file, CompilationUnit cu) {
     ProgramWalk w = new ProgramWalk(file, cu);
-    w.run();
+    try {
+      w.run();
+    } catch (RuntimeException | StackOverflowError e) {
+      // a construct the walk does not handle: everything it found is incomplete
+      w.failure = e.toString();
+    }
     return w;
+  }
+
+  /** Why the walk could not finish (then nothing it found can be trusted), or null. */
+  String failure() {
+    return failure;
   }
 
   // ------------------------------------------------------------------------------ results
@@ -1098,12 +1109,12 @@ final class ProgramWalk {
       case "log": {
         if (!a.isEmpty() && !(a.get(0) instanceof StringLiteralExpr)) eval(a.get(0), f);
         Value v = a.size() > 1 ? eval(a.get(1), f) : Value.NONE;
-        if (!v.fns.isEmpty()) v = invokeFns(v.fns, "get", List.of(), c, f); // Flor.log(name, supplier) runs it here
+        if (!v.fns.isEmpty()) v = v.computed().or(invokeFns(v.fns, "get", List.of(), c, f)); // Flor.log(name, supplier) runs it here
         if (FlorCalls.isNamedLog(cu, c)) {
           Place p = place(f);
           if (f.initializer && p.unknown == null) {
             p = p.with(new Unknown(false, "line " + line(c) + " is outside every method and constructor"
-                + " (a field initialiser or initialiser block), so when it runs cannot be told"));
+                + " (a field initialiser or initialiser block), so when it runs cannot be told", "an initialiser"));
           }
           logVisits.computeIfAbsent(c, k -> new ArrayList<>()).add(new LogVisit(p, v.or(controlValue(f))));
         }
@@ -1182,7 +1193,7 @@ final class ProgramWalk {
         if (named.isEmpty()) return libraryCall(site, recv != null ? recv : given, args, f, null);
         for (MethodDeclaration m : named) {
           Unknown u = new Unknown(false, describe(m) + " is passed as the method reference " + r + " at line " + line(r)
-              + ", so when it runs cannot be told");
+              + ", so when it runs cannot be told", describe(m) + ", run by " + unknown.runner());
           Value receiver = m.isStatic() ? null : recv != null ? recv : given;
           result = result.or(invoke(site, List.of(m), receiver, null, repeat(List.of(given), m.getParameters().size()), f, u));
         }
@@ -1240,12 +1251,13 @@ final class ProgramWalk {
     for (Fn fn : value.fns) {
       if (!escaped.add(fn)) continue;
       int n = fn.node instanceof LambdaExpr l ? l.getParameters().size() : 2;
-      List<Value> args = repeat(List.of(given.impure()), n);
-      String reason = fn.node instanceof LambdaExpr ? "it is in the lambda at line " + line(fn.node) + ", passed to " + where
-          + " at line " + line(site) + ", which is not code of this file, so it may run in any loop: taken as nested"
-          : "it is in the anonymous class at line " + line(fn.node) + ", passed to " + where + " at line " + line(site)
-              + ", which is not code of this file, so it may run in any loop: taken as nested";
-      invokeFn(fn, "?", args, site, f, new Unknown(!(fn.node instanceof MethodReferenceExpr), reason));
+      List<Value> args = repeat(List.of(given.withoutFns()), n);
+      String what = fn.node instanceof LambdaExpr ? "the lambda at line " + line(fn.node)
+          : fn.node instanceof MethodReferenceExpr ? "the method reference " + fn.node + " at line " + line(fn.node)
+          : "the anonymous class at line " + line(fn.node);
+      String passed = "passed to " + where + " at line " + line(site);
+      String reason = "it is in " + what + ", " + passed + ", which is not code of this file, so it may run in any loop: taken as nested";
+      invokeFn(fn, "?", args, site, f, new Unknown(!(fn.node instanceof MethodReferenceExpr), reason, what + " (" + passed + ")"));
     }
   }
 

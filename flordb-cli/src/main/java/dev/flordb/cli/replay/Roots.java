@@ -233,8 +233,12 @@ final class Roots {
     }
   }
 
-  /** Why the place of something cannot be told; {@code lambda}: a lambda run by code the analysis cannot see. */
-  record Unknown(boolean lambda, String reason) {}
+  /**
+   * Why the place of something cannot be told ({@code reason}); {@code lambda}: a lambda or object
+   * run by code the analysis cannot see; {@code runner}: what runs there, for messages ("the lambda
+   * at line 7, passed to forEach() at line 7").
+   */
+  record Unknown(boolean lambda, String reason, String runner) {}
 
   /**
    * Where something executes: the Flor loops around it at run time (outermost first), the calls
@@ -344,6 +348,11 @@ final class Roots {
     /** This value, no longer a plain reference (a call's result). */
     Value impure() {
       return pure ? new Value(deps, refs, fns, opaque, false) : this;
+    }
+
+    /** This value without the lambdas it may be (what code that runs a lambda passes to it). */
+    Value withoutFns() {
+      return fns.isEmpty() && !pure ? this : new Value(deps, refs, Set.of(), opaque, false);
     }
 
     /** Only what the value depends on (for the implicit flow of a condition into what it guards). */

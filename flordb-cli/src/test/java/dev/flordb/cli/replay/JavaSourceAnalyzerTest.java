@@ -413,16 +413,22 @@ class JavaSourceAnalyzerTest {
 
         public class Prog {
           public static void main(String[] args) {
+            double[] sum = {0};
             for (int epoch : Flor.loop("epoch", 0, 3)) {
               List.of(1, 2).forEach(x -> Flor.log("each", x));
+              List.of(3, 4).forEach(x -> sum[0] += x);
+              Flor.log("sum", sum[0]);
             }
           }
         }
         """;
     assertThat(only(src, "each")).isEqualTo(statement(src, "each", List.of("epoch"), Placement.NESTED, false, false,
-        "each is in the lambda at line 7, passed to forEach() at line 7, which is not code of this file, so it may run in any loop:"
+        "each is in the lambda at line 8, passed to forEach() at line 8, which is not code of this file, so it may run in any loop:"
             + " taken as nested"));
     assertThat(analyze(src).sites()).doesNotContainKey("each");
+    assertThat(only(src, "sum")).isEqualTo(statement(src, "sum", List.of("epoch"), Placement.OUTER, true, true,
+        "sum reads sum, which the lambda at line 9 (passed to forEach() at line 9) writes, and when that runs cannot be told:"
+            + " every epoch runs in full, from the first"));
   }
 
   // ------------------------------------------------------------------------------ the outer loop's own control
@@ -759,6 +765,39 @@ class JavaSourceAnalyzerTest {
         }
         """;
     assertThat(only(src, "w0")).isEqualTo(statement(src, "w0", List.of("epoch"), Placement.OUTER, false, false));
+  }
+
+  @Test
+  void anObjectEnrolledByTheMethodItIsPassedTo() {
+    String src = """
+        import dev.flordb.Flor;
+        import java.util.Map;
+
+        public class Prog {
+          static final class Model {
+            double[] w = new double[2];
+            double norm() { return Math.abs(w[0]); }
+          }
+
+          static void train(Model m) {
+            try (var c = Flor.checkpointing(Map.of("model", m))) {
+              for (int epoch : Flor.loop("epoch", 0, 3)) {
+                for (int step : Flor.loop("step", 0, 4)) m.w[0] += step;
+                Flor.log("inside", m.norm());
+              }
+            }
+          }
+
+          public static void main(String[] args) {
+            Model model = new Model();
+            train(model);
+            Flor.log("after", model.norm());
+          }
+        }
+        """;
+    assertThat(analyze(src, "inside", "after").statements()).containsExactly(
+        statement(src, "inside", List.of("epoch"), Placement.OUTER, false, false),
+        statement(src, "after", List.of(), Placement.OUTSIDE, false, false));
   }
 
   @Test
