@@ -68,7 +68,8 @@ public final class LoopLevels {
    * @param level the statement's level
    * @param callPath empty when the statement is directly in {@code main}; otherwise the calls that
    *     lead to it, outermost first, each as {@code "method() at line N"} (the call site's line)
-   * @param reason for {@link Level#UNKNOWN}, why; when the statement is reached at several levels,
+   * @param reason for {@link Level#UNKNOWN}, why; for a statement in a lambda that a library runs
+   *     (taken as {@link Level#NESTED}), which; when the statement is reached at several levels,
    *     which ones (the deepest is taken); empty otherwise
    */
   public record LogStatement(
@@ -221,11 +222,16 @@ public final class LoopLevels {
       List<String> callPath = deepest.map(Places.Route::calls).orElse(List.of());
       Level level;
       String reason;
-      if (!placed.told()) {
+      if (!placed.unknown().isEmpty() || placed.known().isEmpty() && placed.anywhere().isEmpty()) {
         level = Level.UNKNOWN;
         Set<String> why = new LinkedHashSet<>(placed.unknown());
         why.addAll(placed.anywhere());
         reason = String.join("; ", why);
+      } else if (!placed.anywhere().isEmpty()) {
+        // in a lambda that code outside the file runs: it may run in any loop, so the deepest is taken
+        level = Level.NESTED;
+        loops = placed.deepestLoops();
+        reason = String.join("; ", placed.anywhere());
       } else {
         level = levelOf(loops.size());
         Set<Level> levels = new LinkedHashSet<>();
