@@ -28,8 +28,7 @@ import org.eclipse.jgit.lib.ObjectId;
  * statements to carry back, which recorded runs lack their values, grouped by code version; for
  * each version, where the statements go in its old code ({@link Propagator}) and how much of its
  * loops must run (where each statement executes in the patched code and what it reads, {@link
- * JavaSourceAnalyzer}); for each
- * run, an estimate of the cost from its own forward timings.
+ * JavaSourceAnalyzer}); for each run, an estimate of the cost from its own forward timings.
  */
 final class ReplaySchedule {
   private static final Pattern LINE_SELECTOR = Pattern.compile("@\\d+");
