@@ -29,9 +29,13 @@ public interface SourceAnalyzer {
    */
   Analysis analyze(String fileName, String source, Set<String> applied);
 
-  /** The first implementation on the class path, or null when there is none. */
+  /** The first implementation on the class path, or null when there is none (or it cannot be loaded). */
   static SourceAnalyzer find() {
-    for (SourceAnalyzer a : ServiceLoader.load(SourceAnalyzer.class, SourceAnalyzer.class.getClassLoader())) return a;
+    try {
+      for (SourceAnalyzer a : ServiceLoader.load(SourceAnalyzer.class, SourceAnalyzer.class.getClassLoader())) return a;
+    } catch (java.util.ServiceConfigurationError | LinkageError e) {
+      return null; // named in the class path, but its parser is missing: as if there were none
+    }
     return null;
   }
 
