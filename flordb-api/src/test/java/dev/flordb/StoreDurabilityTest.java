@@ -140,7 +140,7 @@ class StoreDurabilityTest {
   }
 
   @Test
-  void aMalformedLineIsSkippedWithAWarningAndTheOthersAreKept() throws IOException {
+  void aMalformedLineWithoutAnIntactCopyInGitIsSkippedWithAWarningAndTheOthersAreKept() throws IOException {
     Path file = first.recordFile();
     List<String> lines = new ArrayList<>(lines(file));
     // line 3: the first loss (epoch 0, step 0), after the header and the arg
@@ -148,6 +148,7 @@ class StoreDurabilityTest {
     lines.set(2, "{\"run\": this is not json");
     Files.write(file, lines, StandardCharsets.UTF_8);
     deleteDatabase();
+    RecordDamageTest.deleteRunRef(repo, first.runId()); // no snapshot to repair it from
 
     try (Snapshots git = Snapshots.open(repo); Store store = Store.open(florDir(repo), git)) {
       Table loss = store.dataframe("loss");
@@ -155,7 +156,8 @@ class StoreDurabilityTest {
       assertThat(loss.column("epoch").subList(0, 2)).containsExactly(0L, 0L);
       assertThat(loss.column("step").subList(0, 2)).containsExactly(1L, 2L);
       assertThat(store.warnings()).singleElement().satisfies(w -> assertThat(w)
-          .contains(first.runId() + ".jsonl line 3 is not a valid record").contains("skipped"));
+          .contains(first.runId() + ".jsonl line 3 is not a valid record").contains("skipped")
+          .contains("could not be repaired from the run's snapshot: the run has no snapshot commit"));
     }
   }
 

@@ -717,7 +717,7 @@ public final class Session implements AutoCloseable {
     // Wait for the background start outside the lock: its first commit takes the same lock.
     Snapshots git = git();
     synchronized (this) {
-      if (store == null) store = Store.open(florDir, git);
+      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
       return store;
     }
   }

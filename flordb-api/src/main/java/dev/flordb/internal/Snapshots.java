@@ -346,11 +346,12 @@ public final class Snapshots implements AutoCloseable {
     return new PersonIdent(name == null ? "FlorDB" : name, email == null ? "flordb@localhost" : email);
   }
 
-  /** Every recorded run's snapshot commit, by run id. */
+  /** Every recorded run's snapshot commit, by run id (refs whose name is not a run id are not runs'). */
   public Map<String, ObjectId> runRefs() throws IOException {
     Map<String, ObjectId> out = new LinkedHashMap<>();
     for (Ref r : repo.getRefDatabase().getRefsByPrefix(REF_PREFIX)) {
-      out.put(r.getName().substring(REF_PREFIX.length()), r.getObjectId());
+      String run = r.getName().substring(REF_PREFIX.length());
+      if (RecordFormat.isRunId(run)) out.put(run, r.getObjectId());
     }
     return out;
   }

@@ -11,8 +11,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "runs", description = "One line per run: when, program, version, status, arguments.")
+/**
+ * {@code flordb runs}. The version is the code version (the run's snapshot without the record
+ * files, runs.code_version), so runs of the same code show the same one though each has its own
+ * snapshot commit; its first {@value #SHORT} hex digits are shown.
+ */
+@Command(name = "runs", description = {
+    "One line per run: when, program, version, status, arguments.",
+    "One line per run: when, program (its path in the repository), code version (equal for runs of",
+    "the same code), status, arguments."})
 final class RunsCommand implements Callable<Integer> {
+  static final int SHORT = 10;
+
   @Spec CommandSpec spec;
   @Mixin ProjectOptions project;
   @Mixin OutputFormat format;
@@ -20,14 +30,14 @@ final class RunsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (ProjectOptions.Project p = project.open()) {
-      Table raw = p.store().query("SELECT tstamp, filename, version, status, args, run_id FROM runs"
+      Table raw = p.store().query("SELECT tstamp, filename, code_version, status, args, run_id FROM runs"
           + " ORDER BY tstamp, run_id");
       List<Object[]> rows = new ArrayList<>();
       for (Table.Row r : raw) {
-        String version = r.getString("version");
+        String version = r.getString("code_version");
         rows.add(new Object[] {
           r.get("tstamp"), r.get("filename"),
-          version == null ? null : version.substring(0, Math.min(10, version.length())),
+          version == null ? null : version.substring(0, Math.min(SHORT, version.length())),
           r.get("status"), args(r.getString("args")), r.get("run_id")
         });
       }

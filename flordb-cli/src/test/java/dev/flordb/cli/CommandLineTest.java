@@ -52,8 +52,9 @@ class CommandLineTest {
     }
   }
 
+  /** The code version flordb runs shows: the snapshot's files without .flor/, as git write-tree would name them. */
   private String version(String run) {
-    return project.runRef(run).abbreviate(10).name();
+    return project.codeTree(run).abbreviate(10).name();
   }
 
   private String recordCount() {
@@ -62,6 +63,8 @@ class CommandLineTest {
 
   @Test
   void runsPrintsOneLinePerRunOldestFirstWithVersionStatusAndArguments() {
+    assertThat(version(run1)).as("two runs of the same code have the same code version").isEqualTo(version(run2));
+    assertThat(project.runRef(run1)).as("though each has its own snapshot commit").isNotEqualTo(project.runRef(run2));
     Project.Cli c = project.cli("runs");
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
@@ -87,16 +90,16 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename    epoch  step    lr    loss   acc
-        proj    2026-01-01T00:00:00.000Z  Train.java      0     0   0.5     0.5   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java      0     1   0.5   0.375   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java      1     0   0.5    0.25  0.75
-        proj    2026-01-01T00:00:00.000Z  Train.java      1     1   0.5   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java      0     0  0.25    0.25   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java      0     1  0.25  0.1875   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java      1     0  0.25   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java      1     1  0.25  0.0625  0.75
-        """);
+        projid  tstamp                    filename    run_id                      epoch  step    lr    loss   acc
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     0   0.5     0.5   0.5
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     1   0.5   0.375   0.5
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     0   0.5    0.25  0.75
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     1   0.5   0.125  0.75
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     0  0.25    0.25   0.5
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     1  0.25  0.1875   0.5
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     0  0.25   0.125  0.75
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     1  0.25  0.0625  0.75
+        """.formatted(run1, run2));
   }
 
   @Test
@@ -104,11 +107,11 @@ class CommandLineTest {
     Project.Cli c = project.cli("dataframe", "acc", "--csv");
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
-    assertThat(c.out()).isEqualTo("projid,tstamp,filename,epoch,acc\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java,0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java,1,0.75\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java,0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java,1,0.75\r\n");
+    assertThat(c.out()).isEqualTo("projid,tstamp,filename,run_id,epoch,acc\r\n"
+        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",1,0.75\r\n"
+        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",1,0.75\r\n");
   }
 
   @Test
@@ -118,12 +121,12 @@ class CommandLineTest {
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
         [
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","epoch":1,"optimizer":"sgd","acc":0.75},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","epoch":1,"optimizer":"sgd","acc":0.75}
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":1,"optimizer":"sgd","acc":0.75},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":1,"optimizer":"sgd","acc":0.75}
         ]
-        """);
+        """.formatted(run1, run2));
   }
 
   @Test
@@ -132,17 +135,17 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename      lr  optimizer
-        proj    2026-01-01T00:00:00.000Z  Train.java   0.5  sgd
-        proj    2026-01-01T00:00:00.250Z  Train.java  0.25  sgd
-        """);
+        projid  tstamp                    filename    run_id                        lr  optimizer
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s   0.5  sgd
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s  0.25  sgd
+        """.formatted(run1, run2));
   }
 
   @Test
   void dataframeOfANameNoRunLoggedSaysWhichNamesThereAre() {
     Project.Cli c = project.cli("dataframe", "accuracy", "--csv");
     assertThat(c.exit()).as(c.toString()).isZero();
-    assertThat(c.out()).isEqualTo("projid,tstamp,filename,accuracy\r\n");
+    assertThat(c.out()).isEqualTo("projid,tstamp,filename,run_id,accuracy\r\n");
     assertThat(c.err()).isEqualTo("flordb: no run logged accuracy; the names logged are [acc, loss, lr, optimizer]\n");
   }
 
