@@ -114,11 +114,11 @@ public final class Session implements AutoCloseable {
   private Session(Builder b) {
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
-    this.launch = b.launch;
+    this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
     this.kwargs = Kwargs.parse(b.launch.programArgs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
-    this.filename = b.launch.filename;
+    this.filename = launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
     this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
