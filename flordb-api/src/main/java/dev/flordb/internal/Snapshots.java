@@ -97,8 +97,7 @@ public final class Snapshots implements AutoCloseable {
       Repository r = b.setMustExist(true).build();
       if (r.isBare()) {
         r.close();
-        throw new FlorException(abs + " is in a bare git repository, which has no working tree to"
-            + " snapshot. Run the program from a clone with a working tree.");
+        throw WorkTree.bare(abs, b.getGitDir().toPath());
       }
       return new Snapshots(r);
     } catch (IOException e) {

@@ -191,6 +191,48 @@ class CommandLineTest {
   }
 
   @Test
+  void aQueryThatWouldWriteACopyOfTheStoreFailsAndWritesNothing() {
+    Path copy = tmp.resolve("copy.db");
+    Project.Cli c = project.cli("query", "VACUUM INTO '" + copy + "'");
+    assertThat(c.exit()).isEqualTo(1);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: the query tried to open another database file (ATTACH, VACUUM, or VACUUM"
+        + " INTO, which writes a copy of the store): queries only read the store, and no other file. To copy the store,"
+        + " copy .flor/flor.db, or rebuild one from the record files with 'flordb unpack'.\n");
+    assertThat(copy).doesNotExist();
+  }
+
+  @Test
+  void aQueryOfTwoStatementsFailsAndRunsNeither() {
+    Project.Cli c = project.cli("query", "SELECT 1; DROP TABLE logs");
+    assertThat(c.exit()).isEqualTo(1);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: the query holds more than one statement: after \"SELECT 1;\" comes"
+        + " \"DROP TABLE logs\". A query is one statement, which only reads: run each statement as a query of its own.\n");
+    assertThat(project.cli("query", "SELECT count(*) AS n FROM logs WHERE name = 'loss'").out()).isEqualTo("n\n8\n");
+  }
+
+  @Test
+  void dashCToADirectoryThatDoesNotExistIsBadUsageNamingIt() {
+    Path missing = tmp.resolve("missing");
+    Project.Cli c = Project.flordb("-C", missing.toString(), "runs");
+    assertThat(c.exit()).isEqualTo(2);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: -C " + missing + ": no such directory; give the directory of the"
+        + " project's git repository (or one inside it)\nSee 'flordb runs --help'.\n");
+  }
+
+  @Test
+  void dashCToAFileIsBadUsageSayingItIsAFile() {
+    Path file = project.dir.resolve("Train.java");
+    Project.Cli c = Project.flordb("dataframe", "-C", file.toString(), "lr");
+    assertThat(c.exit()).isEqualTo(2);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: -C " + file + ": is a file, not a directory; give the directory of the"
+        + " project's git repository (or one inside it)\nSee 'flordb dataframe --help'.\n");
+  }
+
+  @Test
   void anUnknownCommandIsBadUsageAndSuggestsTheNearestOne() {
     Project.Cli c = project.cli("dataframes", "lr");
     assertThat(c.exit()).isEqualTo(2);
