@@ -291,10 +291,7 @@ public final class Session implements AutoCloseable {
       git = Snapshots.open(workTree);
       if (!excluded) git.excludeFlorDir();
       Snapshots.Tree tree = git.captureWorkTree();
-      if (!tree.skipped.isEmpty()) {
-        console.warn("left out of this run's code snapshot (larger than "
-            + (Snapshots.MAX_FILE_BYTES >> 20) + " MiB; add them to .gitignore): " + tree.skipped);
-      }
+      for (String w : tree.warnings()) console.warn(w); // files left out for their size, and secrets
       s = new Start(git, tree, git.head(), git.branch());
     } catch (IOException | RuntimeException e) {
       if (git != null) git.close();
