@@ -209,4 +209,18 @@ class RecordDamageTest {
         .contains("It could not be repaired from the run's snapshot: the snapshot's copy is damaged too"));
     assertThat(Files.readString(file)).contains("garbage");
   }
+  @Test
+  void aProgramReadingTheStoreIsToldOnItsStandardErrorOnceWhatIsDamaged() throws IOException {
+    damageLine3();
+    deleteRunRef(repo, run.runId());
+    TestProjects.Output out = new TestProjects.Output();
+    try (Session s = TestProjects.session(repo, out).start()) {
+      s.dataframe("loss");
+      s.query("SELECT count(*) FROM logs");
+      s.dataframe("acc");
+    }
+    assertThat(out.err()).isEqualTo("flordb: " + run.recordFile() + " line 3 is not a valid record (malformed JSON at"
+        + " offset 8: expected true); it was skipped. It could not be repaired from the run's snapshot: the run has no"
+        + " snapshot commit to repair it from.\n");
+  }
 }
