@@ -191,6 +191,8 @@ final class Dataframe {
   private static final class Part {
     final int n;
     final long[] rid;
+    /** Each row's position: its ctx id, or minus the run id outside every loop; what orders rows nothing else does. */
+    final long[] key;
     /** Per loop column: the iteration indexes (ABSENT where the row has none), or null. */
     final long[][] idx;
     /** Per loop column: the loop's elements, or null if there are none. */
@@ -203,6 +205,7 @@ final class Dataframe {
     Part(int n, int loopCount, int nameCount) {
       this.n = n;
       this.rid = new long[n];
+      this.key = new long[n];
       this.idx = new long[loopCount][];
       this.loopValue = new Object[loopCount][];
       this.values = new Object[nameCount][];
@@ -552,19 +555,30 @@ final class Dataframe {
    * parent. A position's key is its ctx id, a run's root is minus the run id.
    */
   private final class Positions {
-    final LongIntMap index = new LongIntMap();
+    final LongIntMap index;
     int n;
-    long[] key = new long[256];
-    long[] parentKey = new long[256];
+    long[] key;
+    long[] parentKey;
     int[] parent;
-    int[] loop = new int[256];
-    long[] idx = new long[256];
-    Object[] loopValue = new Object[256];
-    long[] rid = new long[256];
+    int[] loop;
+    long[] idx;
+    Object[] loopValue;
+    long[] rid;
+
+    Positions(int expected) {
+      int cap = Math.max(16, expected);
+      index = new LongIntMap(expected);
+      key = new long[cap];
+      parentKey = new long[cap];
+      loop = new int[cap];
+      idx = new long[cap];
+      loopValue = new Object[cap];
+      rid = new long[cap];
+    }
 
     /** Adds a position unless it is there already; returns its index. */
     int add(long key, long parentKey, int loop, long idx, Object loopValue, long rid) {
-      int known = index.get(key);
+      int known = index.putIfAbsent(key, n);
       if (known >= 0) {
         if (this.loopValue[known] == null && loopValue != null) this.loopValue[known] = loopValue;
         return known;
@@ -584,7 +598,6 @@ final class Dataframe {
       this.idx[n] = idx;
       this.loopValue[n] = loopValue;
       this.rid[n] = rid;
-      index.put(key, n);
       return n++;
     }
 
@@ -608,46 +621,48 @@ final class Dataframe {
     }
   }
 
-  /** The key of a cell's position: its ctx id, or minus the run id outside every loop (its anchor then). */
-  private static long positionKey(Cells c, int r) {
-    return c.ctx[r] != 0 ? c.ctx[r] : c.anchor[r];
-  }
-
   /**
    * The rows: one per innermost position where some requested name was logged (a position none
    * of whose inner positions holds a requested value), each with, for every name, the value at
    * that position or at the nearest position that encloses it. Which rows there are and what they
-   * hold never depends on the order of the names; rows are keyed by position id, which the final
-   * sort falls back on.
+   * hold never depends on the order of the names; each row keeps its position's key, which the
+   * final sort falls back on.
    */
   private Part pivot(List<Cells> cells, int[] column) {
-    Positions pos = new Positions();
+    int expected = nodes.size() + runs.size();
+    for (Cells c : cells) expected += c.n;
+    Positions pos = new Positions(expected);
     for (Node x : nodes.values()) {
       pos.add(x.id, x.parentId > 0 ? x.parentId : -x.rid, x.loop, x.idx, x.value, x.rid);
     }
     int names = cells.size();
-    for (Cells c : cells) {
+    int[][] posOfCell = new int[names][];
+    for (int k = 0; k < names; k++) {
+      Cells c = cells.get(k);
+      int[] at = posOfCell[k] = new int[c.n];
+      long lastAnchor = 0;
+      long rid = 0;
       for (int r = 0; r < c.n; r++) {
         long a = c.anchor[r];
-        long rid = a > 0 ? nodes.get(a).rid : -a;
-        if (c.ctx[r] == 0) {
-          pos.add(-rid, 0, -1, 0, null, rid);
-        } else {
-          pos.add(c.ctx[r], a, c.loop[r], c.idx[r], c.loopValue == null ? null : c.loopValue[r], rid);
+        if (a != lastAnchor) {
+          rid = a > 0 ? nodes.get(a).rid : -a;
+          lastAnchor = a;
         }
+        at[r] = c.ctx[r] == 0
+            ? pos.add(-rid, 0, -1, 0, null, rid)
+            : pos.add(c.ctx[r], a, c.loop[r], c.idx[r], c.loopValue == null ? null : c.loopValue[r], rid);
       }
     }
     pos.link();
     int[][] cellAt = new int[names][];
     boolean[] holds = new boolean[pos.n];
     for (int k = 0; k < names; k++) {
-      Cells c = cells.get(k);
       int[] at = cellAt[k] = new int[pos.n];
       Arrays.fill(at, -1);
-      for (int r = 0; r < c.n; r++) {
-        int p = pos.index.get(positionKey(c, r));
-        at[p] = r;
-        holds[p] = true;
+      int[] of = posOfCell[k];
+      for (int r = 0; r < of.length; r++) {
+        at[of[r]] = r;
+        holds[of[r]] = true;
       }
     }
     boolean[] encloses = new boolean[pos.n];
@@ -656,16 +671,15 @@ final class Dataframe {
       for (int x = pos.parent[p]; x >= 0 && !encloses[x]; x = pos.parent[x]) encloses[x] = true;
     }
     int n = 0;
-    long[] rowKeys = new long[pos.n];
-    for (int p = 0; p < pos.n; p++) if (holds[p] && !encloses[p]) rowKeys[n++] = pos.key[p];
-    rowKeys = Arrays.copyOf(rowKeys, n);
-    Arrays.sort(rowKeys);
+    int[] rowPos = new int[pos.n];
+    for (int p = 0; p < pos.n; p++) if (holds[p] && !encloses[p]) rowPos[n++] = p;
 
     Part out = new Part(n, loops.size(), names);
     for (int k = 0; k < names; k++) out.values[k] = new Object[n];
     for (int i = 0; i < n; i++) {
-      int p = pos.index.get(rowKeys[i]);
+      int p = rowPos[i];
       out.rid[i] = pos.rid[p];
+      out.key[i] = pos.key[p];
       // Outer positions overwrite inner ones of the same loop name, as walking outwards does.
       for (int x = p; x >= 0; x = pos.parent[x]) {
         if (pos.loop[x] < 0) continue;
@@ -688,7 +702,7 @@ final class Dataframe {
     for (int k = 0; k < names; k++) {
       Cells c = cells.get(k);
       if (c.duplicated > 0) {
-        int p = pos.index.get(positionKey(c, c.firstDuplicate));
+        int p = posOfCell[k][c.firstDuplicate];
         duplicates.add(new Duplicate(k, c.duplicated, (String) runs.get(pos.rid[p])[3], pos.describe(p)));
       }
     }
@@ -732,6 +746,7 @@ final class Dataframe {
     int present = 0;
     for (int li = 0; li < nl; li++) if (rows.idx[li] != null) idx[present++] = rows.idx[li];
     long[][] keys = Arrays.copyOf(idx, present);
+    long[] positionKeys = rows.key;
     IntComparator order = (a, b) -> {
       int c = Integer.compare(runRank[a], runRank[b]);
       if (c != 0) return c;
@@ -739,7 +754,7 @@ final class Dataframe {
         c = Long.compare(col[a], col[b]);
         if (c != 0) return c;
       }
-      return 0;
+      return Long.compare(positionKeys[a], positionKeys[b]);
     };
     int[] perm = stableSort(n, order);
 
@@ -827,6 +842,30 @@ final class Dataframe {
 
     LongIntMap() {
       Arrays.fill(keys, EMPTY);
+    }
+
+    /** A map that holds {@code expected} keys without growing. */
+    LongIntMap(int expected) {
+      int cap = Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1;
+      keys = new long[cap];
+      values = new int[cap];
+      Arrays.fill(keys, EMPTY);
+    }
+
+    /** Maps {@code key} to {@code value} unless it is mapped already; returns the value it had, or -1. */
+    int putIfAbsent(long key, int value) {
+      if ((size + 1) * 2 > keys.length) grow();
+      int mask = keys.length - 1;
+      for (int s = slot(key, mask); ; s = (s + 1) & mask) {
+        long k = keys[s];
+        if (k == key) return values[s];
+        if (k == EMPTY) {
+          keys[s] = key;
+          values[s] = value;
+          size++;
+          return -1;
+        }
+      }
     }
 
     /** The value of {@code key}, or -1. */
