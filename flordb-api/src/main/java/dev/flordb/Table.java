@@ -28,6 +28,34 @@ import java.util.Map;
  * <p>Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double},
  * booleans {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing
  * value is {@code null}.
+ *
+ * <h2>The dataframe</h2>
+ *
+ * {@code Flor.dataframe("lr", "loss", "acc")} (and {@code flordb dataframe lr loss acc}) follows
+ * these rules, none of which depends on the order of the names:
+ *
+ * <ul>
+ *   <li><b>Columns</b>: {@code projid, tstamp, filename, run_id} (the project, the run's start,
+ *       its program's path from the repository's root, the run's unique id: runs started
+ *       together may share a {@code tstamp}, never a {@code run_id}); then one column per loop
+ *       around the values, outermost first (the iteration, counted from 0), each followed by
+ *       {@code <loop>_value} where the loop's elements are numbers or strings; then the names, in
+ *       the order asked for; and {@code source} when a value was filled in by a replay.
+ *   <li><b>Rows</b>: one per innermost loop position where one of the names was logged (a
+ *       position inside which none of them was), in each run. A run that logged the names only
+ *       outside every loop has one row.
+ *   <li><b>Cells</b>: each name's value at the row's position, else at the nearest position that
+ *       encloses it: a run-level value ({@code lr}, an arg) is on every row of its run, a
+ *       per-epoch value ({@code acc}) on every step row of its epoch; blank where the name was not
+ *       logged there.
+ *   <li><b>A name logged several times at one position</b> shows its last value (a value the run
+ *       logged before one a replay filled in), and the read says so on standard error; the
+ *       {@code records} view of {@link Flor#query} has every value, with its {@code position}.
+ *   <li>Rows are ordered by run ({@code tstamp}, then {@code run_id}), then by loop positions.
+ * </ul>
+ *
+ * With no names, {@code dataframe()} has one row per run with every value it logged outside all
+ * loops.
  */
 public final class Table implements Iterable<Table.Row> {
   private static final int PRINTED_ROWS = 40;

@@ -16,10 +16,7 @@ import picocli.CommandLine.Spec;
  * files, runs.code_version), so runs of the same code show the same one though each has its own
  * snapshot commit; its first {@value #SHORT} hex digits are shown.
  */
-@Command(name = "runs", description = {
-    "One line per run: when, program, version, status, arguments.",
-    "One line per run: when, program (its path in the repository), code version (equal for runs of",
-    "the same code), status, arguments."})
+@Command(name = "runs", description = "One line per run: when, program, version, status, arguments.")
 final class RunsCommand implements Callable<Integer> {
   static final int SHORT = 10;
 
