@@ -223,4 +223,14 @@ class RecordDamageTest {
         + " offset 8: expected true); it was skipped. It could not be repaired from the run's snapshot: the run has no"
         + " snapshot commit to repair it from.\n");
   }
+  @Test
+  void theIdsSessionsMakeAreRunIdsAsTheStoreReadsThem() {
+    for (long millis : new long[] {0L, System.currentTimeMillis(), 253_402_300_799_999L}) { // up to 9999-12-31
+      String id = Session.newId(millis);
+      assertThat(dev.flordb.internal.RecordFormat.isRunId(id)).as(id).isTrue();
+      assertThat(dev.flordb.internal.RecordFormat.runOfFile(id + ".jsonl")).isEqualTo(id);
+      assertThat(dev.flordb.internal.RecordFormat.runOfFile(id + ".replay-" + Session.newId(millis) + ".jsonl")).isEqualTo(id);
+    }
+    assertThat(dev.flordb.internal.RecordFormat.isRunId("../../x")).isFalse();
+  }
 }

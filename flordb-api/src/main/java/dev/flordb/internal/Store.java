@@ -300,10 +300,13 @@ public final class Store implements AutoCloseable {
     Map<String, Long> candidates = new java.util.TreeMap<>();
     try (Statement s = conn.createStatement();
         ResultSet rs = s.executeQuery("SELECT path FROM files WHERE bad_lines > 0 AND damage IS NOT NULL")) {
-      while (rs.next()) candidates.put(rs.getString(1), -1L);
+      while (rs.next()) if (Files.exists(dir.resolve(rs.getString(1)))) candidates.put(rs.getString(1), -1L);
     }
-    for (String key : suspects) candidates.putIfAbsent(key, Files.size(dir.resolve(key)));
+    for (String key : suspects) {
+      if (Files.exists(dir.resolve(key))) candidates.putIfAbsent(key, Files.size(dir.resolve(key)));
+    }
     for (Map.Entry<String, Long> t : cutTails.entrySet()) {
+      if (!Files.exists(dir.resolve(t.getKey()))) continue;
       candidates.merge(t.getKey(), Files.size(dir.resolve(t.getKey())) - t.getValue(), Math::min);
     }
     for (String run : moved) {
@@ -321,8 +324,13 @@ public final class Store implements AutoCloseable {
       conn.setAutoCommit(false); // BEGIN IMMEDIATE: one process repairs a file, and the others read it afterwards
       boolean ok = false;
       try {
-        RecordRepair.Outcome o = RecordRepair.attempt(git, refs.get(run), run, dir.resolve(key), c.getValue(),
-            status.get(run) != null, System.currentTimeMillis());
+        RecordRepair.Outcome o;
+        try {
+          o = RecordRepair.attempt(git, refs.get(run), run, dir.resolve(key), c.getValue(), status.get(run) != null,
+              System.currentTimeMillis());
+        } catch (IOException | RuntimeException e) { // a snapshot that cannot be read, a directory that cannot be written
+          o = RecordRepair.Outcome.no("the repair failed (" + e.getMessage() + ")");
+        }
         if (o.repaired()) {
           forget(run, key);
           warn(dir.resolve(key) + " was damaged; " + o.restored() + (o.restored() == 1 ? " record was" : " records were")
@@ -379,7 +387,7 @@ public final class Store implements AutoCloseable {
         String key = rs.getString(1);
         offsets.put(key, rs.getLong(2));
         long bad = rs.getLong(3);
-        if (bad == 0 || rs.getString(4) == null) continue;
+        if (bad == 0 || rs.getString(4) == null || !Files.exists(dir.resolve(key))) continue;
         warn(dir.resolve(key) + " " + rs.getString(4) + "; it was skipped"
             + (bad > 1 ? ", and " + (bad - 1) + " more " + (bad == 2 ? "line" : "lines") + " of the file could not be read" : "")
             + ". " + notRepaired(key));
