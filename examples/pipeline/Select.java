@@ -30,7 +30,7 @@ public class Select {
     Table best = Flor.query("""
         SELECT m.run_id, m.iteration AS epoch, m.value AS val_acc
         FROM records m JOIN records c ON c.ctx = m.ctx AND c.name = 'ckpt::epoch'
-        WHERE m.filename = 'Train.java' AND m.name = 'val_acc'
+        WHERE (m.filename = 'Train.java' OR m.filename LIKE '%/Train.java') AND m.name = 'val_acc'
         ORDER BY val_acc DESC, m.tstamp DESC, epoch DESC
         LIMIT 1""");
     if (best.isEmpty()) throw new IllegalStateException("no Train.java run has a checkpoint yet: run Train.java first");

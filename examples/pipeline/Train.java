@@ -44,7 +44,8 @@ public class Train {
       if (f == null) continue;
       Examples set = e.getKey() % 5 == 4 ? val : train;
       set.add(inputs((List<?>) f.get("features")), e.getValue().getLong("label").intValue());
-      if (e.getValue().getString("filename").equals("Feedback.java")) corrected++;
+      String program = e.getValue().getString("filename"); // its path in the repository
+      if (program.equals("Feedback.java") || program.endsWith("/Feedback.java")) corrected++;
     }
     Flor.log("train_items", train.size());
     Flor.log("val_items", val.size());

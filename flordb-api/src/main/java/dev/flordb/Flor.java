@@ -226,9 +226,9 @@ public final class Flor {
    * <h4>Finding the run</h4>
    *
    * Run ids are in the store's {@code runs} table (with {@code filename}, {@code tstamp}, {@code
-   * status}, {@code args}) and in the {@code records} view (one row per logged value, with {@code
-   * loop}, {@code iteration} and {@code ctx}, its loop position). The dataframe identifies runs by
-   * {@code tstamp} and {@code filename} instead. For example, the newest finished training run:
+   * status}, {@code args}), in the {@code records} view (one row per logged value, with {@code
+   * loop}, {@code iteration} and {@code ctx}, its loop position) and in the dataframe's {@code
+   * run_id} column. For example, the newest finished training run:
    *
    * <pre>{@code
    * String run = Flor.query("SELECT run_id FROM runs WHERE filename = 'Train.java'"
@@ -296,7 +296,13 @@ public final class Flor {
    * {@code filename}, {@code tstamp}, {@code status}, {@code args}, ...), tables {@code logs} and
    * {@code ctx}, and the view {@code records} (one row per record: its run's {@code run_id},
    * {@code tstamp} and {@code filename}, its innermost {@code loop} and {@code iteration}, its
-   * {@code kind}, {@code name} and {@code value}). Run ids are what {@link #restore} takes.
+   * whole {@code position} such as {@code "epoch=1 step=3"}, its {@code kind}, {@code name} and
+   * {@code value}). Run ids are what {@link #restore} takes.
+   *
+   * <p>A query is one statement, and it only reads: SQLite refuses one that would change the
+   * store, write any file ({@code VACUUM INTO}) or attach a database.
+   *
+   * @throws FlorException if the query would write or attach, holds a second statement, or fails
    */
   public static Table query(String sql) {
     Session s = session;

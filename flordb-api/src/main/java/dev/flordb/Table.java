@@ -26,39 +26,47 @@ import java.util.Map;
  * t.writeCsv(Files.newBufferedWriter(Path.of("acc.csv")));
  * }</pre>
  *
- * <h2>The columns of a dataframe</h2>
+ * <p>Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double},
+ * booleans {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing
+ * value is {@code null}.
  *
- * {@link Flor#dataframe Flor.dataframe("lr", "loss", "acc")} has, in this order:
+ * <h2>The dataframe</h2>
+ *
+ * {@code Flor.dataframe("lr", "loss", "acc")} (and {@code flordb dataframe lr loss acc}) follows
+ * these rules, none of which depends on the order of the names:
  *
  * <ul>
- *   <li>{@code projid}, {@code tstamp}, {@code filename}: the run (its project, its start time
- *       in UTC and its program's file name);
- *   <li>one column per loop that encloses a requested value, named after the loop ({@code
- *       epoch}, {@code step}): the iteration index, counted from 0;
- *   <li>{@code <loop>_value} after a loop's column ({@code document_value}), when the loop's
- *       elements are plain values (numbers, strings, booleans) other than its own index: the
- *       element of that iteration, as {@link Flor#loop(String, Iterable)} or {@link
- *       Flor#iteration(String, long, String)} saw it;
- *   <li>one column per requested name, in the order asked for; a value logged outside the loops
- *       is repeated on every row of its run, a per-epoch value on every step of its epoch;
- *   <li>{@code source}, last, only when some value in the table was filled in by a replay:
- *       {@code "replay"} on the rows that hold a replayed value, {@code "forward"} on the others.
+ *   <li><b>Columns</b>: {@code projid, tstamp, filename, run_id} (the project, the run's start,
+ *       its program's path from the repository's root, the run's unique id: runs started
+ *       together may share a {@code tstamp}, never a {@code run_id}); then one column per loop
+ *       around the values, outermost first (the iteration, counted from 0), each followed by
+ *       {@code <loop>_value} where the loop's elements are plain values (numbers, strings,
+ *       booleans) other than its own index: the element of that iteration, as {@link
+ *       Flor#loop(String, Iterable)} or {@link Flor#iteration(String, long, String)} saw it; then
+ *       the names, in the order asked for; and {@code source}, last, only when some value in the
+ *       table was filled in by a replay: {@code "replay"} on the rows that hold a replayed value,
+ *       {@code "forward"} on the others.
+ *   <li><b>Rows</b>: one per innermost loop position where one of the names was logged (a
+ *       position inside which none of them was), in each run. A run that logged the names only
+ *       outside every loop has one row.
+ *   <li><b>Cells</b>: each name's value at the row's position, else at the nearest position that
+ *       encloses it: a run-level value ({@code lr}, an arg) is on every row of its run, a
+ *       per-epoch value ({@code acc}) on every step row of its epoch; blank where the name was not
+ *       logged there.
+ *   <li><b>A name logged several times at one position</b> shows its last value (a value the run
+ *       logged before one a replay filled in), and the read says so on standard error; the
+ *       {@code records} view of {@link Flor#query} has every value, with its {@code position}.
+ *   <li>Rows are ordered by run ({@code tstamp}, then {@code run_id}), then by loop positions.
  * </ul>
  *
- * With no names, {@code Flor.dataframe()} has {@code projid}, {@code tstamp}, {@code filename},
- * then every value logged outside the loops (and {@code source} as above), one row per run.
- * A {@link Flor#query query} has the columns its SQL selects.
- *
- * <h2>Cells</h2>
- *
- * Cells keep their type: whole numbers are {@code Long}, other numbers {@code Double}, booleans
- * {@code Boolean}, text {@code String}, logged JSON values lists and maps; a missing value is
- * {@code null}.
+ * With no names, {@code dataframe()} has one row per run with every value it logged outside all
+ * loops.
  *
  * <p>A table does not change once made, nor does anything it hands out: {@link #of} copies the
  * rows it is given, lists, maps and arrays in cells become unmodifiable lists and maps, and
  * {@link #columns()}, {@link #column(String)} and {@link #iterator()} cannot modify it. A table
- * can therefore be shared between threads.
+ * can therefore be shared between threads. A {@link Flor#query query} has the columns its SQL
+ * selects.
  */
 public final class Table implements Iterable<Table.Row> {
   private static final int PRINTED_ROWS = 40;

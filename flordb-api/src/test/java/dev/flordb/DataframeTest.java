@@ -38,7 +38,7 @@ class DataframeTest {
   void namedValuesPivotIntoOneColumnEachAfterTheRunAndLoopColumns() {
     Table t = dataframe(repo, "lr", "loss", "acc");
     assertThat(t.columns())
-        .containsExactly("projid", "tstamp", "filename", "epoch", "step", "lr", "loss", "acc");
+        .containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "step", "lr", "loss", "acc");
   }
 
   @Test
@@ -52,7 +52,7 @@ class DataframeTest {
         }
       }
     }
-    List<List<Object>> actual = rows(t).stream().map(r -> r.subList(3, 8)).collect(Collectors.toList());
+    List<List<Object>> actual = rows(t).stream().map(r -> r.subList(4, 9)).collect(Collectors.toList());
     assertThat(actual).containsExactlyElementsOf(expected);
   }
 
@@ -88,8 +88,8 @@ class DataframeTest {
   @Test
   void aPerEpochValueAloneHasOnlyTheEpochColumn() {
     Table t = dataframe(repo, "acc");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "epoch", "acc");
-    List<List<Object>> actual = rows(t).stream().map(r -> r.subList(3, 5)).collect(Collectors.toList());
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "acc");
+    List<List<Object>> actual = rows(t).stream().map(r -> r.subList(4, 6)).collect(Collectors.toList());
     List<List<Object>> expected = new ArrayList<>();
     for (double lr : new double[] {LR1, LR2}) {
       for (int e = 0; e < EPOCHS; e++) expected.add(List.of((long) e, acc(lr, e)));
@@ -100,14 +100,14 @@ class DataframeTest {
   @Test
   void noNamesGivesOneRowPerRunWithItsRunLevelValues() {
     Table t = dataframe(repo);
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "lr");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "lr");
     assertThat(t.column("lr")).containsExactly(LR1, LR2);
   }
 
   @Test
   void valuesRequestedInAnotherOrderFollowThatOrder() {
     Table t = dataframe(repo, "acc", "lr");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "epoch", "acc", "lr");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "acc", "lr");
     assertThat(t.size()).isEqualTo(2 * EPOCHS);
   }
 
@@ -115,7 +115,7 @@ class DataframeTest {
   void aNameNeverLoggedGivesAnEmptyTable() {
     Table t = dataframe(repo, "never_logged");
     assertThat(t.isEmpty()).isTrue();
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "never_logged");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "never_logged");
   }
 
   @Test
@@ -127,8 +127,8 @@ class DataframeTest {
       }
     }
     Table t = dataframe(r, "size");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "fold", "fold_value", "size");
-    assertThat(rows(t).stream().map(x -> x.subList(3, 6)).collect(Collectors.toList()))
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "fold", "fold_value", "size");
+    assertThat(rows(t).stream().map(x -> x.subList(4, 7)).collect(Collectors.toList()))
         .containsExactly(List.of(0L, "train", 5L), List.of(1L, "test", 4L));
   }
 
@@ -139,8 +139,8 @@ class DataframeTest {
       for (int year : s.loop("year", 2020, 2022)) s.log("n", year % 100);
     }
     Table t = dataframe(r, "n");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "year", "year_value", "n");
-    assertThat(rows(t).stream().map(x -> x.subList(3, 6)).collect(Collectors.toList()))
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "year", "year_value", "n");
+    assertThat(rows(t).stream().map(x -> x.subList(4, 7)).collect(Collectors.toList()))
         .containsExactly(List.of(0L, 2020L, 20L), List.of(1L, 2021L, 21L));
   }
 
@@ -154,8 +154,8 @@ class DataframeTest {
       s.log("model", "v1");
     }
     Table t = dataframe(r, "label");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "doc", "doc_value", "label");
-    assertThat(rows(t).get(0).subList(3, 6)).containsExactly(7L, "a.pdf", "invoice");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "doc", "doc_value", "label");
+    assertThat(rows(t).get(0).subList(4, 7)).containsExactly(7L, "a.pdf", "invoice");
     // after close(), values are run-level again
     assertThat(dataframe(r).column("model")).containsExactly("v1");
   }
@@ -165,7 +165,7 @@ class DataframeTest {
     Table all = dataframe(repo);
     assertThat(all.columns()).noneMatch(c -> c.startsWith("prof::") || c.startsWith("io::"));
     Table prof = dataframe(repo, "prof::run_s");
-    assertThat(prof.columns()).containsExactly("projid", "tstamp", "filename", "prof::run_s");
+    assertThat(prof.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "prof::run_s");
     assertThat(prof.size()).isEqualTo(2);
     assertThat(prof.column("prof::run_s")).allSatisfy(v -> assertThat(v).isInstanceOf(Double.class));
   }
@@ -182,7 +182,7 @@ class DataframeTest {
     } finally {
       System.setOut(before);
     }
-    assertThat(dataframe(r).columns()).containsExactly("projid", "tstamp", "filename", "x");
+    assertThat(dataframe(r).columns()).containsExactly("projid", "tstamp", "filename", "run_id", "x");
     assertThat(dataframe(r, "io::stdout").column("io::stdout")).containsExactly("hello from the program");
   }
 
@@ -250,7 +250,7 @@ class DataframeTest {
       }
     }
     Table t = dataframe(r, "grad_norm");
-    assertThat(rows(t).stream().map(x -> x.subList(3, 5)).collect(Collectors.toList()))
+    assertThat(rows(t).stream().map(x -> x.subList(4, 6)).collect(Collectors.toList()))
         .containsExactly(List.of(0L, 10.0), List.of(1L, 11.0));
   }
 

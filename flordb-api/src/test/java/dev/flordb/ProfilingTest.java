@@ -78,9 +78,9 @@ class ProfilingTest {
 
   @Test
   void timingsAreLeftOutOfTheRunTableButCanBeAskedForByName() {
-    assertThat(dataframe(repo).columns()).containsExactly("projid", "tstamp", "filename", "lr");
+    assertThat(dataframe(repo).columns()).containsExactly("projid", "tstamp", "filename", "run_id", "lr");
     Table t = dataframe(repo, "prof::step::iterations");
-    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "epoch", "prof::step::iterations");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "prof::step::iterations");
     assertThat(t.column("prof::step::iterations")).containsExactly((long) STEPS, (long) STEPS, (long) STEPS);
   }
 

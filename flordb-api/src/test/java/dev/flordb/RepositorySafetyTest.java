@@ -277,4 +277,117 @@ class RepositorySafetyTest {
     assertThat(sub.resolve(".flor")).doesNotExist();
     assertThat(TestProjects.dataframe(repo).column("projid")).containsExactly("proj");
   }
+
+  @Test
+  void aProgramInABareRepositoryIsRefusedSayingItIsBareAndHowToFixIt() throws Exception {
+    Path bare = tmp.resolve("proj.git");
+    Git.init().setBare(true).setDirectory(bare.toFile()).call().close();
+    assertThatThrownBy(() -> Session.builder(bare).program("Train.java").quiet(true).start())
+        .isInstanceOf(FlorException.class)
+        .hasMessage(bare + " is in the bare git repository " + bare + ", which has no working tree: FlorDB snapshots"
+            + " the working tree a program runs in. Clone it (git clone " + bare + " DIR) and run the program in the clone.");
+    assertThat(bare.resolve(".flor")).doesNotExist();
+  }
+
+  @Test
+  void aRunFromInsideTheGitDirectoryOfAWorkTreeIsARunOfThatWorkTree() throws Exception {
+    Path repo = TestProjects.emptyRepo(tmp);
+    try (Session s = session(repo.resolve(".git/objects")).start()) {
+      s.log("x", 1);
+    }
+    assertThat(TestProjects.dataframe(repo).column("x")).containsExactly(1L);
+  }
+
+  @Test
+  void untrackedFilesThatLookLikeSecretsAreLeftOutOfTheSnapshotAndTheRunSaysSoOnce() throws Exception {
+    Path repo = busyRepo();
+    write(repo, ".env", "API_KEY=secret\n");
+    write(repo, "deploy/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    write(repo, "certs/server.pem", "-----BEGIN PRIVATE KEY-----\n");
+    write(repo, "config/credentials.json", "{\"token\": \"t\"}\n");
+    TestProjects.Output out = new TestProjects.Output();
+    String runId;
+    try (Session s = session(repo, out).start()) {
+      runId = s.runId();
+      s.log("x", 1);
+      s.commit();
+    }
+    assertThat(tree(repo, runRef(repo, runId)).keySet())
+        .containsExactlyInAnyOrder(".gitignore", "README.md", "Train.java", "notes.txt", ".flor/records/" + runId + ".jsonl");
+    assertThat(out.err()).isEqualTo("flordb: left out of this run's code snapshot, as they look like secrets (untracked"
+        + " files named as in snapshot.exclude of flordb.properties and its defaults): [.env, certs/server.pem,"
+        + " config/credentials.json, deploy/id_rsa]\n");
+  }
+
+  @Test
+  void aTrackedFileThatLooksLikeASecretStaysInTheSnapshotAsTheUsersHistoryHasItAlready() throws Exception {
+    Path repo = TestProjects.emptyRepo(tmp);
+    write(repo, ".env", "MODE=dev\n");
+    try (Git git = Git.open(repo.toFile())) {
+      git.add().addFilepattern(".").call();
+      TestProjects.commit(git, "with .env");
+    }
+    TestProjects.Output out = new TestProjects.Output();
+    String runId;
+    try (Session s = session(repo, out).start()) {
+      runId = s.runId();
+    }
+    assertThat(tree(repo, runRef(repo, runId))).containsEntry(".env", "MODE=dev\n");
+    assertThat(out.err()).isEmpty();
+  }
+
+  @Test
+  void snapshotExcludeInFlordbPropertiesAddsGlobsAndTheDefaultsCanBeTurnedOff() throws Exception {
+    Path repo = TestProjects.emptyRepo(tmp);
+    write(repo, "flordb.properties", "snapshot.exclude = *.csv, data/**\nsnapshot.exclude.defaults = false\n");
+    write(repo, ".env", "MODE=dev\n");
+    write(repo, "train.csv", "a,b\n");
+    write(repo, "data/raw/x.bin", "bytes\n");
+    write(repo, "src/data/y.txt", "kept: data/** is a path from the root\n");
+    String runId;
+    try (Session s = session(repo).start()) {
+      runId = s.runId();
+    }
+    assertThat(tree(repo, runRef(repo, runId)).keySet()).containsExactlyInAnyOrder(
+        "Train.java", "flordb.properties", ".env", "src/data/y.txt", ".flor/records/" + runId + ".jsonl");
+  }
+
+  @Test
+  void aLargeFileGitDoesNotHoldIsLeftOutWithAWarningButATrackedOneStays() throws Exception {
+    Path repo = TestProjects.emptyRepo(tmp);
+    write(repo, "flordb.properties", "snapshot.max_file_mb = 0.001\n"); // about 1 KiB
+    write(repo, "tracked.bin", "t".repeat(4096));
+    try (Git git = Git.open(repo.toFile())) {
+      git.add().addFilepattern(".").call();
+      TestProjects.commit(git, "a large file, committed");
+    }
+    write(repo, "untracked.bin", "u".repeat(4096));
+    TestProjects.Output out = new TestProjects.Output();
+    String runId;
+    try (Session s = session(repo, out).start()) {
+      runId = s.runId();
+    }
+    assertThat(tree(repo, runRef(repo, runId)).keySet())
+        .contains("tracked.bin").doesNotContain("untracked.bin");
+    assertThat(out.err()).isEqualTo("flordb: left out of this run's code snapshot (larger than 1.0 KiB; add"
+        + " them to .gitignore, or raise snapshot.max_file_mb in flordb.properties): [untracked.bin]\n");
+  }
+
+  @Test
+  void runsOfTheSameCodeHaveOneCodeVersionWhichIsTheTreeOfTheUsersCommit() throws Exception {
+    Path repo = TestProjects.repoWithCommit(tmp);
+    TestProjects.Run a = TestProjects.train(repo, 0.1, 1, 1);
+    TestProjects.Run b = TestProjects.train(repo, 0.2, 1, 1);
+    write(repo, "Train.java", "public class Train {\n  // version 2\n}\n");
+    TestProjects.Run c = TestProjects.train(repo, 0.1, 1, 1);
+    Table runs = TestProjects.query(repo, "SELECT run_id, version, code_version FROM runs ORDER BY tstamp");
+    ObjectId headTree;
+    try (Repository r = new FileRepositoryBuilder().setWorkTree(repo.toFile()).setMustExist(true).build()) {
+      headTree = r.resolve("HEAD^{tree}");
+    }
+    assertThat(runs.column("version")).containsExactly(a.commit().name(), b.commit().name(), c.commit().name());
+    assertThat(runs.column("code_version")).containsExactly(headTree.name(), headTree.name(),
+        runs.row(2).getString("code_version"));
+    assertThat(runs.row(2).getString("code_version")).isNotEqualTo(headTree.name());
+  }
 }

@@ -140,7 +140,7 @@ class StoreDurabilityTest {
   }
 
   @Test
-  void aMalformedLineIsSkippedWithAWarningAndTheOthersAreKept() throws IOException {
+  void aMalformedLineWithoutAnIntactCopyInGitIsSkippedWithAWarningAndTheOthersAreKept() throws IOException {
     Path file = first.recordFile();
     List<String> lines = new ArrayList<>(lines(file));
     // line 3: the first loss (epoch 0, step 0), after the header and the arg
@@ -148,6 +148,7 @@ class StoreDurabilityTest {
     lines.set(2, "{\"run\": this is not json");
     Files.write(file, lines, StandardCharsets.UTF_8);
     deleteDatabase();
+    RecordDamageTest.deleteRunRef(repo, first.runId()); // no snapshot to repair it from
 
     try (Snapshots git = Snapshots.open(repo); Store store = Store.open(florDir(repo), git)) {
       Table loss = store.dataframe("loss");
@@ -155,7 +156,8 @@ class StoreDurabilityTest {
       assertThat(loss.column("epoch").subList(0, 2)).containsExactly(0L, 0L);
       assertThat(loss.column("step").subList(0, 2)).containsExactly(1L, 2L);
       assertThat(store.warnings()).singleElement().satisfies(w -> assertThat(w)
-          .contains(first.runId() + ".jsonl line 3 is not a valid record").contains("skipped"));
+          .contains(first.runId() + ".jsonl line 3 is not a valid record").contains("skipped")
+          .contains("could not be repaired from the run's snapshot: the run has no snapshot commit"));
     }
   }
 
@@ -233,5 +235,35 @@ class StoreDurabilityTest {
     Table t = query(repo, "SELECT status, error FROM runs WHERE status <> 'finished'");
     assertThat(TestProjects.rows(t)).containsExactly(
         List.of("failed", "java.lang.IllegalStateException: out of memory in epoch 3"));
+  }
+  @Test
+  void aVersionOneDatabaseIsBroughtUpToVersionTwoWhenOpenedAndKeepsWhatItHeld() throws Exception {
+    deleteDatabase();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + florDir(repo).resolve("flor.db"));
+        java.sql.Statement s = c.createStatement()) {
+      // the version 1 schema, as flordb 0.1 wrote it
+      s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)");
+      s.execute("INSERT INTO meta VALUES ('schema_version', '1')");
+      s.execute("CREATE TABLE runs(rid INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, projid TEXT, tstamp TEXT,"
+          + " filename TEXT, status TEXT, version TEXT, args TEXT, start_ms INTEGER, end_ms INTEGER, pid INTEGER,"
+          + " pid_start_ms INTEGER, host TEXT, error TEXT, header TEXT)");
+      s.execute("CREATE TABLE ctx(id INTEGER PRIMARY KEY, rid INTEGER NOT NULL, parent INTEGER NOT NULL,"
+          + " depth INTEGER NOT NULL, loop TEXT NOT NULL, idx INTEGER NOT NULL, value)");
+      s.execute("CREATE TABLE logs(rid INTEGER NOT NULL, seq INTEGER NOT NULL, ctx INTEGER NOT NULL, kind TEXT NOT NULL,"
+          + " name TEXT NOT NULL, type TEXT NOT NULL, value, source TEXT NOT NULL, t INTEGER)");
+      s.execute("CREATE TABLE files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL, lines INTEGER NOT NULL,"
+          + " bad_lines INTEGER NOT NULL)");
+      s.execute("CREATE VIEW records AS SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq, c.loop,"
+          + " c.idx AS iteration, l.ctx, l.kind, l.name, l.value, l.type, l.source"
+          + " FROM logs l JOIN runs r ON r.rid = l.rid LEFT JOIN ctx c ON c.id = l.ctx");
+    }
+    String expected = dataframe(repo, "loss").toCsv(); // read through the migrated database
+
+    assertThat(query(repo, "SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("2");
+    assertThat(query(repo, "SELECT count(*) AS n FROM runs WHERE code_version IS NOT NULL").row(0).getLong("n")).isEqualTo(2L);
+    assertThat(query(repo, "SELECT DISTINCT position FROM records WHERE name = 'acc' ORDER BY position").column("position"))
+        .containsExactly("epoch=0", "epoch=1");
+    deleteDatabase();
+    assertThat(dataframe(repo, "loss").toCsv()).as("as a database made by version 2").isEqualTo(expected);
   }
 }

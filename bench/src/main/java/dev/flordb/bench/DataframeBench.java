@@ -61,7 +61,7 @@ public final class DataframeBench {
   }
 
   private static void check(Table t, int rows) {
-    List<String> want = List.of("projid", "tstamp", "filename", "epoch", "step", "lr", "loss");
+    List<String> want = List.of("projid", "tstamp", "filename", "run_id", "epoch", "step", "lr", "loss");
     if (!t.columns().equals(want)) throw new AssertionError("columns " + t.columns() + ", expected " + want);
     if (t.size() != rows) throw new AssertionError(t.size() + " rows, expected " + rows);
     Table.Row last = t.row(rows - 1);

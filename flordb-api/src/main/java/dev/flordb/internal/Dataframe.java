@@ -17,15 +17,25 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Pivots the log into one wide table, as FlorDB does.
+ * Pivots the log into one wide table, as FlorDB does, by rules that never depend on the order of
+ * the names asked for.
  *
- * <p>Each requested name gives a partial table: one row per run and loop position where it was
- * logged, with one column per enclosing loop (its iteration index, counted from 0) and, where the
- * loop's elements are plain values, a {@code <loop>_value} column. The partial tables are
- * outer-joined in the order the names were given, on the run and the loops they share; so a
- * run-level value ({@code lr}) is repeated on every row of its run, and a per-epoch value
- * ({@code acc}) on every step of its epoch. A {@code source} column appears when some value came
- * from a replay. Rows are ordered by run (timestamp, then id) and loop positions.
+ * <ul>
+ *   <li><b>Columns</b>: {@code projid, tstamp, filename, run_id}; one column per loop that
+ *       encloses a requested value (its iteration index, counted from 0), outermost first, each
+ *       followed by {@code <loop>_value} where the loop's elements are plain values; the names,
+ *       in the order asked for; {@code source} when some value came from a replay.
+ *   <li><b>Rows</b>: one per innermost loop position where some requested name was logged (a
+ *       position inside which no requested name was logged), in each run; a run that logged the
+ *       names only outside every loop has one row.
+ *   <li><b>Cells</b>: each name's value at the row's position or, when it was not logged there,
+ *       at the nearest position that encloses it: a run-level value ({@code lr}) is on every row of
+ *       its run, a per-epoch value ({@code acc}) on every step row of its epoch.
+ *   <li><b>A name logged several times at one position</b> shows its last value (a forward value
+ *       before a replayed one); {@link #notes()} says where that happened, and the {@code records}
+ *       view has every value.
+ *   <li>Rows are ordered by run (timestamp, then id), then by loop positions.
+ * </ul>
  *
  * <p>With no names: one row per run with every value the run logged outside all loops.
  *
@@ -36,10 +46,13 @@ import java.util.Set;
  * its loop-position ids and one integer that packs the record's sequence number, type, source and
  * loop (see {@link #cellQuery}); everything per-run or per-loop (run metadata, enclosing loop
  * positions) is read once. Given a second connection, the later half of the runs is read on a
- * second thread. Partial tables are kept column-wise and joined with hash tables of primitive keys.
+ * second thread. The positions are kept in primitive arrays indexed through a hash table of
+ * primitive keys, and each row finds its cells by walking up from its position.
  */
 final class Dataframe {
   private static final long ABSENT = Long.MIN_VALUE;
+  /** The columns that say whose a row is, first in every dataframe. */
+  static final List<String> RUN_COLUMNS = List.of("projid", "tstamp", "filename", "run_id");
 
   // The packed column of the cell query: seq << SEQ_SHIFT | loop << LOOP_SHIFT | flags.
   private static final int T_FLOAT = 0;
@@ -67,6 +80,11 @@ final class Dataframe {
   /** Loop names in the order their columns appear: by depth, then first seen. */
   private final List<String> loops = new ArrayList<>();
   private final Map<String, Integer> loopDepth = new HashMap<>();
+  private final List<Duplicate> duplicates = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  /** A requested name (by its index) logged more than once at some positions; the first one described. */
+  private record Duplicate(int name, int positions, String runId, String where) {}
 
   Dataframe(Connection conn) {
     this(conn, null);
@@ -114,6 +132,17 @@ final class Dataframe {
     long[] idx = new long[64];
     Object[] loopValue;
     Object[] value = new Object[64];
+    /** Positions where the name was logged more than once (from the same source), and the first of them. */
+    int duplicated;
+    int firstDuplicate = -1;
+    private java.util.BitSet counted;
+
+    void duplicate(int row) {
+      if (counted == null) counted = new java.util.BitSet();
+      if (counted.get(row)) return;
+      counted.set(row);
+      if (duplicated++ == 0) firstDuplicate = row;
+    }
 
     int add() {
       if (n == ctx.length) resize(n << 1);
@@ -144,6 +173,8 @@ final class Dataframe {
         if (loopValue == null) loopValue = new Object[total];
         if (o.loopValue != null) System.arraycopy(o.loopValue, 0, loopValue, n, o.n);
       }
+      if (o.duplicated > 0 && duplicated == 0) firstDuplicate = n + o.firstDuplicate;
+      duplicated += o.duplicated;
       n = total;
     }
 
@@ -160,6 +191,8 @@ final class Dataframe {
   private static final class Part {
     final int n;
     final long[] rid;
+    /** Each row's position: its ctx id, or minus the run id outside every loop; what orders rows nothing else does. */
+    final long[] key;
     /** Per loop column: the iteration indexes (ABSENT where the row has none), or null. */
     final long[][] idx;
     /** Per loop column: the loop's elements, or null if there are none. */
@@ -172,6 +205,7 @@ final class Dataframe {
     Part(int n, int loopCount, int nameCount) {
       this.n = n;
       this.rid = new long[n];
+      this.key = new long[n];
       this.idx = new long[loopCount][];
       this.loopValue = new Object[loopCount][];
       this.values = new Object[nameCount][];
@@ -220,13 +254,21 @@ final class Dataframe {
     int[] column = new int[loopNames.size()]; // loop id -> loop column
     Arrays.fill(column, -1);
     for (int i = 0; i < loops.size(); i++) column[loopIds.get(loops.get(i))] = i;
-    Part joined = null;
-    for (int k = 0; k < names.size(); k++) {
-      Part part = part(cells.get(k), k, names.size(), column);
-      cells.set(k, null);
-      joined = joined == null ? part : outerJoin(joined, part, k);
+    Part rows = pivot(cells, column);
+    cells.clear();
+    for (Duplicate d : duplicates) {
+      String name = names.get(d.name);
+      notes.add("'" + name + "' was logged more than once at " + d.positions + (d.positions == 1 ? " position" : " positions")
+          + " (the first: run " + d.runId + " " + d.where + "); the dataframe shows the last value logged at each"
+          + " (a forward value before a replayed one), and the records view has every value: SELECT run_id,"
+          + " position, seq, value FROM records WHERE name = '" + name.replace("'", "''") + "'");
     }
-    return toTable(joined, names);
+    return toTable(rows, names);
+  }
+
+  /** What the table does not show on its face (a name logged more than once at one position), for the user. */
+  List<String> notes() {
+    return notes;
   }
 
   private void loadRuns() throws SQLException {
@@ -371,6 +413,7 @@ final class Dataframe {
             if (row < 0) byCtx.put(ctx, c.n);
           }
           if (row >= 0) {
+            if (((c.packed[row] ^ packed) & REPLAY) == 0) c.duplicate(row);
             if (better(c.packed[row], packed)) continue;
           } else {
             row = c.add();
@@ -506,202 +549,164 @@ final class Dataframe {
     }
   }
 
-  /** The partial table of the {@code k}-th name. */
-  private Part part(Cells c, int k, int nameCount, int[] column) {
-    Part p = new Part(c.n, loops.size(), nameCount);
-    p.values[k] = c.value; // may be longer than n
-    long lastAnchor = 0;
-    Node enclosing = null;
-    for (int r = 0; r < c.n; r++) {
-      long a = c.anchor[r];
-      if (a != lastAnchor) {
-        enclosing = a > 0 ? nodes.get(a) : null;
-        lastAnchor = a;
-      }
-      p.rid[r] = enclosing != null ? enclosing.rid : -a;
-      if (c.loop[r] >= 0) {
-        int li = column[c.loop[r]];
-        p.idxColumn(li)[r] = c.idx[r];
-        Object lv = c.loopValue == null ? null : c.loopValue[r];
-        if (lv != null) p.loopValueColumn(li)[r] = lv;
-      }
-      // Outer positions overwrite inner ones of the same loop name, as walking outwards does.
-      for (Node x = enclosing; x != null; x = x.parent) {
-        int li = column[x.loop];
-        p.idxColumn(li)[r] = x.idx;
-        Object[] lvs = x.value != null ? p.loopValueColumn(li) : p.loopValue[li];
-        if (lvs != null) lvs[r] = x.value;
-      }
-      if ((c.packed[r] & REPLAY) != 0) p.replayColumn()[r] = true;
+  /**
+   * The loop positions of a table: every cell's own position, every position that encloses one,
+   * and each run's root (the place of its run-level values), indexed densely, each with its
+   * parent. A position's key is its ctx id, a run's root is minus the run id.
+   */
+  private final class Positions {
+    final LongIntMap index;
+    int n;
+    long[] key;
+    long[] parentKey;
+    int[] parent;
+    int[] loop;
+    long[] idx;
+    Object[] loopValue;
+    long[] rid;
+
+    Positions(int expected) {
+      int cap = Math.max(16, expected);
+      index = new LongIntMap(expected);
+      key = new long[cap];
+      parentKey = new long[cap];
+      loop = new int[cap];
+      idx = new long[cap];
+      loopValue = new Object[cap];
+      rid = new long[cap];
     }
-    return p;
+
+    /** Adds a position unless it is there already; returns its index. */
+    int add(long key, long parentKey, int loop, long idx, Object loopValue, long rid) {
+      int known = index.putIfAbsent(key, n);
+      if (known >= 0) {
+        if (this.loopValue[known] == null && loopValue != null) this.loopValue[known] = loopValue;
+        return known;
+      }
+      if (n == this.key.length) {
+        int cap = n << 1;
+        this.key = Arrays.copyOf(this.key, cap);
+        this.parentKey = Arrays.copyOf(this.parentKey, cap);
+        this.loop = Arrays.copyOf(this.loop, cap);
+        this.idx = Arrays.copyOf(this.idx, cap);
+        this.loopValue = Arrays.copyOf(this.loopValue, cap);
+        this.rid = Arrays.copyOf(this.rid, cap);
+      }
+      this.key[n] = key;
+      this.parentKey[n] = parentKey;
+      this.loop[n] = loop;
+      this.idx[n] = idx;
+      this.loopValue[n] = loopValue;
+      this.rid[n] = rid;
+      return n++;
+    }
+
+    /** Links every position to its parent, adding the roots of the runs. */
+    void link() {
+      int known = n;
+      for (int p = 0; p < known; p++) {
+        if (key[p] < 0 || index.get(parentKey[p]) >= 0) continue;
+        parentKey[p] = -rid[p]; // outermost: the parent is the run's root
+        add(-rid[p], 0, -1, 0, null, rid[p]);
+      }
+      parent = new int[n];
+      for (int p = 0; p < n; p++) parent[p] = key[p] < 0 ? -1 : index.get(parentKey[p]);
+    }
+
+    /** The position's loops from the outermost in, as {@code loop=index} words. */
+    String describe(int p) {
+      List<String> words = new ArrayList<>();
+      for (int x = p; x >= 0; x = parent[x]) if (loop[x] >= 0) words.add(0, loopName(loop[x]) + "=" + idx[x]);
+      return words.isEmpty() ? "outside every loop" : "at " + String.join(" ", words);
+    }
   }
 
   /**
-   * Left outer join plus the right rows that matched nothing, on the run and the loops both sides
-   * have: each left row in order, followed by its matches in right order (or alone), then the
-   * unmatched right rows in order. Where the left row has no position in a loop, the right one's
-   * is taken.
+   * The rows: one per innermost position where some requested name was logged (a position none
+   * of whose inner positions holds a requested value), each with, for every name, the value at
+   * that position or at the nearest position that encloses it. Which rows there are and what they
+   * hold never depends on the order of the names; each row keeps its position's key, which the
+   * final sort falls back on.
    */
-  private Part outerJoin(Part left, Part right, int k) {
-    int nl = loops.size();
-    int[] common = java.util.stream.IntStream.range(0, nl)
-        .filter(i -> left.idx[i] != null && right.idx[i] != null).toArray();
-    KeyIndex index = new KeyIndex(left, common);
-    // matches of each left row, as chains through the pair arrays
-    int[] head = new int[left.n];
-    int[] tail = new int[left.n];
-    Arrays.fill(head, -1);
-    IntList pairRight = new IntList();
-    IntList pairNext = new IntList();
-    IntList unmatched = new IntList();
-    int outSize = 0;
-    for (int j = 0; j < right.n; j++) {
-      int g = index.find(right, j);
-      if (g < 0) {
-        unmatched.add(j);
-        continue;
-      }
-      for (int i = g; i >= 0; i = index.nextInGroup[i]) {
-        int pair = pairRight.size();
-        pairRight.add(j);
-        pairNext.add(-1);
-        if (head[i] < 0) {
-          head[i] = pair;
-        } else {
-          pairNext.set(tail[i], pair);
+  private Part pivot(List<Cells> cells, int[] column) {
+    int expected = nodes.size() + runs.size();
+    for (Cells c : cells) expected += c.n;
+    Positions pos = new Positions(expected);
+    for (Node x : nodes.values()) {
+      pos.add(x.id, x.parentId > 0 ? x.parentId : -x.rid, x.loop, x.idx, x.value, x.rid);
+    }
+    int names = cells.size();
+    int[][] posOfCell = new int[names][];
+    for (int k = 0; k < names; k++) {
+      Cells c = cells.get(k);
+      int[] at = posOfCell[k] = new int[c.n];
+      long lastAnchor = 0;
+      long rid = 0;
+      for (int r = 0; r < c.n; r++) {
+        long a = c.anchor[r];
+        if (a != lastAnchor) {
+          rid = a > 0 ? nodes.get(a).rid : -a;
+          lastAnchor = a;
         }
-        tail[i] = pair;
+        at[r] = c.ctx[r] == 0
+            ? pos.add(-rid, 0, -1, 0, null, rid)
+            : pos.add(c.ctx[r], a, c.loop[r], c.idx[r], c.loopValue == null ? null : c.loopValue[r], rid);
       }
     }
-    for (int i = 0; i < left.n; i++) {
-      if (head[i] < 0) outSize++;
-    }
-    outSize += pairRight.size() + unmatched.size();
-    int[] fromLeft = new int[outSize];
-    int[] fromRight = new int[outSize];
-    int o = 0;
-    for (int i = 0; i < left.n; i++) {
-      if (head[i] < 0) {
-        fromLeft[o] = i;
-        fromRight[o++] = -1;
-        continue;
-      }
-      for (int pair = head[i]; pair >= 0; pair = pairNext.get(pair)) {
-        fromLeft[o] = i;
-        fromRight[o++] = pairRight.get(pair);
+    pos.link();
+    int[][] cellAt = new int[names][];
+    boolean[] holds = new boolean[pos.n];
+    for (int k = 0; k < names; k++) {
+      int[] at = cellAt[k] = new int[pos.n];
+      Arrays.fill(at, -1);
+      int[] of = posOfCell[k];
+      for (int r = 0; r < of.length; r++) {
+        at[of[r]] = r;
+        holds[of[r]] = true;
       }
     }
-    for (int u = 0; u < unmatched.size(); u++) {
-      fromLeft[o] = -1;
-      fromRight[o++] = unmatched.get(u);
+    boolean[] encloses = new boolean[pos.n];
+    for (int p = 0; p < pos.n; p++) {
+      if (!holds[p]) continue;
+      for (int x = pos.parent[p]; x >= 0 && !encloses[x]; x = pos.parent[x]) encloses[x] = true;
     }
+    int n = 0;
+    int[] rowPos = new int[pos.n];
+    for (int p = 0; p < pos.n; p++) if (holds[p] && !encloses[p]) rowPos[n++] = p;
 
-    Part out = new Part(outSize, nl, left.values.length);
-    for (int r = 0; r < outSize; r++) {
-      int i = fromLeft[r];
-      out.rid[r] = i >= 0 ? left.rid[i] : right.rid[fromRight[r]];
-    }
-    for (int li = 0; li < nl; li++) {
-      long[] li1 = left.idx[li];
-      long[] ri1 = right.idx[li];
-      if (li1 == null && ri1 == null) continue;
-      Object[] lv = left.loopValue[li];
-      Object[] rv = right.loopValue[li];
-      long[] idx = out.idxColumn(li);
-      Object[] values = lv != null || rv != null ? out.loopValueColumn(li) : null;
-      for (int r = 0; r < outSize; r++) {
-        int i = fromLeft[r];
-        int j = fromRight[r];
-        if (i >= 0 && li1 != null && li1[i] != ABSENT) {
-          idx[r] = li1[i];
-          if (values != null && lv != null) values[r] = lv[i];
-        } else if (j >= 0 && ri1 != null && ri1[j] != ABSENT) {
-          idx[r] = ri1[j];
-          if (values != null && rv != null) values[r] = rv[j];
-        } else if (i >= 0 && values != null && lv != null) {
-          values[r] = lv[i]; // no position on either side: the left row's (empty) element stays
-        }
+    Part out = new Part(n, loops.size(), names);
+    for (int k = 0; k < names; k++) out.values[k] = new Object[n];
+    for (int i = 0; i < n; i++) {
+      int p = rowPos[i];
+      out.rid[i] = pos.rid[p];
+      out.key[i] = pos.key[p];
+      // Outer positions overwrite inner ones of the same loop name, as walking outwards does.
+      for (int x = p; x >= 0; x = pos.parent[x]) {
+        if (pos.loop[x] < 0) continue;
+        int li = column[pos.loop[x]];
+        out.idxColumn(li)[i] = pos.idx[x];
+        Object v = pos.loopValue[x];
+        Object[] lvs = v != null ? out.loopValueColumn(li) : out.loopValue[li];
+        if (lvs != null) lvs[i] = v;
+      }
+      for (int k = 0; k < names; k++) {
+        int[] at = cellAt[k];
+        int x = p;
+        while (x >= 0 && at[x] < 0) x = pos.parent[x];
+        if (x < 0) continue;
+        Cells c = cells.get(k);
+        out.values[k][i] = c.value[at[x]];
+        if ((c.packed[at[x]] & REPLAY) != 0) out.replayColumn()[i] = true;
       }
     }
-    for (int m = 0; m < k; m++) {
-      Object[] from = left.values[m];
-      if (from == null) continue;
-      Object[] to = out.values[m] = new Object[outSize];
-      for (int r = 0; r < outSize; r++) if (fromLeft[r] >= 0) to[r] = from[fromLeft[r]];
-    }
-    Object[] fromK = right.values[k];
-    Object[] toK = out.values[k] = new Object[outSize];
-    for (int r = 0; r < outSize; r++) if (fromRight[r] >= 0) toK[r] = fromK[fromRight[r]];
-    if (left.replay != null || right.replay != null) {
-      boolean[] rep = out.replayColumn();
-      for (int r = 0; r < outSize; r++) {
-        int i = fromLeft[r];
-        int j = fromRight[r];
-        rep[r] = (i >= 0 && left.replay != null && left.replay[i]) || (j >= 0 && right.replay != null && right.replay[j]);
+    for (int k = 0; k < names; k++) {
+      Cells c = cells.get(k);
+      if (c.duplicated > 0) {
+        int p = posOfCell[k][c.firstDuplicate];
+        duplicates.add(new Duplicate(k, c.duplicated, (String) runs.get(pos.rid[p])[3], pos.describe(p)));
       }
     }
     return out;
-  }
-
-  /** The left rows grouped by join key (run and common loop positions), in an open-addressing table. */
-  private static final class KeyIndex {
-    final Part rows;
-    final int[] common;
-    final int[] slots; // first row of each group + 1, 0 = empty
-    final int[] nextInGroup;
-    final int[] lastInGroup;
-
-    KeyIndex(Part rows, int[] common) {
-      this.rows = rows;
-      this.common = common;
-      int cap = Integer.highestOneBit(Math.max(4, rows.n * 2 - 1)) << 1;
-      this.slots = new int[cap];
-      this.nextInGroup = new int[rows.n];
-      this.lastInGroup = new int[rows.n];
-      Arrays.fill(nextInGroup, -1);
-      for (int i = 0; i < rows.n; i++) {
-        int s = hash(rows, i) & (cap - 1);
-        while (true) {
-          int g = slots[s] - 1;
-          if (g < 0) {
-            slots[s] = i + 1;
-            lastInGroup[i] = i;
-            break;
-          }
-          if (sameKey(rows, g, rows, i)) {
-            nextInGroup[lastInGroup[g]] = i;
-            lastInGroup[g] = i;
-            break;
-          }
-          s = (s + 1) & (cap - 1);
-        }
-      }
-    }
-
-    /** The first left row with the key of {@code other}'s row {@code j}, or -1. */
-    int find(Part other, int j) {
-      int cap = slots.length;
-      int s = hash(other, j) & (cap - 1);
-      while (true) {
-        int g = slots[s] - 1;
-        if (g < 0) return -1;
-        if (sameKey(rows, g, other, j)) return g;
-        s = (s + 1) & (cap - 1);
-      }
-    }
-
-    private int hash(Part p, int r) {
-      long h = p.rid[r] * 0x9E3779B97F4A7C15L;
-      for (int c : common) h = (h ^ p.idx[c][r]) * 0x9E3779B97F4A7C15L;
-      return (int) (h ^ (h >>> 32));
-    }
-
-    private boolean sameKey(Part a, int i, Part b, int j) {
-      if (a.rid[i] != b.rid[j]) return false;
-      for (int c : common) if (a.idx[c][i] != b.idx[c][j]) return false;
-      return true;
-    }
   }
 
   private Table toTable(Part rows, List<String> names) {
@@ -741,6 +746,7 @@ final class Dataframe {
     int present = 0;
     for (int li = 0; li < nl; li++) if (rows.idx[li] != null) idx[present++] = rows.idx[li];
     long[][] keys = Arrays.copyOf(idx, present);
+    long[] positionKeys = rows.key;
     IntComparator order = (a, b) -> {
       int c = Integer.compare(runRank[a], runRank[b]);
       if (c != 0) return c;
@@ -748,11 +754,11 @@ final class Dataframe {
         c = Long.compare(col[a], col[b]);
         if (c != 0) return c;
       }
-      return 0;
+      return Long.compare(positionKeys[a], positionKeys[b]);
     };
     int[] perm = stableSort(n, order);
 
-    List<String> cols = new ArrayList<>(List.of("projid", "tstamp", "filename"));
+    List<String> cols = new ArrayList<>(RUN_COLUMNS);
     for (int li = 0; li < nl; li++) {
       if (rows.idx[li] == null) continue;
       cols.add(loops.get(li));
@@ -771,6 +777,7 @@ final class Dataframe {
       o[c++] = run[0];
       o[c++] = run[1];
       o[c++] = run[2];
+      o[c++] = run[3];
       for (int li = 0; li < nl; li++) {
         long[] col = rows.idx[li];
         if (col == null) continue;
@@ -826,29 +833,6 @@ final class Dataframe {
     return a;
   }
 
-  /** A growable list of ints. */
-  private static final class IntList {
-    int[] a = new int[16];
-    int n;
-
-    void add(int v) {
-      if (n == a.length) a = Arrays.copyOf(a, n << 1);
-      a[n++] = v;
-    }
-
-    int get(int i) {
-      return a[i];
-    }
-
-    void set(int i, int v) {
-      a[i] = v;
-    }
-
-    int size() {
-      return n;
-    }
-  }
-
   /** A map from long keys (never Long.MIN_VALUE) to ints, with open addressing. */
   private static final class LongIntMap {
     private static final long EMPTY = Long.MIN_VALUE;
@@ -858,6 +842,30 @@ final class Dataframe {
 
     LongIntMap() {
       Arrays.fill(keys, EMPTY);
+    }
+
+    /** A map that holds {@code expected} keys without growing. */
+    LongIntMap(int expected) {
+      int cap = Integer.highestOneBit(Math.max(512, expected) * 2 - 1) << 1;
+      keys = new long[cap];
+      values = new int[cap];
+      Arrays.fill(keys, EMPTY);
+    }
+
+    /** Maps {@code key} to {@code value} unless it is mapped already; returns the value it had, or -1. */
+    int putIfAbsent(long key, int value) {
+      if ((size + 1) * 2 > keys.length) grow();
+      int mask = keys.length - 1;
+      for (int s = slot(key, mask); ; s = (s + 1) & mask) {
+        long k = keys[s];
+        if (k == key) return values[s];
+        if (k == EMPTY) {
+          keys[s] = key;
+          values[s] = value;
+          size++;
+          return -1;
+        }
+      }
     }
 
     /** The value of {@code key}, or -1. */
@@ -925,7 +933,7 @@ final class Dataframe {
         if (isReplay) replay.put(rid, true);
       }
     }
-    List<String> cols = new ArrayList<>(List.of("projid", "tstamp", "filename"));
+    List<String> cols = new ArrayList<>(RUN_COLUMNS);
     cols.addAll(names);
     boolean anyReplay = !replay.isEmpty();
     if (anyReplay) cols.add("source");
@@ -936,7 +944,8 @@ final class Dataframe {
       o[0] = run[0];
       o[1] = run[1];
       o[2] = run[2];
-      int c = 3;
+      o[3] = run[3];
+      int c = 4;
       for (String n : names) o[c++] = e.getValue().get(n);
       if (anyReplay) o[c] = replay.containsKey(e.getKey()) ? "replay" : "forward";
       out.add(o);

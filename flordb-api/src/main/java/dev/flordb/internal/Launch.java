@@ -10,6 +10,12 @@ import java.util.Map;
 /**
  * How this JVM was launched: the program's file name (the source file for Java's source launcher,
  * else the main class or jar), its arguments, and what a later replay needs to launch it again.
+ *
+ * <p>A run's {@code filename} is the program's path relative to the repository's root, with
+ * {@code /} between directories ({@code train/Regress.java}), once {@link #inWorkTree} has placed
+ * it; a source file or jar outside the repository keeps its file name, and the launch details
+ * (the run header's {@code launch}) say where it was: {@code "outside_repository": "/abs/path"}. A
+ * compiled program's filename is its main class.
  */
 public final class Launch {
   private static final String SOURCE_LAUNCHER = "com.sun.tools.javac.launcher.Main";
@@ -85,6 +91,44 @@ public final class Launch {
     d.put("mode", "embedded");
     d.put("args", args);
     return new Launch(filename, args, d);
+  }
+
+  /**
+   * The same launch with the filename made relative to the repository's work tree, for a program
+   * run from a source file or a jar; one outside the work tree keeps its file name, and the details
+   * say where it is ({@code outside_repository}).
+   */
+  public Launch inWorkTree(Path workTree) {
+    Object mode = details.get("mode");
+    Object file = "source".equals(mode) ? details.get("source_file") : "jar".equals(mode) ? details.get("main") : null;
+    if (file == null) return this;
+    Path abs = Path.of(workingDirectory()).resolve(file.toString()).toAbsolutePath().normalize();
+    String relative = relative(workTree, abs);
+    Map<String, Object> d = new LinkedHashMap<>(details);
+    if (relative == null) {
+      d.put("outside_repository", abs.toString());
+      return new Launch(abs.getFileName().toString(), programArgs, d);
+    }
+    return new Launch(relative, programArgs, d);
+  }
+
+  /** The path of {@code abs} inside {@code workTree}, with '/' separators, or null if it lies outside. */
+  static String relative(Path workTree, Path abs) {
+    Path root = workTree.toAbsolutePath().normalize();
+    Path p = abs;
+    if (!p.startsWith(root)) {
+      try { // either may have been reached through a symbolic link
+        p = p.toRealPath();
+        root = root.toRealPath();
+      } catch (java.io.IOException e) {
+        return null;
+      }
+      if (!p.startsWith(root)) return null;
+    }
+    if (p.equals(root)) return null;
+    StringBuilder sb = new StringBuilder();
+    for (Path part : root.relativize(p)) sb.append(sb.length() == 0 ? "" : "/").append(part);
+    return sb.toString();
   }
 
   /** The same launch with the arguments the program handed over itself (they are exact). */

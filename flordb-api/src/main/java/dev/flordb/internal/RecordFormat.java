@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The per-run record file: {@code .flor/records/<run>.jsonl}, append-only, one JSON object per
@@ -20,7 +22,10 @@ import java.util.Map;
  * }</pre>
  *
  * <ul>
- *   <li>{@code run}: the run id (also the file's name); {@code seq}: 0, 1, 2... in file order;
+ *   <li>{@code run}: the run id ({@code yyyyMMdd-HHmmss-SSS-xxxxxx}: the start time in UTC and
+ *       six random hex digits; see {@link #isRunId}), which is also the file's name: {@code
+ *       <run>.jsonl} for the run's own file, {@code <run>.replay-<stamp>.jsonl} for a replay's
+ *       ({@link #runOfFile}); every record of a file belongs to that run. {@code seq}: 0, 1, 2... in file order;
  *       {@code t}: wall-clock milliseconds when the record was made.
  *   <li>{@code ctx}: the loop context, outermost loop first, as {@code [loop, index, value]}
  *       triples; {@code index} counts from 0; {@code value} is the loop's element where it is a
@@ -46,6 +51,22 @@ import java.util.Map;
 public final class RecordFormat {
   public static final int VERSION = 1;
   public static final String SUFFIX = ".jsonl";
+  /** What a run id looks like, for messages. */
+  static final String RUN_ID_EXAMPLE = "20261126-055006-123-4f3a9c";
+  private static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}");
+  private static final Pattern FILE = Pattern.compile("(" + RUN_ID.pattern() + ")(\\.replay-" + RUN_ID.pattern() + ")?"
+      + Pattern.quote(SUFFIX));
+
+  /** Whether {@code id} is a run id (or a replay's stamp), as {@code Session.newId} makes them. */
+  public static boolean isRunId(String id) {
+    return id != null && RUN_ID.matcher(id).matches();
+  }
+
+  /** The run whose records a file of this name holds, or null if the name is not a record file's. */
+  public static String runOfFile(String fileName) {
+    Matcher m = FILE.matcher(fileName);
+    return m.matches() ? m.group(1) : null;
+  }
 
   private RecordFormat() {}
 

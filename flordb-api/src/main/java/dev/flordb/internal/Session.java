@@ -118,11 +118,11 @@ public final class Session implements AutoCloseable {
   private Session(Builder b) {
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
-    this.launch = b.launch;
+    this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
     this.kwargs = Kwargs.parse(b.launch.programArgs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
-    this.filename = b.launch.filename;
+    this.filename = launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
     this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
@@ -337,10 +337,7 @@ public final class Session implements AutoCloseable {
       git = Snapshots.open(workTree);
       if (!excluded) git.excludeFlorDir();
       Snapshots.Tree tree = git.captureWorkTree();
-      if (!tree.skipped.isEmpty()) {
-        console.warn("left out of this run's code snapshot (larger than "
-            + (Snapshots.MAX_FILE_BYTES >> 20) + " MiB; add them to .gitignore): " + tree.skipped);
-      }
+      for (String w : tree.warnings()) console.warn(w); // files left out for their size, and secrets
       s = new Start(git, tree, git.head(), git.branch());
     } catch (IOException | RuntimeException e) {
       if (git != null) git.close();
@@ -760,7 +757,7 @@ public final class Session implements AutoCloseable {
   public static Table read(Path dir, java.util.function.Function<Store, Table> reading) {
     Path workTree = WorkTree.find(dir);
     Path florDir = workTree.resolve(".flor");
-    try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git)) {
+    try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git, w -> System.err.println("flordb: " + w))) {
       return reading.apply(store);
     }
   }
@@ -779,7 +776,7 @@ public final class Session implements AutoCloseable {
     // Wait for the background start outside the lock: its first commit takes the same lock.
     Snapshots git = git();
     synchronized (this) {
-      if (store == null) store = Store.open(florDir, git);
+      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
       return store;
     }
   }

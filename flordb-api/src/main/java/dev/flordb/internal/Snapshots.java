@@ -40,8 +40,9 @@ import org.eclipse.jgit.util.FS;
  * {@code refs/flor/runs/<run>}. The user's branch, HEAD, index and working tree are only read.
  *
  * <p>A run's commit holds the working tree as it was when the run started (what {@code git add
- * -A} would take: tracked files plus untracked ones that are not ignored) and the run's record
- * file at {@code .flor/records/<run>.jsonl}; its parent is the user's HEAD at that time (none in a
+ * -A} would take: tracked files plus untracked ones that are not ignored, but untracked files
+ * that look like secrets and files too large for a code snapshot: see {@link SnapshotRules}) and
+ * the run's record file at {@code .flor/records/<run>.jsonl}; its parent is the user's HEAD at that time (none in a
  * repository without commits). {@code commit()} and the end of the run re-point the ref to a new
  * commit with the longer record file, so there is exactly one commit per run.
  *
@@ -57,8 +58,6 @@ public final class Snapshots implements AutoCloseable {
   public static final String REPLAY_REF_PREFIX = "refs/flor/replays/";
   /** What a replay's record file has in its name: {@code <run>.replay-<stamp>.jsonl}. */
   public static final String REPLAY_RECORDS_INFIX = ".replay-";
-  /** Files larger than this are left out of snapshots (data sets belong in .gitignore). */
-  static final long MAX_FILE_BYTES = 64L << 20;
 
   private static final String SHA1_IMPLEMENTATION = "org.eclipse.jgit.util.sha1.implementation";
 
@@ -104,8 +103,7 @@ public final class Snapshots implements AutoCloseable {
       Repository r = b.setMustExist(true).build();
       if (r.isBare()) {
         r.close();
-        throw new FlorException(abs + " is in a bare git repository, which has no working tree to"
-            + " snapshot. Run the program from a clone with a working tree.");
+        throw WorkTree.bare(abs, b.getGitDir().toPath());
       }
       return new Snapshots(r);
     } catch (IOException e) {
@@ -139,11 +137,38 @@ public final class Snapshots implements AutoCloseable {
   /** The working tree as it is now: the entries of a snapshot, before the record file is added. */
   public static final class Tree {
     final List<DirCacheEntry> entries;
+    /** Files left out for their size. */
     public final List<String> skipped;
+    /** Untracked files left out because their names look like secrets'. */
+    public final List<String> secrets;
+    final long maxFileBytes;
 
-    Tree(List<DirCacheEntry> entries, List<String> skipped) {
+    Tree(List<DirCacheEntry> entries, List<String> skipped, List<String> secrets, long maxFileBytes) {
       this.entries = entries;
       this.skipped = skipped;
+      this.secrets = secrets;
+      this.maxFileBytes = maxFileBytes;
+    }
+
+    /** What the snapshot left out, said once per run. */
+    public List<String> warnings() {
+      List<String> out = new ArrayList<>();
+      if (!skipped.isEmpty()) {
+        out.add("left out of this run's code snapshot (larger than " + mib(maxFileBytes) + "; add them to"
+            + " .gitignore, or raise snapshot.max_file_mb in " + SnapshotRules.FILE + "): " + skipped);
+      }
+      if (!secrets.isEmpty()) {
+        out.add("left out of this run's code snapshot, as they look like secrets (untracked files named as in"
+            + " snapshot.exclude of " + SnapshotRules.FILE + " and its defaults): " + secrets);
+      }
+      return out;
+    }
+
+    private static String mib(long bytes) {
+      if (bytes % (1 << 20) == 0) return (bytes >> 20) + " MiB";
+      if (bytes >= 1 << 20) return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
+      if (bytes >= 1 << 10) return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+      return bytes + " bytes";
     }
 
     /** Its files (submodules aside), path to blob id, as {@link #files(ObjectId)} gives a commit's. */
@@ -154,7 +179,11 @@ public final class Snapshots implements AutoCloseable {
     }
   }
 
-  /** Captures the working tree: tracked files and untracked, unignored ones, minus {@code .flor/}. */
+  /**
+   * Captures the working tree: tracked files and untracked, unignored ones, minus {@code .flor/},
+   * untracked files that look like secrets, and files whose content git does not hold yet that
+   * are larger than the limit (see {@link SnapshotRules}).
+   */
   public Tree captureWorkTree() throws IOException {
     return captureWorkTree(true);
   }
@@ -165,8 +194,10 @@ public final class Snapshots implements AutoCloseable {
    * then read from the working tree, not from the object database.
    */
   public Tree captureWorkTree(boolean write) throws IOException {
+    SnapshotRules rules = SnapshotRules.read(workTree);
     List<DirCacheEntry> entries = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
+    List<String> secrets = new ArrayList<>();
     DirCache index = repo.readDirCache(); // read only: never locked or written
     try (ObjectInserter ins = write ? repo.newObjectInserter() : new ObjectInserter.Formatter();
         ObjectReader reader = repo.newObjectReader();
@@ -194,15 +225,18 @@ public final class Snapshots implements AutoCloseable {
           entries.add(e);
           continue;
         }
-        long length = w.getEntryContentLength();
-        if (length > MAX_FILE_BYTES) {
-          skipped.add(path);
+        if (d == null && rules.excludes(path)) {
+          secrets.add(path);
           continue;
         }
+        long length = w.getEntryContentLength();
         ObjectId id;
         DirCacheEntry tracked = d == null ? null : d.getDirCacheEntry();
         if (tracked != null && !w.isModified(tracked, false, reader)) {
-          id = tracked.getObjectId(); // the staged blob is already in the object database
+          id = tracked.getObjectId(); // the staged blob is already in the object database: it costs nothing
+        } else if (length > rules.maxFileBytes) {
+          skipped.add(path);
+          continue;
         } else {
           try (InputStream in = w.openEntryStream()) {
             id = write ? ins.insert(Constants.OBJ_BLOB, w.getEntryContentLength(), in)
@@ -216,7 +250,7 @@ public final class Snapshots implements AutoCloseable {
       }
       if (write) ins.flush();
     }
-    return new Tree(entries, skipped);
+    return new Tree(entries, skipped, secrets, rules.maxFileBytes);
   }
 
   /**
@@ -445,11 +479,12 @@ public final class Snapshots implements AutoCloseable {
     return new PersonIdent(name == null ? "FlorDB" : name, email == null ? "flordb@localhost" : email);
   }
 
-  /** Every recorded run's snapshot commit, by run id. */
+  /** Every recorded run's snapshot commit, by run id (refs whose name is not a run id are not runs'). */
   public Map<String, ObjectId> runRefs() throws IOException {
     Map<String, ObjectId> out = new LinkedHashMap<>();
     for (Ref r : repo.getRefDatabase().getRefsByPrefix(REF_PREFIX)) {
-      out.put(r.getName().substring(REF_PREFIX.length()), r.getObjectId());
+      String run = r.getName().substring(REF_PREFIX.length());
+      if (RecordFormat.isRunId(run)) out.put(run, r.getObjectId());
     }
     return out;
   }

@@ -22,10 +22,25 @@ final class WorkTree {
   static Path find(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
     if (System.getenv("GIT_DIR") != null) return Snapshots.open(abs).workTree(); // let JGit read the environment
+    boolean inGitDir = false;
+    for (Path part : abs) inGitDir |= part.toString().equals(".git");
     for (Path p = abs; p != null; p = p.getParent()) {
       if (Files.exists(p.resolve(".git"))) return p;
+      if (!inGitDir && looksLikeGitDir(p)) throw bare(abs, p);
     }
     throw notARepository(abs);
+  }
+
+  /** Whether a directory is a git directory (HEAD, objects, refs): outside a .git, a bare repository. */
+  private static boolean looksLikeGitDir(Path p) {
+    return Files.isRegularFile(p.resolve("HEAD")) && Files.isDirectory(p.resolve("objects"))
+        && Files.isDirectory(p.resolve("refs"));
+  }
+
+  static FlorException bare(Path abs, Path gitDir) {
+    return new FlorException(abs + " is in the bare git repository " + gitDir + ", which has no working tree:"
+        + " FlorDB snapshots the working tree a program runs in. Clone it (git clone " + gitDir + " DIR) and run"
+        + " the program in the clone.");
   }
 
   static FlorException notARepository(Path abs) {

@@ -158,7 +158,7 @@ class CheckpointingTest {
       train(s, new Model(), new Random(1), 2);
     }
     assertThat(TestProjects.dataframe(repo, "w0").columns())
-        .containsExactly("projid", "tstamp", "filename", "epoch", "w0");
+        .containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "w0");
     assertThat(TestProjects.dataframe(repo).columns()).doesNotContain("ckpt::epoch");
   }
 

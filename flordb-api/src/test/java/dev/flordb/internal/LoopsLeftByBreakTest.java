@@ -73,7 +73,7 @@ class LoopsLeftByBreakTest {
     List<List<Object>> out = new ArrayList<>();
     for (Table.Row row : TestProjects.dataframe(r, names)) {
       List<Object> cells = new ArrayList<>(row.toMap().values());
-      out.add(cells.subList(3, cells.size()));
+      out.add(cells.subList(4, cells.size())); // without projid, tstamp, filename, run_id
     }
     return out;
   }

@@ -29,7 +29,7 @@ class RecordFormatV1FixtureTest {
     }
     try (Snapshots git = Snapshots.open(repo); Store store = Store.open(repo.resolve(".flor"), git)) {
       Table t = store.dataframe("lr", "loss", "acc");
-      assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "epoch", "step", "lr", "loss", "acc");
+      assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "step", "lr", "loss", "acc");
       assertThat(t.size()).isEqualTo(12);
       assertThat(t.row(0).toMap()).containsEntry("projid", "demo").containsEntry("tstamp", "2026-11-26T06:01:11.202Z")
           .containsEntry("filename", "Train.java").containsEntry("epoch", 0L).containsEntry("step", 0L)

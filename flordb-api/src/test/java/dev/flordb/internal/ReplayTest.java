@@ -99,7 +99,7 @@ class ReplayTest {
     List<List<Object>> out = new ArrayList<>();
     for (Table.Row row : t) {
       List<Object> cells = new ArrayList<>(row.toMap().values());
-      out.add(cells.subList(3, cells.size())); // without projid, tstamp, filename
+      out.add(cells.subList(4, cells.size())); // without projid, tstamp, filename, run_id
     }
     return out;
   }

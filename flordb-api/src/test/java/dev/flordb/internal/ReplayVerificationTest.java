@@ -93,7 +93,7 @@ class ReplayVerificationTest {
     List<List<Object>> out = new ArrayList<>();
     for (Table.Row row : TestProjects.dataframe(r, name)) {
       List<Object> cells = new ArrayList<>(row.toMap().values());
-      out.add(cells.subList(3, 5)); // epoch, value
+      out.add(cells.subList(4, 6)); // epoch, value
     }
     return out;
   }

@@ -36,7 +36,6 @@ final class DataframeCommand implements Callable<Integer> {
     }
     try (ProjectOptions.Project p = project.open()) {
       Table t = p.store().dataframe(names.toArray(new String[0]));
-      for (String w : p.store().warnings()) spec.commandLine().getErr().println("flordb: " + w);
       List<String> missing = new ArrayList<>();
       for (String n : names) {
         if (t.column(n).stream().allMatch(v -> v == null)) missing.add(n);

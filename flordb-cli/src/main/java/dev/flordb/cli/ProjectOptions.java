@@ -2,8 +2,12 @@ package dev.flordb.cli;
 
 import dev.flordb.internal.Snapshots;
 import dev.flordb.internal.Store;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -14,29 +18,44 @@ final class ProjectOptions {
 
   @Spec(Spec.Target.MIXEE) CommandSpec command;
 
-  /** The repository and its store; close both. */
+  /**
+   * The repository and its store; close both. What the store finds wrong with the record files
+   * (and notes on a dataframe) is printed to the command's standard error, each once.
+   */
   Project open() {
     Path where = dir;
     if (where == null && command.parent() != null && command.parent().userObject() instanceof FlorCli) {
       where = ((FlorCli) command.parent().userObject()).dir;
     }
-    if (where == null) where = Path.of("").toAbsolutePath();
+    if (where == null) {
+      where = Path.of("").toAbsolutePath();
+    } else if (!Files.isDirectory(where)) {
+      throw new ParameterException(command.commandLine(), "-C " + where + ": "
+          + (Files.exists(where) ? "is a file, not a directory" : "no such directory")
+          + "; give the directory of the project's git repository (or one inside it)");
+    }
     Snapshots git = Snapshots.open(where);
-    return new Project(git, git.workTree().resolve(".flor"));
+    PrintWriter err = command.commandLine().getErr();
+    return new Project(git, git.workTree().resolve(".flor"), w -> {
+      err.println("flordb: " + w);
+      err.flush();
+    });
   }
 
   static final class Project implements AutoCloseable {
     final Snapshots git;
     final Path florDir;
+    private final Consumer<String> warnings;
     private Store store;
 
-    Project(Snapshots git, Path florDir) {
+    Project(Snapshots git, Path florDir, Consumer<String> warnings) {
       this.git = git;
       this.florDir = florDir;
+      this.warnings = warnings;
     }
 
     Store store() {
-      if (store == null) store = Store.open(florDir, git);
+      if (store == null) store = Store.open(florDir, git, warnings);
       return store;
     }
 

@@ -52,8 +52,9 @@ class CommandLineTest {
     }
   }
 
+  /** The code version flordb runs shows: the snapshot's files without .flor/, as git write-tree would name them. */
   private String version(String run) {
-    return project.runRef(run).abbreviate(10).name();
+    return project.codeTree(run).abbreviate(10).name();
   }
 
   private String recordCount() {
@@ -62,6 +63,8 @@ class CommandLineTest {
 
   @Test
   void runsPrintsOneLinePerRunOldestFirstWithVersionStatusAndArguments() {
+    assertThat(version(run1)).as("two runs of the same code have the same code version").isEqualTo(version(run2));
+    assertThat(project.runRef(run1)).as("though each has its own snapshot commit").isNotEqualTo(project.runRef(run2));
     Project.Cli c = project.cli("runs");
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
@@ -87,16 +90,16 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename    epoch  step    lr    loss   acc
-        proj    2026-01-01T00:00:00.000Z  Train.java      0     0   0.5     0.5   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java      0     1   0.5   0.375   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java      1     0   0.5    0.25  0.75
-        proj    2026-01-01T00:00:00.000Z  Train.java      1     1   0.5   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java      0     0  0.25    0.25   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java      0     1  0.25  0.1875   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java      1     0  0.25   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java      1     1  0.25  0.0625  0.75
-        """);
+        projid  tstamp                    filename    run_id                      epoch  step    lr    loss   acc
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     0   0.5     0.5   0.5
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     1   0.5   0.375   0.5
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     0   0.5    0.25  0.75
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     1   0.5   0.125  0.75
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     0  0.25    0.25   0.5
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     1  0.25  0.1875   0.5
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     0  0.25   0.125  0.75
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     1  0.25  0.0625  0.75
+        """.formatted(run1, run2));
   }
 
   @Test
@@ -104,11 +107,11 @@ class CommandLineTest {
     Project.Cli c = project.cli("dataframe", "acc", "--csv");
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
-    assertThat(c.out()).isEqualTo("projid,tstamp,filename,epoch,acc\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java,0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java,1,0.75\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java,0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java,1,0.75\r\n");
+    assertThat(c.out()).isEqualTo("projid,tstamp,filename,run_id,epoch,acc\r\n"
+        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",1,0.75\r\n"
+        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",1,0.75\r\n");
   }
 
   @Test
@@ -118,12 +121,12 @@ class CommandLineTest {
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
         [
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","epoch":1,"optimizer":"sgd","acc":0.75},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","epoch":1,"optimizer":"sgd","acc":0.75}
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":1,"optimizer":"sgd","acc":0.75},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":1,"optimizer":"sgd","acc":0.75}
         ]
-        """);
+        """.formatted(run1, run2));
   }
 
   @Test
@@ -132,17 +135,17 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename      lr  optimizer
-        proj    2026-01-01T00:00:00.000Z  Train.java   0.5  sgd
-        proj    2026-01-01T00:00:00.250Z  Train.java  0.25  sgd
-        """);
+        projid  tstamp                    filename    run_id                        lr  optimizer
+        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s   0.5  sgd
+        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s  0.25  sgd
+        """.formatted(run1, run2));
   }
 
   @Test
   void dataframeOfANameNoRunLoggedSaysWhichNamesThereAre() {
     Project.Cli c = project.cli("dataframe", "accuracy", "--csv");
     assertThat(c.exit()).as(c.toString()).isZero();
-    assertThat(c.out()).isEqualTo("projid,tstamp,filename,accuracy\r\n");
+    assertThat(c.out()).isEqualTo("projid,tstamp,filename,run_id,accuracy\r\n");
     assertThat(c.err()).isEqualTo("flordb: no run logged accuracy; the names logged are [acc, loss, lr, optimizer]\n");
   }
 
@@ -185,6 +188,48 @@ class CommandLineTest {
     assertThat(c.out()).isEmpty();
     assertThat(c.err()).startsWith("flordb: the query tried to change the store");
     assertThat(project.cli("query", "SELECT count(*) AS n FROM logs WHERE name = 'loss'").out()).isEqualTo("n\n8\n");
+  }
+
+  @Test
+  void aQueryThatWouldWriteACopyOfTheStoreFailsAndWritesNothing() {
+    Path copy = tmp.resolve("copy.db");
+    Project.Cli c = project.cli("query", "VACUUM INTO '" + copy + "'");
+    assertThat(c.exit()).isEqualTo(1);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: the query tried to open another database file (ATTACH, VACUUM, or VACUUM"
+        + " INTO, which writes a copy of the store): queries only read the store, and no other file. To copy the store,"
+        + " copy .flor/flor.db, or rebuild one from the record files with 'flordb unpack'.\n");
+    assertThat(copy).doesNotExist();
+  }
+
+  @Test
+  void aQueryOfTwoStatementsFailsAndRunsNeither() {
+    Project.Cli c = project.cli("query", "SELECT 1; DROP TABLE logs");
+    assertThat(c.exit()).isEqualTo(1);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: the query holds more than one statement: after \"SELECT 1;\" comes"
+        + " \"DROP TABLE logs\". A query is one statement, which only reads: run each statement as a query of its own.\n");
+    assertThat(project.cli("query", "SELECT count(*) AS n FROM logs WHERE name = 'loss'").out()).isEqualTo("n\n8\n");
+  }
+
+  @Test
+  void dashCToADirectoryThatDoesNotExistIsBadUsageNamingIt() {
+    Path missing = tmp.resolve("missing");
+    Project.Cli c = Project.flordb("-C", missing.toString(), "runs");
+    assertThat(c.exit()).isEqualTo(2);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: -C " + missing + ": no such directory; give the directory of the"
+        + " project's git repository (or one inside it)\nSee 'flordb runs --help'.\n");
+  }
+
+  @Test
+  void dashCToAFileIsBadUsageSayingItIsAFile() {
+    Path file = project.dir.resolve("Train.java");
+    Project.Cli c = Project.flordb("dataframe", "-C", file.toString(), "lr");
+    assertThat(c.exit()).isEqualTo(2);
+    assertThat(c.out()).isEmpty();
+    assertThat(c.err()).isEqualTo("flordb: -C " + file + ": is a file, not a directory; give the directory of the"
+        + " project's git repository (or one inside it)\nSee 'flordb dataframe --help'.\n");
   }
 
   @Test

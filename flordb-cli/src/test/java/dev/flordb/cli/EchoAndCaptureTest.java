@@ -39,10 +39,11 @@ class EchoAndCaptureTest {
         epoch 1 done
         """);
     assertThat(run.err()).isEmpty();
+    String whose = project.runs().get(0).getString("tstamp") + ",Echo.java," + project.runs().get(0).getString("run_id");
     assertThat(project.cli("dataframe", "io::stdout", "--csv").out()).isEqualTo(
-        "projid,tstamp,filename,epoch,io::stdout\r\n"
-            + "proj," + project.runs().get(0).getString("tstamp") + ",Echo.java,0,epoch 0 done\r\n"
-            + "proj," + project.runs().get(0).getString("tstamp") + ",Echo.java,1,epoch 1 done\r\n");
+        "projid,tstamp,filename,run_id,epoch,io::stdout\r\n"
+            + "proj," + whose + ",0,epoch 0 done\r\n"
+            + "proj," + whose + ",1,epoch 1 done\r\n");
   }
 
   @Test

@@ -37,7 +37,7 @@ class MnistExampleTest {
     Table runs = dataframe(project);
     assertThat(runs.size()).isEqualTo(1);
     Table.Row run = runs.row(0);
-    assertThat(run.getString("filename")).isEqualTo("TrainMnist.java");
+    assertThat(run.getString("filename")).as("the program's path in the repository").isEqualTo("mnist/TrainMnist.java");
     assertThat(run.toMap()).containsAllEntriesOf(Map.of(
         "seed", 7L, "hidden", 64L, "epochs", 2L, "batch_size", 32L, "max_steps", 60L));
     assertThat(run.getDouble("lr")).isEqualTo(0.05);

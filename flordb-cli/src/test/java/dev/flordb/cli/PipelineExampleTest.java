@@ -37,6 +37,8 @@ class PipelineExampleTest {
   static final String HINDSIGHT = "        Flor.log(\"train_acc\", accuracy(weights, train));\n";
 
   @TempDir static Path tmp;
+  /** Where the example's programs are in the project: their runs' filename starts with it. */
+  static final String DIR = "examples/pipeline/";
   static Project project;
   static Path pipeline;
   /** corrections.csv: item to the label a person gave it. */
@@ -91,7 +93,7 @@ class PipelineExampleTest {
     assertThat(features.size()).isEqualTo(FEATURISED);
     for (int i = 0; i < FEATURISED; i++) {
       Table.Row r = features.row(i);
-      assertThat(r.getString("filename")).isEqualTo("Featurise.java");
+      assertThat(r.getString("filename")).isEqualTo(DIR + "Featurise.java");
       assertThat(r.getLong("item")).isEqualTo(i);
       List<?> vector = (List<?>) r.get("features");
       assertThat(vector).hasSize(49).allSatisfy(v -> assertThat((Long) v).isBetween(0L, 255L));
@@ -132,7 +134,7 @@ class PipelineExampleTest {
     Map<Long, Long> correctedNow = new TreeMap<>();
     for (Table.Row r : latest) {
       if (corrections.containsKey(r.getLong("item"))) {
-        assertThat(r.getString("filename")).isEqualTo("Feedback.java");
+        assertThat(r.getString("filename")).isEqualTo(DIR + "Feedback.java");
         correctedNow.put(r.getLong("item"), r.getLong("label"));
       }
     }
@@ -169,7 +171,7 @@ class PipelineExampleTest {
       // Every (run, epoch) with a checkpoint, trained before this selection: the best accuracy, then the newest.
       Table best = project.query("SELECT m.run_id, m.iteration AS epoch FROM records m"
           + " JOIN records c ON c.ctx = m.ctx AND c.kind = 'ckpt'"
-          + " WHERE m.filename = 'Train.java' AND m.name = 'val_acc'"
+          + " WHERE m.filename = '" + DIR + "Train.java' AND m.name = 'val_acc'"
           + " AND m.tstamp < (SELECT tstamp FROM runs WHERE run_id = '" + select + "')"
           + " ORDER BY m.value DESC, m.tstamp DESC, m.iteration DESC LIMIT 1");
       Map<String, Object> chosen = runLevel(select);
@@ -272,7 +274,7 @@ class PipelineExampleTest {
 
   private static List<String> runsOf(String program) {
     List<String> out = new ArrayList<>();
-    project.query("SELECT run_id FROM runs WHERE filename = '" + program + "' ORDER BY tstamp, run_id")
+    project.query("SELECT run_id FROM runs WHERE filename = '" + DIR + program + "' ORDER BY tstamp, run_id")
         .forEach(r -> out.add(r.getString("run_id")));
     return out;
   }

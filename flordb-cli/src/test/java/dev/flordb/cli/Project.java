@@ -23,7 +23,11 @@ import java.util.TreeSet;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
@@ -170,6 +174,37 @@ final class Project {
       RevCommit c = rw.parseCommit(id);
       rw.parseBody(c);
       return c;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The code version of a run, computed apart from the store's way: the files of its snapshot
+   * without {@code .flor/}, put in an index of their own and named as {@code git write-tree} would.
+   */
+  ObjectId codeTree(String runId) {
+    try (Repository r = repository(); RevWalk rw = new RevWalk(r); TreeWalk tw = new TreeWalk(r)) {
+      tw.addTree(rw.parseCommit(runRef(runId)).getTree());
+      tw.setRecursive(true);
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      while (tw.next()) {
+        if (tw.getPathString().startsWith(".flor/")) continue;
+        DirCacheEntry e = new DirCacheEntry(tw.getPathString());
+        e.setFileMode(tw.getFileMode(0));
+        e.setObjectId(tw.getObjectId(0));
+        b.add(e);
+      }
+      b.finish();
+      try (ObjectInserter idsOnly = new ObjectInserter.Formatter() {
+        @Override
+        public ObjectId insert(int type, byte[] data, int off, int len) {
+          return idFor(type, data, off, len); // names the trees without writing them
+        }
+      }) {
+        return dc.writeTree(idsOnly);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -73,23 +73,23 @@ class SingleFileProgramTest {
     assertThat(df.exit()).as(df.toString()).isZero();
     assertThat(df.err()).isEmpty();
     assertThat(df.out()).isEqualTo("""
-        projid  tstamp                    filename    epoch  step    lr     loss    acc
-        proj    %1$s  Train.java      0     0   0.5      0.5    0.5
-        proj    %1$s  Train.java      0     1   0.5   0.4375    0.5
-        proj    %1$s  Train.java      0     2   0.5    0.375    0.5
-        proj    %1$s  Train.java      1     0   0.5   0.3125  0.625
-        proj    %1$s  Train.java      1     1   0.5     0.25  0.625
-        proj    %1$s  Train.java      1     2   0.5   0.1875  0.625
-        proj    %2$s  Train.java      0     0  0.25     0.25    0.5
-        proj    %2$s  Train.java      0     1  0.25  0.21875    0.5
-        proj    %2$s  Train.java      0     2  0.25   0.1875    0.5
-        proj    %2$s  Train.java      1     0  0.25  0.15625  0.625
-        proj    %2$s  Train.java      1     1  0.25    0.125  0.625
-        proj    %2$s  Train.java      1     2  0.25  0.09375  0.625
-        proj    %2$s  Train.java      2     0  0.25   0.0625   0.75
-        proj    %2$s  Train.java      2     1  0.25  0.03125   0.75
-        proj    %2$s  Train.java      2     2  0.25      0.0   0.75
-        """.formatted(t1, t2));
+        projid  tstamp                    filename    run_id                      epoch  step    lr     loss    acc
+        proj    %1$s  Train.java  %3$s      0     0   0.5      0.5    0.5
+        proj    %1$s  Train.java  %3$s      0     1   0.5   0.4375    0.5
+        proj    %1$s  Train.java  %3$s      0     2   0.5    0.375    0.5
+        proj    %1$s  Train.java  %3$s      1     0   0.5   0.3125  0.625
+        proj    %1$s  Train.java  %3$s      1     1   0.5     0.25  0.625
+        proj    %1$s  Train.java  %3$s      1     2   0.5   0.1875  0.625
+        proj    %2$s  Train.java  %4$s      0     0  0.25     0.25    0.5
+        proj    %2$s  Train.java  %4$s      0     1  0.25  0.21875    0.5
+        proj    %2$s  Train.java  %4$s      0     2  0.25   0.1875    0.5
+        proj    %2$s  Train.java  %4$s      1     0  0.25  0.15625  0.625
+        proj    %2$s  Train.java  %4$s      1     1  0.25    0.125  0.625
+        proj    %2$s  Train.java  %4$s      1     2  0.25  0.09375  0.625
+        proj    %2$s  Train.java  %4$s      2     0  0.25   0.0625   0.75
+        proj    %2$s  Train.java  %4$s      2     1  0.25  0.03125   0.75
+        proj    %2$s  Train.java  %4$s      2     2  0.25      0.0   0.75
+        """.formatted(t1, t2, run1, run2));
 
     ObjectId v1 = project.runRef(run1);
     ObjectId v2 = project.runRef(run2);
@@ -98,11 +98,15 @@ class SingleFileProgramTest {
     Project.Cli ls = project.cli("runs");
     assertThat(ls.exit()).as(ls.toString()).isZero();
     assertThat(ls.err()).isEmpty();
+    // the code version: the snapshot without the record files (the code changed between the runs)
+    ObjectId code1 = project.codeTree(run1);
+    ObjectId code2 = project.codeTree(run2);
+    assertThat(code2).isNotEqualTo(code1);
     assertThat(ls.out()).isEqualTo("""
         when                      program     version     status    args              run
         %s  Train.java  %s  finished  lr=0.5 epochs=2   %s
         %s  Train.java  %s  finished  lr=0.25 epochs=3  %s
-        """.formatted(t1, v1.abbreviate(10).name(), run1, t2, v2.abbreviate(10).name(), run2));
+        """.formatted(t1, code1.abbreviate(10).name(), run1, t2, code2.abbreviate(10).name(), run2));
 
     // Each run's snapshot holds the program as it was when that run started, plus its own records.
     assertThat(project.fileInCommit(v1, "Train.java")).isEqualTo(TRAIN);

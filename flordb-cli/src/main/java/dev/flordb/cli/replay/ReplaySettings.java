@@ -39,6 +39,7 @@ record ReplaySettings(String build, String launch) {
       throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
     }
     String launch = p.getProperty("replay.launch");
+    if (launch == null && p.getProperty("replay.build") == null) return null; // the file sets other things (snapshot.*)
     if (launch == null || launch.isBlank()) {
       throw new IllegalArgumentException(file + " sets no replay.launch; for example"
           + " replay.launch = java -cp {tree}/target/app.jar com.example.Train");
