@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * output and exit code of each command (0 done, 1 the work failed, 2 bad usage).
  */
 class CommandLineTest {
-  /** 2026-01-01T00:00:00.000Z: on a whole second, which must print (and sort) like any other time. */
+  /** 2026-01-01T00:00:00.000000Z: on a whole second, which must print (and sort) like any other time. */
   static final long T1 = 1_767_225_600_000L;
   /** A quarter of a second later, in the same second. */
   static final long T2 = T1 + 250;
@@ -69,9 +69,9 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        when                      program     version     status    args     run
-        2026-01-01T00:00:00.000Z  Train.java  %s  finished  lr=0.5   %s
-        2026-01-01T00:00:00.250Z  Train.java  %s  finished  lr=0.25  %s
+        when                         program     version     status    args     run
+        2026-01-01T00:00:00.000000Z  Train.java  %s  finished  lr=0.5   %s
+        2026-01-01T00:00:00.250000Z  Train.java  %s  finished  lr=0.25  %s
         """.formatted(version(run1), run1, version(run2), run2));
   }
 
@@ -80,8 +80,8 @@ class CommandLineTest {
     Project.Cli c = project.cli("runs", "--csv");
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.out()).isEqualTo("when,program,version,status,args,run\r\n"
-        + "2026-01-01T00:00:00.000Z,Train.java," + version(run1) + ",finished,lr=0.5," + run1 + "\r\n"
-        + "2026-01-01T00:00:00.250Z,Train.java," + version(run2) + ",finished,lr=0.25," + run2 + "\r\n");
+        + "2026-01-01T00:00:00.000000Z,Train.java," + version(run1) + ",finished,lr=0.5," + run1 + "\r\n"
+        + "2026-01-01T00:00:00.250000Z,Train.java," + version(run2) + ",finished,lr=0.25," + run2 + "\r\n");
   }
 
   @Test
@@ -90,15 +90,15 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename    run_id                      epoch  step    lr    loss   acc
-        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     0   0.5     0.5   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      0     1   0.5   0.375   0.5
-        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     0   0.5    0.25  0.75
-        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s      1     1   0.5   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     0  0.25    0.25   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      0     1  0.25  0.1875   0.5
-        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     0  0.25   0.125  0.75
-        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s      1     1  0.25  0.0625  0.75
+        projid  tstamp                       filename    run_id                      epoch  step    lr    loss   acc
+        proj    2026-01-01T00:00:00.000000Z  Train.java  %1$s      0     0   0.5     0.5   0.5
+        proj    2026-01-01T00:00:00.000000Z  Train.java  %1$s      0     1   0.5   0.375   0.5
+        proj    2026-01-01T00:00:00.000000Z  Train.java  %1$s      1     0   0.5    0.25  0.75
+        proj    2026-01-01T00:00:00.000000Z  Train.java  %1$s      1     1   0.5   0.125  0.75
+        proj    2026-01-01T00:00:00.250000Z  Train.java  %2$s      0     0  0.25    0.25   0.5
+        proj    2026-01-01T00:00:00.250000Z  Train.java  %2$s      0     1  0.25  0.1875   0.5
+        proj    2026-01-01T00:00:00.250000Z  Train.java  %2$s      1     0  0.25   0.125  0.75
+        proj    2026-01-01T00:00:00.250000Z  Train.java  %2$s      1     1  0.25  0.0625  0.75
         """.formatted(run1, run2));
   }
 
@@ -108,10 +108,10 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("projid,tstamp,filename,run_id,epoch,acc\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.000Z,Train.java," + run1 + ",1,0.75\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",0,0.5\r\n"
-        + "proj,2026-01-01T00:00:00.250Z,Train.java," + run2 + ",1,0.75\r\n");
+        + "proj,2026-01-01T00:00:00.000000Z,Train.java," + run1 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.000000Z,Train.java," + run1 + ",1,0.75\r\n"
+        + "proj,2026-01-01T00:00:00.250000Z,Train.java," + run2 + ",0,0.5\r\n"
+        + "proj,2026-01-01T00:00:00.250000Z,Train.java," + run2 + ",1,0.75\r\n");
   }
 
   @Test
@@ -121,10 +121,10 @@ class CommandLineTest {
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
         [
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000Z","filename":"Train.java","run_id":"%1$s","epoch":1,"optimizer":"sgd","acc":0.75},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":0,"optimizer":"sgd","acc":0.5},
-          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250Z","filename":"Train.java","run_id":"%2$s","epoch":1,"optimizer":"sgd","acc":0.75}
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000000Z","filename":"Train.java","run_id":"%1$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.000000Z","filename":"Train.java","run_id":"%1$s","epoch":1,"optimizer":"sgd","acc":0.75},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250000Z","filename":"Train.java","run_id":"%2$s","epoch":0,"optimizer":"sgd","acc":0.5},
+          {"projid":"proj","tstamp":"2026-01-01T00:00:00.250000Z","filename":"Train.java","run_id":"%2$s","epoch":1,"optimizer":"sgd","acc":0.75}
         ]
         """.formatted(run1, run2));
   }
@@ -135,9 +135,9 @@ class CommandLineTest {
     assertThat(c.exit()).as(c.toString()).isZero();
     assertThat(c.err()).isEmpty();
     assertThat(c.out()).isEqualTo("""
-        projid  tstamp                    filename    run_id                        lr  optimizer
-        proj    2026-01-01T00:00:00.000Z  Train.java  %1$s   0.5  sgd
-        proj    2026-01-01T00:00:00.250Z  Train.java  %2$s  0.25  sgd
+        projid  tstamp                       filename    run_id                        lr  optimizer
+        proj    2026-01-01T00:00:00.000000Z  Train.java  %1$s   0.5  sgd
+        proj    2026-01-01T00:00:00.250000Z  Train.java  %2$s  0.25  sgd
         """.formatted(run1, run2));
   }
 

@@ -49,7 +49,7 @@ class ReplayRetryTest {
           boolean verified = a.contains("--from-start") && !Files.readString(Path.of("replay-behaviour")).contains("always");
           Files.writeString(Path.of("replay-args.log"), String.join(" ", a.subList(a.indexOf("--replay"), a.size())) + "\\n",
               StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-          String file = ".flor/records/" + run + ".replay-" + System.nanoTime() + ".jsonl";
+          String file = ".flor/records/" + run + ".replay-20260101-000000-000-" + String.format("%06x", System.nanoTime() & 0xffffff) + ".jsonl";
           StringBuilder rec = new StringBuilder();
           rec.append("{\\"run\\":\\"" + run + "\\",\\"seq\\":0,\\"t\\":1,\\"ctx\\":[],\\"kind\\":\\"replay\\",\\"name\\":\\"replay\\","
               + "\\"type\\":\\"json\\",\\"value\\":{\\"format\\":1},\\"src\\":\\"replay\\"}\\n");

@@ -73,7 +73,7 @@ class SingleFileProgramTest {
     assertThat(df.exit()).as(df.toString()).isZero();
     assertThat(df.err()).isEmpty();
     assertThat(df.out()).isEqualTo("""
-        projid  tstamp                    filename    run_id                      epoch  step    lr     loss    acc
+        projid  tstamp                       filename    run_id                      epoch  step    lr     loss    acc
         proj    %1$s  Train.java  %3$s      0     0   0.5      0.5    0.5
         proj    %1$s  Train.java  %3$s      0     1   0.5   0.4375    0.5
         proj    %1$s  Train.java  %3$s      0     2   0.5    0.375    0.5
@@ -103,7 +103,7 @@ class SingleFileProgramTest {
     ObjectId code2 = project.codeTree(run2);
     assertThat(code2).isNotEqualTo(code1);
     assertThat(ls.out()).isEqualTo("""
-        when                      program     version     status    args              run
+        when                         program     version     status    args              run
         %s  Train.java  %s  finished  lr=0.5 epochs=2   %s
         %s  Train.java  %s  finished  lr=0.25 epochs=3  %s
         """.formatted(t1, code1.abbreviate(10).name(), run1, t2, code2.abbreviate(10).name(), run2));

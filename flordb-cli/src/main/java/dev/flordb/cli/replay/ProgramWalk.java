@@ -1106,10 +1106,10 @@ final class ProgramWalk {
   private Value florCall(MethodCallExpr c, Frame f) {
     NodeList<Expression> a = c.getArguments();
     switch (c.getNameAsString()) {
-      case "log": {
+      case "log": case "logLazily": {
         if (!a.isEmpty() && !(a.get(0) instanceof StringLiteralExpr)) eval(a.get(0), f);
         Value v = a.size() > 1 ? eval(a.get(1), f) : Value.NONE;
-        if (!v.fns.isEmpty()) v = v.computed().or(invokeFns(v.fns, "get", List.of(), c, f)); // Flor.log(name, supplier) runs it here
+        if (!v.fns.isEmpty()) v = v.computed().or(invokeFns(v.fns, "get", List.of(), c, f)); // Flor.logLazily(name, supplier) runs it here
         if (FlorCalls.isNamedLog(cu, c)) {
           Place p = place(f);
           if (f.initializer && p.unknown == null) {

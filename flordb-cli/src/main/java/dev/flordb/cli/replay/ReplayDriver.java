@@ -230,7 +230,11 @@ final class ReplayDriver {
   }
 
   private static Result judge(Attempt a, List<String> missing) {
-    if (a.exit() == DIVERGED_EXIT) return Result.DIVERGED;
+    // the engine counts a statement that never ran as a divergence of the run's shape, its only one
+    if (a.exit() == DIVERGED_EXIT) {
+      boolean neverRan = a.verdict() != null && !a.verdict().neverLogged().isEmpty();
+      return neverRan && !missing.isEmpty() ? Result.MISSING : Result.DIVERGED;
+    }
     if (a.exit() != 0) return Result.FAILED;
     return missing.isEmpty() ? Result.VERIFIED : Result.MISSING;
   }

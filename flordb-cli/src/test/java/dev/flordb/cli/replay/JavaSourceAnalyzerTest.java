@@ -826,8 +826,8 @@ class JavaSourceAnalyzerTest {
     String edited = Files.readString(Path.of("../examples/mnist/TrainMnist.java"))
         .replace("        int[] order = shuffledOrder(", "        Flor.log(\"s_before\", model.b2[0]);\n        int[] order = shuffledOrder(")
         .replace("          optimizer.step(model, scratch);\n", "          optimizer.step(model, scratch);\n          Flor.log(\"s_nested\", model.b2[1]);\n")
-        .replace("        Flor.log(\"acc\", () -> model.accuracy(heldOut, scratch));\n      }\n    }\n",
-            "        Flor.log(\"s_after\", model.w2[0]);\n        Flor.log(\"acc\", () -> model.accuracy(heldOut, scratch));\n"
+        .replace("        Flor.logLazily(\"acc\", () -> model.accuracy(heldOut, scratch));\n      }\n    }\n",
+            "        Flor.log(\"s_after\", model.w2[0]);\n        Flor.logLazily(\"acc\", () -> model.accuracy(heldOut, scratch));\n"
                 + "      }\n    }\n    Flor.log(\"s_final\", model.w1[5]);\n");
     assertThat(edited).contains("s_before", "s_nested", "s_after", "s_final");
     Analysis a = ANALYZER.analyze("TrainMnist.java", edited, Set.of("s_before", "s_after", "s_nested", "s_final"));
