@@ -1,8 +1,8 @@
 package dev.flordb;
 
-import dev.flordb.internal.Launch;
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Settings;
+import dev.flordb.internal.run.Launch;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.run.Settings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;

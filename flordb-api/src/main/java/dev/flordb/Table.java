@@ -1,6 +1,6 @@
 package dev.flordb;
 
-import dev.flordb.internal.Json;
+import dev.flordb.internal.records.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Array;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flordb.TestProjects.Output;
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,7 +4,7 @@ import static dev.flordb.TestProjects.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.TestProjects.Output;
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,9 +4,9 @@ import static dev.flordb.TestProjects.dataframe;
 import static dev.flordb.TestProjects.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -8,7 +8,7 @@ import static dev.flordb.TestProjects.session;
 import static dev.flordb.TestProjects.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

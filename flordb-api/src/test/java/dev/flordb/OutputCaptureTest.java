@@ -6,7 +6,7 @@ import static dev.flordb.TestProjects.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.TestProjects.Output;
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -4,8 +4,8 @@ import static dev.flordb.TestProjects.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import static dev.flordb.TestProjects.lines;
 import static dev.flordb.TestProjects.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -227,10 +227,10 @@ class RecordDamageTest {
   void theIdsSessionsMakeAreRunIdsAsTheStoreReadsThem() {
     for (long millis : new long[] {0L, System.currentTimeMillis(), 253_402_300_799_999L}) { // up to 9999-12-31
       String id = Session.newId(millis);
-      assertThat(dev.flordb.internal.RecordFormat.isRunId(id)).as(id).isTrue();
-      assertThat(dev.flordb.internal.RecordFormat.runOfFile(id + ".jsonl")).isEqualTo(id);
-      assertThat(dev.flordb.internal.RecordFormat.runOfFile(id + ".replay-" + Session.newId(millis) + ".jsonl")).isEqualTo(id);
+      assertThat(dev.flordb.internal.records.RecordFormat.isRunId(id)).as(id).isTrue();
+      assertThat(dev.flordb.internal.records.RecordFormat.runOfFile(id + ".jsonl")).isEqualTo(id);
+      assertThat(dev.flordb.internal.records.RecordFormat.runOfFile(id + ".replay-" + Session.newId(millis) + ".jsonl")).isEqualTo(id);
     }
-    assertThat(dev.flordb.internal.RecordFormat.isRunId("../../x")).isFalse();
+    assertThat(dev.flordb.internal.records.RecordFormat.isRunId("../../x")).isFalse();
   }
 }

@@ -4,7 +4,7 @@ import static dev.flordb.TestProjects.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

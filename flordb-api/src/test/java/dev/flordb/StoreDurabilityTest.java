@@ -9,8 +9,8 @@ import static dev.flordb.TestProjects.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

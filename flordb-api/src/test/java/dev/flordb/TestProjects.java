@@ -2,9 +2,9 @@ package dev.flordb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

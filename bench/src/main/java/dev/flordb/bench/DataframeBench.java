@@ -1,9 +1,9 @@
 package dev.flordb.bench;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.flordb.bench;
 
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

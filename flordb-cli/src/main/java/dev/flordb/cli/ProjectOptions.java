@@ -1,7 +1,7 @@
 package dev.flordb.cli;
 
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.flordb.cli;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Json;
+import dev.flordb.internal.records.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.flordb.cli;
 
-import dev.flordb.internal.Store;
+import dev.flordb.internal.store.Store;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.flordb.cli;
 
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.flordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

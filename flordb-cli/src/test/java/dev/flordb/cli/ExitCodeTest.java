@@ -2,7 +2,7 @@ package dev.flordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -3,8 +3,8 @@ package dev.flordb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

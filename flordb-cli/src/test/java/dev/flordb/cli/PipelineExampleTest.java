@@ -3,7 +3,7 @@ package dev.flordb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Session;
+import dev.flordb.internal.run.Session;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

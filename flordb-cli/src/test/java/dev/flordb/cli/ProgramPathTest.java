@@ -3,7 +3,7 @@ package dev.flordb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Json;
+import dev.flordb.internal.records.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.flordb.cli.replay;
 
-import dev.flordb.internal.Json;
+import dev.flordb.internal.records.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.flordb.cli.replay;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Json;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.records.Json;
+import dev.flordb.internal.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.flordb.cli.replay;
 
 import dev.flordb.Table;
-import dev.flordb.internal.ReplayOptions.Level;
-import dev.flordb.internal.Session;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.replay.ReplayOptions.Level;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.util.JavacTask;
 import dev.flordb.FlorException;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.RecordFormat;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.records.RecordFormat;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -214,7 +214,7 @@ final class ReplayDriver {
     Attempt a = launch(v, r, p, 1, false);
     attempts.add(a);
     Result result = judge(a, missing(attempts, lacking));
-    boolean safeAlready = schedule.request.level() == dev.flordb.internal.ReplayOptions.Level.NESTED
+    boolean safeAlready = schedule.request.level() == dev.flordb.internal.replay.ReplayOptions.Level.NESTED
         && schedule.request.fromStart();
     if ((result == Result.DIVERGED || result == Result.MISSING) && !safeAlready) {
       a = launch(v, r, p, 2, true);

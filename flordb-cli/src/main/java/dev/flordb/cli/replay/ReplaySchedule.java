@@ -1,9 +1,9 @@
 package dev.flordb.cli.replay;
 
 import dev.flordb.Table;
-import dev.flordb.internal.ReplayOptions.Level;
-import dev.flordb.internal.Snapshots;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.replay.ReplayOptions.Level;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.Store;
 import dev.flordb.internal.source.SourceAnalyzer;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package dev.flordb.cli.replay;
 
 import dev.flordb.Table;
-import dev.flordb.internal.Store;
+import dev.flordb.internal.store.Store;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;

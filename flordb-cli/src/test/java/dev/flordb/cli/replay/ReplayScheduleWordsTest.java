@@ -2,7 +2,7 @@ package dev.flordb.cli.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.flordb.internal.ReplayOptions.Level;
+import dev.flordb.internal.replay.ReplayOptions.Level;
 import dev.flordb.internal.source.SourceAnalyzer.Placement;
 import dev.flordb.internal.source.SourceAnalyzer.Statement;
 import java.util.List;
