@@ -14,8 +14,7 @@ command -v java >/dev/null || { echo "bench/run.sh: java (17 or newer) is not on
 command -v mvn >/dev/null || { echo "bench/run.sh: Maven (mvn) is not on the PATH" >&2; exit 2; }
 
 echo "building flordb and the benchmarks ..."
-(cd "$root" && mvn -q -B install -DskipTests)
-(cd "$here" && mvn -q -B package)
+(cd "$root" && mvn -q -B -pl bench -am package -DskipTests -Dmaven.source.skip=true -Dmaven.javadoc.skip=true)
 jar="$here/target/benchmarks.jar"
 out="$here/target"
 export FLOR_QUIET=1

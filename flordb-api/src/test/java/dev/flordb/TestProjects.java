@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flordb.internal.run.Session;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.store.Store;
+import dev.flordb.testing.TempRepo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,33 +45,16 @@ public final class TestProjects {
   }
 
   public static Path emptyRepo(Path parent, String name) {
-    Path dir = parent.resolve(name);
-    try {
-      Files.createDirectories(dir);
-      try (Git git = Git.init().setDirectory(dir.toFile()).call()) {
-        assertThat(git.getRepository().getWorkTree().toPath()).isEqualTo(dir);
-      }
-      write(dir, PROGRAM, SOURCE);
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (GitAPIException e) {
-      throw new IllegalStateException(e);
-    }
+    TempRepo repo = TempRepo.init(parent.resolve(name));
+    repo.write(PROGRAM, SOURCE);
+    return repo.dir;
   }
 
   /** A repository whose first commit holds {@code Train.java}. */
   public static Path repoWithCommit(Path parent) {
     Path dir = emptyRepo(parent);
-    try (Git git = Git.open(dir.toFile())) {
-      git.add().addFilepattern(PROGRAM).call();
-      commit(git, "first");
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (GitAPIException e) {
-      throw new IllegalStateException(e);
-    }
+    TempRepo.open(dir).commitAll("first");
+    return dir;
   }
 
   public static void commit(Git git, String message) throws GitAPIException {
@@ -79,13 +63,7 @@ public final class TestProjects {
   }
 
   public static void write(Path repo, String path, String text) {
-    try {
-      Path f = repo.resolve(path);
-      Files.createDirectories(f.getParent());
-      Files.writeString(f, text, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    TempRepo.open(repo).write(path, text);
   }
 
   /**

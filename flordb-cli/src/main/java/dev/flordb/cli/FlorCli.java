@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
       RunsCommand.class,
       UnpackCommand.class,
       StatCommand.class,
-      dev.flordb.cli.replay.ReplayCommand.class,
+      dev.flordb.cli.ReplayCommand.class,
       ClasspathCommand.class,
       CommandLine.HelpCommand.class,
     },
@@ -151,7 +151,7 @@ public final class FlorCli implements Runnable {
       }
       e.flush();
       boolean refusedByReplay = ex instanceof IllegalArgumentException && !(ex instanceof NumberFormatException)
-          && commandLine.getCommandSpec().userObject() instanceof dev.flordb.cli.replay.ReplayCommand;
+          && commandLine.getCommandSpec().userObject() instanceof dev.flordb.cli.ReplayCommand;
       return refusedByReplay ? USAGE : FAILURE;
     });
     return cl.execute(args);

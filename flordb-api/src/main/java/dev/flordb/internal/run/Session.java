@@ -267,6 +267,16 @@ public final class Session implements AutoCloseable, ReplayHost {
    */
   static long uniqueStartMicros(Path florDir, long startMicros) {
     Path lock = florDir.resolve("tstamp.lock");
+    // a file lock excludes other processes; threads of this one take turns first (a second lock
+    // of the same file in one JVM is an OverlappingFileLockException, not a wait)
+    synchronized (TSTAMP_LOCK) {
+      return uniqueStartMicrosLocked(lock, florDir, startMicros);
+    }
+  }
+
+  private static final Object TSTAMP_LOCK = new Object();
+
+  private static long uniqueStartMicrosLocked(Path lock, Path florDir, long startMicros) {
     try {
       Files.createDirectories(florDir);
       try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,

@@ -34,7 +34,9 @@ public interface SourceAnalyzer {
     try {
       for (SourceAnalyzer a : ServiceLoader.load(SourceAnalyzer.class, SourceAnalyzer.class.getClassLoader())) return a;
     } catch (java.util.ServiceConfigurationError | LinkageError e) {
-      return null; // named in the class path, but its parser is missing: as if there were none
+      // named in the class path, but it cannot be loaded (its parser is missing?): as if there were none
+      System.err.println("flordb: the source analysis on the class path cannot be loaded: " + e);
+      return null;
     }
     return null;
   }

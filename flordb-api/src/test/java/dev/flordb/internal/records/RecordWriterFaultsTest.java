@@ -1,5 +1,7 @@
 package dev.flordb.internal.records;
 
+import dev.flordb.testing.FaultyFileChannel;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
