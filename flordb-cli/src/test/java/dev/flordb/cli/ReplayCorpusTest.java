@@ -10,11 +10,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -41,6 +46,9 @@ class ReplayCorpusTest {
 
   static final String SOURCE = "Train.java";
   static final String MAVEN_MAIN = "src/main/java/demo/Train.java";
+
+  /** Far more than any replay of the corpus needs (about a second). */
+  static final Duration REPLAY_DEADLINE = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
 
@@ -144,12 +152,18 @@ class ReplayCorpusTest {
   }
 
   @Test
-  void aStatementAfterALoopLeftByBreakIsLoggedOutsideTheLoopsForwardAndInReplay() {
+  void aStatementAfterALoopLeftByBreakIsLoggedOutsideTheLoopsInAForwardRun() {
     Corpus c = record("break_after.java", List.of(kwargs("budget=2")));
-    Table truth = c.forwardTruth(0, "final_w1");
-    assertThat(truth.columns()).as("final_w1 is logged after the epoch loop, outside it, in a forward run")
+
+    assertThat(c.recordedPositions("final_w0")).as("final_w0, logged after the epoch loop that break left")
+        .containsExactly("");
+    assertThat(c.forwardTruth(0, "final_w1").columns()).as("final_w1, logged after the epoch loop that break left")
         .doesNotContain("epoch", "step");
-    assertThat(c.recordedPositions("final_w0")).as("so is final_w0 in the recorded run").containsExactly("");
+  }
+
+  @Test
+  void aStatementAfterALoopLeftByBreakIsReplayedWhereAForwardRunLogsIt() {
+    Corpus c = record("break_after.java", List.of(kwargs("budget=2")));
 
     c.replay("final_w1").assertExact();
   }
@@ -167,8 +181,9 @@ class ReplayCorpusTest {
   void aStatementReadingOnlyEnrolledStateSkipsTheNestedLoopsAndIsExact() throws IOException {
     Path trace = tmp.resolve("steps.trace");
     Corpus c = record("enrolled_outer.java", List.of(kwargs("lr=0.1")), trace);
+    c.truth(0); // the ground truth's forward run traces its steps too: before counting
     long steps = Files.readAllLines(trace).size();
-    assertThat(steps).as("3 epochs of 4 steps, forward").isEqualTo(12);
+    assertThat(steps).as("3 epochs of 4 steps, in the recorded run and the ground truth").isEqualTo(24);
 
     c.replay("w_norm").assertExact();
     assertThat(Files.readAllLines(trace)).as("the replay ran no step").hasSize((int) steps);
@@ -311,8 +326,31 @@ class ReplayCorpusTest {
       cmd.add("--yes");
       cmd.addAll(flags);
       verdictsBefore = verdictFiles();
-      Project.Cli r = project.cli(cmd.toArray(String[]::new));
-      System.out.println("[corpus] " + name + " " + String.join(" ", cmd) + " -> exit " + r.exit());
+      Project.Cli r;
+      AtomicBoolean killed = new AtomicBoolean();
+      ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread t = new Thread(task, "corpus-watchdog");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        // A replay's JVM that hangs would hang flordb replay (it waits for its children without a
+        // deadline): after REPLAY_DEADLINE, the test kills its own replay JVMs, and says so.
+        watchdog.schedule(() -> ProcessHandle.current().descendants()
+            .filter(h -> h.info().commandLine().orElse("").contains("--replay"))
+            .forEach(h -> {
+              killed.set(true);
+              h.destroyForcibly();
+            }), REPLAY_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        r = project.cli(cmd.toArray(String[]::new));
+      } finally {
+        watchdog.shutdownNow();
+      }
+      assertThat(killed).as("a replay JVM of " + name + " was still running after " + REPLAY_DEADLINE
+          + " and was killed by the test\n" + r).isFalse();
+      System.out.println("[corpus] " + name + " " + String.join(" ", cmd) + " -> exit " + r.exit()
+          + r.out().lines().filter(l -> l.contains("replay (--level") || l.contains("replayed again") || l.contains("iterations"))
+              .map(l -> "\n[corpus]   " + l.strip()).collect(Collectors.joining()));
       return new Replayed(this, names, r);
     }
 
