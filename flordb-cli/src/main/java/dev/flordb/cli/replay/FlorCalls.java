@@ -3,6 +3,14 @@ package dev.flordb.cli.replay;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
 import com.github.javaparser.ast.body.TypeDeclaration;
+import com.github.javaparser.ast.body.CallableDeclaration;
+import com.github.javaparser.ast.body.VariableDeclarator;
+import com.github.javaparser.ast.expr.EnclosedExpr;
+import com.github.javaparser.ast.expr.NameExpr;
+import com.github.javaparser.ast.expr.ObjectCreationExpr;
+import com.github.javaparser.ast.expr.SimpleName;
+import java.util.ArrayList;
+import java.util.List;
 import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.StringLiteralExpr;
@@ -65,5 +73,55 @@ final class FlorCalls {
       if (p.get() instanceof TypeDeclaration<?> type && !type.getMethodsByName(method).isEmpty()) return true;
     }
     return false;
+  }
+
+  /**
+   * The objects a {@code Flor.checkpointing(map)} argument enrols, as expressions, when the map is
+   * written so that they can be told: {@code Map.of(...)}, {@code Map.ofEntries(entry(...), ...)},
+   * {@code Map.copyOf} or a new hash or tree map of those, or a local map variable initialised so
+   * and only ever filled with {@code put}; else null.
+   */
+  static List<Expression> checkpointedValues(Expression map) {
+    if (map instanceof EnclosedExpr x) return checkpointedValues(x.getInner());
+    if (map instanceof MethodCallExpr c && c.getScope().map(s -> s.toString().equals("Map") || s.toString().equals("java.util.Map")).orElse(false)) {
+      List<Expression> out = new ArrayList<>();
+      if (c.getNameAsString().equals("of")) {
+        for (int i = 1; i < c.getArguments().size(); i += 2) out.add(c.getArgument(i));
+        return out;
+      }
+      if (c.getNameAsString().equals("ofEntries")) {
+        for (Expression e : c.getArguments()) {
+          if (!(e instanceof MethodCallExpr entry) || !entry.getNameAsString().equals("entry") || entry.getArguments().size() != 2) return null;
+          out.add(entry.getArgument(1));
+        }
+        return out;
+      }
+      if (c.getNameAsString().equals("copyOf") && c.getArguments().size() == 1) return checkpointedValues(c.getArgument(0));
+      return null;
+    }
+    if (map instanceof ObjectCreationExpr c && c.getType().getNameAsString().matches("(Linked)?HashMap|TreeMap")) {
+      return c.getArguments().isEmpty() ? List.of() : c.getArguments().size() == 1 ? checkpointedValues(c.getArgument(0)) : null;
+    }
+    if (map instanceof NameExpr n) {
+      Optional<SimpleName> decl = Scopes.variable(n, n.getNameAsString());
+      if (decl.isEmpty() || !(decl.get().getParentNode().orElse(null) instanceof VariableDeclarator v)) return null;
+      Optional<CallableDeclaration<?>> in = ProgramWalk.callableOf(v);
+      if (v.getInitializer().isEmpty() || in.isEmpty()) return null;
+      List<Expression> out = checkpointedValues(v.getInitializer().get());
+      if (out == null) return null;
+      out = new ArrayList<>(out);
+      for (NameExpr use : in.get().findAll(NameExpr.class)) {
+        if (use == n || !use.getNameAsString().equals(n.getNameAsString())) continue;
+        if (Scopes.variable(use, use.getNameAsString()).filter(d -> d == decl.get()).isEmpty()) continue;
+        if (use.getParentNode().orElse(null) instanceof MethodCallExpr put && put.getScope().orElse(null) == use
+            && put.getNameAsString().equals("put") && put.getArguments().size() == 2) {
+          out.add(put.getArgument(1));
+        } else {
+          return null; // passed elsewhere, reassigned, filled otherwise
+        }
+      }
+      return out;
+    }
+    return null;
   }
 }

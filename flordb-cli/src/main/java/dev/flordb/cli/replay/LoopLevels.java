@@ -1,31 +1,15 @@
 package dev.flordb.cli.replay;
 
-import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParseResult;
-import com.github.javaparser.ParserConfiguration;
-import com.github.javaparser.Problem;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.Node;
-import com.github.javaparser.ast.body.CallableDeclaration;
-import com.github.javaparser.ast.body.ConstructorDeclaration;
-import com.github.javaparser.ast.body.MethodDeclaration;
-import com.github.javaparser.ast.body.Parameter;
-import com.github.javaparser.ast.body.TypeDeclaration;
-import com.github.javaparser.ast.expr.Expression;
 import com.github.javaparser.ast.expr.MethodCallExpr;
-import com.github.javaparser.ast.expr.MethodReferenceExpr;
-import com.github.javaparser.ast.expr.ObjectCreationExpr;
-import com.github.javaparser.ast.expr.StringLiteralExpr;
-import com.github.javaparser.ast.stmt.ForEachStmt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -46,16 +30,16 @@ import java.util.stream.Collectors;
  * <p><b>Levels.</b> Counting the Flor loops whose body encloses a statement: none is {@link
  * Level#OUTSIDE_LOOPS}, one is {@link Level#OUTER_BODY}, two or more is {@link Level#NESTED}.
  *
- * <p><b>Statements in other methods.</b> A statement in a method other than {@code main} is placed
- * by following the calls to that method within the same file, resolved by simple name and argument
- * count (constructors by {@code new TypeName(...)}); a call site's own enclosing loops are added to
- * those of its method's callers, recursively, up to {@code main}. When the method is reached from
- * several call sites, the deepest level is taken (replaying at the deeper level also executes the
- * shallower ones). This over-approximates: an unrelated call with the same simple name only ever
- * makes the level deeper. When any path cannot be followed — a method never called in the file
- * (called from another file, by reflection, or an overridden framework method), a method reference,
- * a statement outside every method, recursion through a Flor loop — the level is {@link
- * Level#UNKNOWN} with a reason, never a guess.
+ * <p><b>Where a statement executes</b> is found by {@link Places}, which follows the program from
+ * {@code main}: a statement in another method is placed through the calls to it in the same file
+ * (by simple name and argument count, narrowed by the receiver's declared type when it is a class
+ * of the file), a statement in a lambda where the lambda is invoked; a call site's own enclosing
+ * loops are added to those of its callers, up to {@code main}. When a statement is reached at
+ * several depths, the deepest is taken (replaying at the deeper level also executes the
+ * shallower ones). When any path cannot be followed — a method never called in the file (called
+ * from another file, by reflection, or an overridden framework method), a method reference or a
+ * lambda handed to a library, a statement outside every method, recursion through a Flor loop —
+ * the level is {@link Level#UNKNOWN} with a reason, never a guess.
  *
  * <p>Thread-safe: no state is kept between calls.
  */
@@ -84,7 +68,8 @@ public final class LoopLevels {
    * @param level the statement's level
    * @param callPath empty when the statement is directly in {@code main}; otherwise the calls that
    *     lead to it, outermost first, each as {@code "method() at line N"} (the call site's line)
-   * @param reason for {@link Level#UNKNOWN}, why; when the statement is reached at several levels,
+   * @param reason for {@link Level#UNKNOWN}, why; for a statement in a lambda that a library runs
+   *     (taken as {@link Level#NESTED}), which; when the statement is reached at several levels,
    *     which ones (the deepest is taken); empty otherwise
    */
   public record LogStatement(
@@ -154,13 +139,8 @@ public final class LoopLevels {
    */
   public static Result analyze(String fileName, String source, List<String> selectors) {
     if (selectors.isEmpty()) throw new IllegalArgumentException("name at least one logged name or @LINE to analyse in " + fileName);
-    ParseResult<CompilationUnit> parsed =
-        new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_21)).parse(source);
-    if (!parsed.isSuccessful() || parsed.getResult().isEmpty()) {
-      throw new IllegalArgumentException(fileName + " does not parse as Java: "
-          + parsed.getProblems().stream().map(Problem::getVerboseMessage).collect(Collectors.joining("; ")));
-    }
-    return new Analysis(fileName, parsed.getResult().get()).run(selectors);
+    CompilationUnit cu = JavaSourceAnalyzer.parse(fileName, source);
+    return new Analysis(fileName, cu).run(selectors);
   }
 
   /** The state of one analysis: the file's tree and what was found in it. */
@@ -169,6 +149,7 @@ public final class LoopLevels {
     private final CompilationUnit cu;
     private final List<MethodCallExpr> namedLogs = new ArrayList<>();
     private final List<MethodCallExpr> otherLogs = new ArrayList<>();
+    private Places places;
 
     Analysis(String file, CompilationUnit cu) {
       this.file = file;
@@ -222,9 +203,10 @@ public final class LoopLevels {
       }
       if (!errors.isEmpty()) throw new IllegalArgumentException(String.join("\n", errors));
 
+      places = new Places(ProgramWalk.of(file, cu));
       List<LogStatement> statements = namedLogs.stream().filter(selected::contains).map(this::statement).toList();
       List<NonLiteralLog> nonLiteral = otherLogs.stream().map(c -> new NonLiteralLog(line(c), c.toString())).toList();
-      return new Result(file, statements, outermostLoops(), nonLiteral);
+      return new Result(file, statements, places.outermostLoops(), nonLiteral);
     }
 
     private String linesListing() {
@@ -234,178 +216,31 @@ public final class LoopLevels {
     }
 
     private LogStatement statement(MethodCallExpr call) {
-      Paths paths = paths(call);
-      Optional<Route> deepest = paths.known.stream().max(Comparator.comparingInt(p -> p.loops.size()));
-      List<String> loops = deepest.map(p -> p.loops.stream().map(Analysis::loopName).toList()).orElse(List.of());
-      List<String> callPath = deepest.map(p -> p.calls).orElse(List.of());
+      Places.Placed placed = places.log(call);
+      Optional<Places.Route> deepest = placed.deepest();
+      List<String> loops = deepest.map(Places.Route::loops).orElse(List.of());
+      List<String> callPath = deepest.map(Places.Route::calls).orElse(List.of());
       Level level;
       String reason;
-      if (!paths.unknown.isEmpty()) {
+      if (!placed.unknown().isEmpty() || placed.known().isEmpty() && placed.anywhere().isEmpty()) {
         level = Level.UNKNOWN;
-        reason = String.join("; ", paths.unknown);
+        Set<String> why = new LinkedHashSet<>(placed.unknown());
+        why.addAll(placed.anywhere());
+        reason = String.join("; ", why);
+      } else if (!placed.anywhere().isEmpty()) {
+        // in a lambda that code outside the file runs: it may run in any loop, so the deepest is taken
+        level = Level.NESTED;
+        loops = placed.deepestLoops();
+        reason = String.join("; ", placed.anywhere());
       } else {
         level = levelOf(loops.size());
         Set<Level> levels = new LinkedHashSet<>();
-        paths.known.stream().map(p -> levelOf(p.loops.size())).sorted().forEach(levels::add);
+        placed.known().stream().map(p -> levelOf(p.loops().size())).sorted().forEach(levels::add);
         reason = levels.size() > 1
             ? "reached at several levels (" + levels.stream().map(Enum::name).collect(Collectors.joining(", ")) + "); the deepest is taken"
             : "";
       }
       return new LogStatement(FlorCalls.nameOf(call), line(call), loops, level, callPath, reason);
-    }
-
-    private List<String> outermostLoops() {
-      Set<String> names = new LinkedHashSet<>();
-      cu.findAll(ForEachStmt.class).stream()
-          .filter(this::isFlorLoop)
-          .sorted(Comparator.comparing((Node n) -> line(n)))
-          .forEach(loop -> {
-            Paths paths = paths(loop);
-            if (paths.unknown.isEmpty() && !paths.known.isEmpty() && paths.known.stream().allMatch(p -> p.loops.isEmpty())) {
-              names.add(loopName(loop));
-            }
-          });
-      return new ArrayList<>(names);
-    }
-
-    // ---- paths from main to a node ----
-
-    /** One way of reaching a node from main: the Flor loops around it, outermost first, and the calls taken. */
-    private record Route(List<ForEachStmt> loops, List<String> calls) {}
-
-    /** All the ways found, and why some could not be followed. */
-    private static final class Paths {
-      final List<Route> known = new ArrayList<>();
-      final Set<String> unknown = new LinkedHashSet<>();
-    }
-
-    private Paths paths(Node node) {
-      Paths acc = new Paths();
-      walk(node, List.of(), List.of(), new HashMap<>(), acc);
-      return acc;
-    }
-
-    /**
-     * Follows {@code node} out to main. {@code inner} are the loops already found closer to the
-     * statement, {@code calls} the calls already taken; {@code onStack} maps each method being
-     * followed to the number of loops found when it was entered (to detect recursion).
-     */
-    private void walk(Node node, List<ForEachStmt> inner, List<String> calls,
-        Map<CallableDeclaration<?>, Integer> onStack, Paths acc) {
-      List<ForEachStmt> loops = new ArrayList<>(localLoops(node));
-      loops.addAll(inner);
-      Optional<CallableDeclaration<?>> found = enclosingCallable(node);
-      if (found.isEmpty()) {
-        acc.unknown.add("line " + line(node) + " is outside every method and constructor (a field initialiser or initialiser block), so when it runs cannot be told");
-        return;
-      }
-      CallableDeclaration<?> callable = found.get();
-      Integer seen = onStack.get(callable);
-      if (seen != null) {
-        if (loops.size() > seen) acc.unknown.add(describe(callable) + " calls itself recursively from inside a Flor loop, so its depth is unbounded");
-        return;
-      }
-      onStack.put(callable, loops.size());
-      try {
-        boolean reached = false;
-        if (isMain(callable)) {
-          acc.known.add(new Route(loops, calls));
-          reached = true;
-        }
-        if (callable instanceof MethodDeclaration method) {
-          for (MethodReferenceExpr ref : cu.findAll(MethodReferenceExpr.class)) {
-            if (ref.getIdentifier().equals(method.getNameAsString())) {
-              acc.unknown.add(describe(callable) + " is passed as the method reference " + ref + " at line " + line(ref) + ", so when it runs cannot be told");
-              reached = true;
-            }
-          }
-        }
-        for (Node site : callSites(callable)) {
-          reached = true;
-          List<String> outer = new ArrayList<>();
-          outer.add(callable.getNameAsString() + "() at line " + line(site));
-          outer.addAll(calls);
-          walk(site, loops, outer, onStack, acc);
-        }
-        if (!reached) {
-          acc.unknown.add(describe(callable) + " is not main and is not called in " + file
-              + " (called from another file, by reflection or by a framework?), so where it runs cannot be told");
-        }
-      } finally {
-        onStack.remove(callable);
-      }
-    }
-
-    /** The Flor loops whose body encloses {@code node} within its method (lambdas included), outermost first. */
-    private List<ForEachStmt> localLoops(Node node) {
-      List<ForEachStmt> loops = new ArrayList<>();
-      Node child = node;
-      Optional<Node> parent = node.getParentNode();
-      while (parent.isPresent() && !(parent.get() instanceof CallableDeclaration) && !(parent.get() instanceof TypeDeclaration)) {
-        if (parent.get() instanceof ForEachStmt loop && loop.getBody() == child && isFlorLoop(loop)) loops.add(0, loop);
-        child = parent.get();
-        parent = child.getParentNode();
-      }
-      return loops;
-    }
-
-    private static Optional<CallableDeclaration<?>> enclosingCallable(Node node) {
-      for (Optional<Node> p = node.getParentNode(); p.isPresent(); p = p.get().getParentNode()) {
-        if (p.get() instanceof CallableDeclaration<?> c) return Optional.of(c);
-        if (p.get() instanceof TypeDeclaration) return Optional.empty();
-      }
-      return Optional.empty();
-    }
-
-    /** Calls in this file that may invoke {@code callable}: by simple name and argument count. */
-    private List<Node> callSites(CallableDeclaration<?> callable) {
-      List<Node> sites = new ArrayList<>();
-      if (callable instanceof MethodDeclaration method) {
-        for (MethodCallExpr call : cu.findAll(MethodCallExpr.class)) {
-          if (call.getNameAsString().equals(method.getNameAsString()) && !FlorCalls.scopeIsFlor(call)
-              && Scopes.arityFits(callable, call.getArguments().size())) {
-            sites.add(call);
-          }
-        }
-      } else if (callable instanceof ConstructorDeclaration) {
-        for (ObjectCreationExpr created : cu.findAll(ObjectCreationExpr.class)) {
-          if (created.getType().getNameAsString().equals(callable.getNameAsString()) && created.getAnonymousClassBody().isEmpty()
-              && Scopes.arityFits(callable, created.getArguments().size())) {
-            sites.add(created);
-          }
-        }
-      }
-      sites.sort(Comparator.comparing((Node n) -> line(n)));
-      return sites;
-    }
-
-    private static boolean isMain(CallableDeclaration<?> callable) {
-      if (!(callable instanceof MethodDeclaration m) || !m.getNameAsString().equals("main") || !m.isStatic()
-          || m.getParameters().size() != 1) {
-        return false;
-      }
-      Parameter p = m.getParameter(0);
-      String type = p.getType().asString();
-      return p.isVarArgs() ? type.equals("String") || type.equals("java.lang.String")
-          : type.equals("String[]") || type.equals("java.lang.String[]");
-    }
-
-    private static String describe(CallableDeclaration<?> callable) {
-      return (callable instanceof ConstructorDeclaration ? "constructor " : "method ") + callable.getNameAsString()
-          + "() (line " + line(callable) + ")";
-    }
-
-    // ---- loops ----
-
-    private boolean isFlorLoop(ForEachStmt loop) {
-      return loop.getIterable() instanceof MethodCallExpr call && FlorCalls.isFlorCall(cu, call, "loop");
-    }
-
-    private static String loopName(ForEachStmt loop) {
-      MethodCallExpr call = (MethodCallExpr) loop.getIterable();
-      if (call.getArguments().isEmpty()) return "?";
-      Expression first = call.getArgument(0);
-      return first instanceof StringLiteralExpr s ? s.asString() : first.toString();
     }
 
     private static Level levelOf(int depth) {

@@ -434,6 +434,7 @@ final class ReplayDriver {
     int flagsAt = cmd.size();
     cmd.addAll(List.of("--replay", r.runId(), "--apply", String.join(",", v.apply),
         "--level", v.level.name().toLowerCase(Locale.ROOT), "--jobs", String.valueOf(schedule.segmentsPerRun(v))));
+    if (v.fromStart) cmd.add("--from-start"); // the statements read state no checkpoint restores
     for (String i : schedule.request.iter()) cmd.addAll(List.of("--iter", i));
     for (String o : schedule.request.overrides()) cmd.addAll(List.of("--override", o));
     if (safer) {

@@ -4,6 +4,7 @@ import dev.flordb.Table;
 import dev.flordb.internal.ReplayOptions.Level;
 import dev.flordb.internal.Snapshots;
 import dev.flordb.internal.Store;
+import dev.flordb.internal.source.SourceAnalyzer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -25,8 +26,8 @@ import org.eclipse.jgit.lib.ObjectId;
  * What {@code flordb replay} will do, decided before anything runs: which of today's log
  * statements to carry back, which recorded runs lack their values, grouped by code version; for
  * each version, where the statements go in its old code ({@link Propagator}) and how much of its
- * loops must run (the level of each statement in the patched code, {@link LoopLevels}); for each
- * run, an estimate of the cost from its own forward timings.
+ * loops must run (where each statement executes in the patched code and what it reads, {@link
+ * JavaSourceAnalyzer}); for each run, an estimate of the cost from its own forward timings.
  */
 final class ReplaySchedule {
   private static final Pattern LINE_SELECTOR = Pattern.compile("@\\d+");
@@ -50,6 +51,10 @@ final class ReplaySchedule {
     final List<String> problems = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
     Level level = Level.OUTSIDE;
+    /** Some statement reads state carried across outer iterations that no checkpoint restores: run them in order from the first. */
+    boolean fromStart;
+    /** Each placed statement's strategy and what forced it, as printed. */
+    final List<String> strategies = new ArrayList<>();
     /** "v1", "v2", ... in the order of each version's first run. */
     String label;
 
@@ -336,21 +341,56 @@ final class ReplaySchedule {
     }
   }
 
-  /** The deepest level of the placed statements in the patched file; unknown counts as nested. */
+  /**
+   * The strategy of the placed statements in the patched file, from where each executes and what it
+   * reads ({@link JavaSourceAnalyzer}): the deepest level, where a statement that needs the nested
+   * loops counts as nested, one after the loops that needs the outer iterations as in the outer
+   * body, and one whose place is unknown as nested; from the first iteration when any statement
+   * reads state carried across outer iterations.
+   */
   private static void levelIn(Version v, String path, String patched, List<String> placed) {
-    for (LoopLevels.LogStatement s : LoopLevels.analyze(path, patched, placed).statements()) {
-      Level l;
-      switch (s.level()) {
-        case OUTSIDE_LOOPS: l = Level.OUTSIDE; break;
-        case OUTER_BODY: l = Level.OUTER; break;
-        case NESTED: l = Level.NESTED; break;
-        default:
-          l = Level.NESTED;
-          v.notes.add("where \"" + s.name() + "\" sits in the loops is unknown (" + s.reason()
-              + "), so every iteration runs in full");
-      }
+    for (SourceAnalyzer.Statement s : new JavaSourceAnalyzer().analyze(path, patched, new LinkedHashSet<>(placed)).statements()) {
+      Level l = levelOf(s);
       if (l.compareTo(v.level) > 0) v.level = l;
+      v.fromStart |= s.fromFirstIteration();
+      v.strategies.addAll(describe(s, path));
     }
+  }
+
+  static Level levelOf(SourceAnalyzer.Statement s) {
+    switch (s.placement()) {
+      case OUTSIDE: return s.runNestedLoops() ? Level.NESTED : s.fromFirstIteration() ? Level.OUTER : Level.OUTSIDE;
+      case OUTER: return s.runNestedLoops() ? Level.NESTED : Level.OUTER;
+      default: return Level.NESTED;
+    }
+  }
+
+  /** A statement's strategy in words, then each reason on a line of its own (indented by two). */
+  static List<String> describe(SourceAnalyzer.Statement s, String path) {
+    String outer = s.loops().isEmpty() ? "outer loop" : s.loops().get(0) + " loop";
+    String first = s.loops().isEmpty() ? "from its first iteration" : "from the first " + s.loops().get(0);
+    String nested = s.runNestedLoops() || s.placement() == SourceAnalyzer.Placement.NESTED
+        || s.placement() == SourceAnalyzer.Placement.UNKNOWN ? "nested loops run" : "nested loops skipped";
+    String words;
+    switch (s.placement()) {
+      case OUTSIDE:
+        words = !s.runNestedLoops() && !s.fromFirstIteration() ? "after the loops: the final state is restored"
+            : "after the loops: the " + outer + " runs again " + first + ", " + nested;
+        break;
+      case OUTER:
+        words = "in the " + outer + " body: " + nested + (s.fromFirstIteration() ? ", " + first : "");
+        break;
+      case NESTED:
+        words = "in the " + (s.loops().size() > 1 ? s.loops().get(s.loops().size() - 1) + " loop" : "nested loops") + ": "
+            + nested + (s.fromFirstIteration() ? ", " + first : "");
+        break;
+      default:
+        words = "where it runs cannot be told: " + nested + (s.fromFirstIteration() ? ", " + first : "");
+    }
+    List<String> out = new ArrayList<>();
+    out.add("\"" + s.name() + "\" (" + path + ":" + s.line() + "): " + words);
+    for (String r : s.reasons()) out.add("  " + r);
+    return out;
   }
 
   private static String text(Snapshots git, ObjectId blob) {
@@ -371,7 +411,7 @@ final class ReplaySchedule {
 
   /** JVMs each replay of a nested-level statement is split into, so that all of them fit in --jobs. */
   int segmentsPerRun(Version v) {
-    if (v.level != Level.NESTED) return 1;
+    if (v.level != Level.NESTED || v.fromStart) return 1; // from the start: each iteration needs the one before
     return Math.max(1, request.jobs() / Math.max(1, Math.min(request.jobs(), runs().size())));
   }
 
@@ -385,7 +425,7 @@ final class ReplaySchedule {
   double estimate(Version v, PastRun run) {
     PastRun.Timings t = run.timings();
     if (t.run() <= 0) return Double.NaN;
-    double fraction = iterationFraction(t.outerIterations());
+    double fraction = iterationFraction(t.outerIterations(), v.fromStart);
     PastRun.Supplied skipped = t.supplied(); // values a replay does not compute
     // A program run from source is compiled once per version, not once per run as it was.
     double setup = v.layout.kind() == ProgramLayout.Kind.SOURCE ? t.setup() - t.launch() : t.setup();
@@ -399,16 +439,31 @@ final class ReplaySchedule {
     }
   }
 
-  /** The share of the outer iterations that {@code --iter} selects. */
-  private double iterationFraction(long iterations) {
+  /**
+   * The share of the outer iterations that {@code --iter} selects; {@code upToLast}: the share
+   * executed when every iteration up to the last selected one runs (from the start).
+   */
+  private double iterationFraction(long iterations, boolean upToLast) {
     double fraction = 1;
     for (String spec : request.iter()) {
       String value = spec.substring(spec.indexOf('=') + 1).trim().toLowerCase(Locale.ROOT);
       if (value.equals("none")) fraction = 0;
-      else if (value.equals("last")) fraction = iterations > 0 ? 1.0 / iterations : 1;
-      else if (!value.equals("all")) fraction = iterations > 0 ? Math.min(1, value.split(",").length / (double) iterations) : 1;
+      else if (value.equals("last")) fraction = iterations > 0 && !upToLast ? 1.0 / iterations : 1;
+      else if (!value.equals("all")) fraction = iterations > 0 ? Math.min(1, (upToLast ? lastIndex(value) + 1 : value.split(",").length) / (double) iterations) : 1;
     }
     return fraction;
+  }
+
+  private static int lastIndex(String indices) {
+    int last = 0;
+    for (String i : indices.split(",")) {
+      try {
+        last = Math.max(last, Integer.parseInt(i.trim()));
+      } catch (NumberFormatException e) {
+        // ReplayOptions refuses it when the run starts
+      }
+    }
+    return last;
   }
 
   /**
@@ -472,7 +527,12 @@ final class ReplaySchedule {
 
   String strategy(Version v, PastRun run) {
     long n = run.timings().outerIterations();
-    String iterations = n > 0 ? Math.round(n * iterationFraction(n)) + "/" + n + " iterations" : "all iterations";
+    String iterations = n > 0 ? Math.round(n * iterationFraction(n, v.fromStart)) + "/" + n + " iterations" : "all iterations";
+    if (v.fromStart) {
+      String selected = n > 0 ? " (" + Math.round(n * iterationFraction(n, false)) + " selected)" : "";
+      return (v.level == Level.OUTER ? "outer body: " : "inner loop: ") + iterations + " in order from the first" + selected
+          + (v.level == Level.OUTER ? ", inner loops skipped" : ", in full") + ", one segment";
+    }
     switch (v.level) {
       case OUTSIDE: return "after loops: final state restored";
       case OUTER: return "outer body: " + iterations + ", inner loops skipped";
@@ -506,6 +566,7 @@ final class ReplaySchedule {
       out.println("  " + v.label + "  " + v.program() + ", " + v.runs.size() + (v.runs.size() == 1 ? " run" : " runs")
           + " (snapshot " + String.join(", ", v.runs.stream().map(PastRun::shortVersion).toList()) + ")");
       for (String n : v.notes) out.println("      " + n);
+      for (String n : v.strategies) out.println("      " + n);
       for (String p : v.problems) out.println("      not placed: " + p);
       if (!v.runnable()) {
         out.println("      this version is not replayed");

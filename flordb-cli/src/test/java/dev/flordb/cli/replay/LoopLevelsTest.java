@@ -208,6 +208,34 @@ class LoopLevelsTest {
   }
 
   @Test
+  void aStatementInALambdaIsWhereTheLambdaRuns() {
+    String src = """
+        import dev.flordb.Flor;
+        import java.util.List;
+        import java.util.function.IntConsumer;
+        class P {
+          static void steps(IntConsumer body) {
+            for (int s : Flor.loop("step", 0, 3)) body.accept(s);
+          }
+          public static void main(String[] args) {
+            for (int e : Flor.loop("epoch", 0, 2)) {
+              steps(s -> Flor.log("in_step", s));
+              List.of(1).forEach(x -> Flor.log("by_library", x));
+            }
+          }
+        }
+        """;
+    LogStatement inStep = only(src, "in_step");
+    assertThat(inStep.level()).isEqualTo(Level.NESTED);
+    assertThat(inStep.loops()).containsExactly("epoch", "step");
+    assertThat(inStep.callPath()).containsExactly("steps() at line 10", "accept() at line 6");
+    LogStatement byLibrary = only(src, "by_library");
+    assertThat(byLibrary.level()).as("it may run in any loop").isEqualTo(Level.NESTED);
+    assertThat(byLibrary.reason()).isEqualTo("it is in the lambda at line 11, passed to forEach() at line 11, which is not code of"
+        + " this file, so it may run in any loop: taken as nested");
+  }
+
+  @Test
   void unknownForRecursionThroughALoop() {
     String src = """
         import dev.flordb.Flor;
