@@ -1,0 +1,28 @@
+import dev.flordb.Flor;
+import java.util.Map;
+import java.util.Random;
+
+/** Not deterministic: the step loop adds jitter from an unseeded generator. */
+public class Train {
+  public static void main(String[] args) {
+    double lr = Flor.arg("lr", 0.1);
+    int epochs = Flor.arg("epochs", 3);
+    int steps = Flor.arg("steps", 4);
+    Random rng = new Random(Flor.arg("seed", 7L));
+    Random jitter = new Random();
+    double[] w = {0.5, -0.25};
+    try (var checkpoints = Flor.checkpointing(Map.of("w", w, "rng", rng))) {
+      for (int epoch : Flor.loop("epoch", 0, epochs)) {
+        for (int step : Flor.loop("step", 0, steps)) {
+          double x = rng.nextGaussian() + 1e-3 * jitter.nextGaussian();
+          double err = w[0] * x + w[1] - (2 * x - 1);
+          w[0] -= lr * err * x;
+          w[1] -= lr * err;
+          Flor.log("loss", err * err);
+          Flor.log("x", x); // new
+        }
+        Flor.log("w0", w[0]);
+      }
+    }
+  }
+}
