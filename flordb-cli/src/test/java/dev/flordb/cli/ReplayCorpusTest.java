@@ -1,5 +1,7 @@
 package dev.flordb.cli;
 
+import dev.flordb.testing.ChildJvm;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.Table;
