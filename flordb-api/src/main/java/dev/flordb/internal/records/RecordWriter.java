@@ -76,6 +76,8 @@ public final class RecordWriter implements Closeable {
   private int waiting;
   private long seq;
   private boolean closed;
+  /** Set when close() begins: the flusher stops, and close() writes what is left. */
+  private boolean closing;
   private boolean flusherWoken;
 
   // ---- guarded by writeLock: encoding and the file
@@ -349,9 +351,12 @@ public final class RecordWriter implements Closeable {
   private void flushLoop() {
     while (true) {
       synchronized (this) {
-        if (closed) return;
+        if (closing) return;
       }
       LockSupport.parkNanos(flushNanos);
+      synchronized (this) {
+        if (closing) return; // close() writes the rest itself
+      }
       try {
         flush();
       } catch (RuntimeException e) {
@@ -362,13 +367,21 @@ public final class RecordWriter implements Closeable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closing = true;
+    }
+    flusher.interrupt();
+    try {
+      flusher.join(10_000); // it stops at its next step; the last writes are this thread's
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       sync();
     } finally {
       synchronized (this) {
         closed = true;
       }
-      flusher.interrupt();
       synchronized (writeLock) {
         if (failing) {
           // the program ends before space returned: what is still in memory goes to the spill file
