@@ -63,7 +63,9 @@ public final class RecordWriter implements Closeable {
   private final Path file;
   /** {@code {"run":"<id>","seq":} */
   private final byte[] lineStart;
-  private final FileChannel channel;
+  /** Reopened (for appending) when an interrupt of a writing thread closed it. */
+  private FileChannel channel;
+  private final Opener opener;
   private final Thread flusher;
   private final long flushNanos;
   private final Consumer<String> warn;
@@ -107,6 +109,7 @@ public final class RecordWriter implements Closeable {
     this.spill = spill;
     // CREATE_NEW: two runs never share a file, even if their ids were to collide.
     this.channel = opener.open(file, true);
+    this.opener = opener;
     spill.opener(opener);
     this.flusher = new Thread(this::flushLoop, "flordb-record-flusher");
     flusher.setDaemon(true);
@@ -261,6 +264,7 @@ public final class RecordWriter implements Closeable {
    */
   private void write() {
     try {
+      if (closedByInterrupt || !channel.isOpen()) reopen();
       if (spill.holdsBytes()) spill.writeBackTo(channel, n -> written += n);
       if (unwritten.length > 0) writeFully(unwritten);
       if (out.length > 0) writeFully(out);
@@ -268,10 +272,22 @@ public final class RecordWriter implements Closeable {
         failing = false;
         warn.accept("records are written to " + file + " again; none was lost");
       }
+    } catch (java.nio.channels.ClosedChannelException e) {
+      // a thread interrupted while it wrote (the program's own, cancelling its work) closed the
+      // channel: the bytes written are in the file, the rest is kept; the next round reopens it
+      closedByInterrupt = true;
+      keep(new IOException("the record file was closed by an interrupt; it is opened again", e));
     } catch (IOException e) {
       keep(e);
     }
   }
+
+  private void reopen() throws IOException {
+    channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    closedByInterrupt = false;
+  }
+
+  private boolean closedByInterrupt;
 
   /** Writes a buffer; the part written is dropped from it and counted, also when a write fails. */
   private void writeFully(Buffer b) throws IOException {
@@ -370,7 +386,8 @@ public final class RecordWriter implements Closeable {
     synchronized (this) {
       closing = true;
     }
-    flusher.interrupt();
+    // unparked, not interrupted: an interrupt during a write would close the file channel
+    LockSupport.unpark(flusher);
     try {
       flusher.join(10_000); // it stops at its next step; the last writes are this thread's
     } catch (InterruptedException e) {

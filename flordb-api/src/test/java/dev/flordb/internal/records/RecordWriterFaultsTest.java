@@ -173,4 +173,20 @@ class RecordWriterFaultsTest {
     assertThat(RecordFormat.parse(lines.get(2)).value()).isEqualTo(1.0 / 3);
     assertThat(warnings).singleElement().asString().contains("'b'").contains("not ready");
   }
+
+  @Test
+  void aThreadInterruptedWhileItWritesLosesNothingAndTheFileIsOpenedAgain() throws IOException {
+    RecordWriter w = writer(1 << 20);
+    logValues(w, 0, 100);
+    Thread.currentThread().interrupt(); // the program cancels its work; an interrupted write closes the channel
+    try {
+      w.flush();
+    } finally {
+      Thread.interrupted();
+    }
+    logValues(w, 100, 200);
+    w.close();
+    assertThat(values(file)).isEqualTo(range(200));
+    assertThat(warnings).last().asString().contains("none was lost");
+  }
 }
