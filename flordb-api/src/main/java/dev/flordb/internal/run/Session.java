@@ -934,6 +934,16 @@ public final class Session implements AutoCloseable, ReplayHost {
     if (cache == null) return;
     sites = cache.cached();
     if (sites != null) return;
+    if (cache.mayLeaveALoop()) {
+      // a program that can leave a loop by break: where its statements are must be known before
+      // the first value after such a loop is logged, so the first run of this code reads it now
+      try {
+        sites = cache.analyze();
+      } catch (RuntimeException e) {
+        // does not parse, or the analyser failed: said at the end if it mattered
+      }
+      return;
+    }
     CompletableFuture.runAsync(() -> {
       try {
         sites = cache.analyze();
@@ -1265,8 +1275,8 @@ public final class Session implements AutoCloseable, ReplayHost {
     }
     leaveLoopsFrom(0);
     if (!leftByBreak.isEmpty() && loggedBeforeSites) {
-      String why = sites == null ? "FlorDB could not read where the program's statements are (the source file is not"
-          + " known to it, or did not parse)" : "FlorDB was still reading the program's source when they were logged";
+      String why = "FlorDB had not read where the program's statements are when they were logged (the source file"
+          + " is not known to it, did not parse, or was still being read)";
       console.warn("the program left " + String.join(", ", leftByBreak) + " by break or an exception; values it logged"
           + " after such a loop may be recorded in the loop's last iteration, because " + why);
     }

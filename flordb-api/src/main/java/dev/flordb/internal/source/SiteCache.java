@@ -50,6 +50,11 @@ public final class SiteCache {
     }
   }
 
+  /** Whether the program has a {@code break}, so that a loop may be left without Java telling the loop. */
+  public boolean mayLeaveALoop() {
+    return java.util.regex.Pattern.compile("\\bbreak\\b").matcher(text).find();
+  }
+
   /** The sites from the cache, or null when this version has not been analysed yet. */
   public Sites cached() {
     try {
