@@ -14,7 +14,7 @@ scratch_bench() {
   done
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   echo "building flordb ..."
-  (cd "$root" && mvn -q -B package -DskipTests)
+  (cd "$root" && mvn -q -B -pl flordb-cli -am package -DskipTests -Dmaven.source.skip=true -Dmaven.javadoc.skip=true)
   cp="$(cd "$root" && ./flordb classpath | tail -1)"
   out="$root/bench/target"
   mkdir -p "$out"
