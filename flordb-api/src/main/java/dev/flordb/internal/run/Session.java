@@ -116,24 +116,15 @@ public final class Session implements AutoCloseable, ReplayHost {
   /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
   private volatile boolean suppressed;
   private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
-  /** Args the program asked for, including those whose --kwargs value it refused. */
-  private final Set<String> readArgs = ConcurrentHashMap.newKeySet();
   private final Set<String> loggedInReplay = ConcurrentHashMap.newKeySet();
 
-  private final Map<String, Object> argValues = new LinkedHashMap<>();
+  private final Args args;
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
   private final ThreadLocal<Place> context = new ThreadLocal<>();
   /** The place of the thread that last entered a loop position; see {@link Place}. */
   private volatile Place loopingPlace = new Place(null);
 
-  private final long startNanos = System.nanoTime();
-  private final long jvmToSessionNanos;
-  private long firstOuterLoopNanos = -1;
-  /** Time spent computing values logged through a supplier, by where the log was: see {@link #logLazily}. */
-  private final LongAdder suppliedOutsideLoopsNanos = new LongAdder();
-  private final LongAdder suppliedInOuterBodyNanos = new LongAdder();
-  private final LongAdder suppliedInNestedLoopsNanos = new LongAdder();
-  private long lastOuterLoopEndNanos = -1;
+  private final Timings timings;
   private volatile String failure;
   private volatile boolean closed;
   /** False once the record file is being closed: captured output can no longer be recorded. */
@@ -142,16 +133,18 @@ public final class Session implements AutoCloseable, ReplayHost {
   private ObjectId lastCommit;
 
   private Session(Builder b) {
+    long startNanos = System.nanoTime();
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive);
     this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
     this.kwargs = Kwargs.parse(b.launch.programArgs);
+    this.args = new Args(kwargs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
     this.filename = launch.filename;
     this.projid = workTree.getFileName().toString();
     this.startMillis = b.startMillis;
-    this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
+    long jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
     this.florDir = workTree.resolve(".flor");
     long micros = replay != null ? startMillis * 1000 : uniqueStartMicros(florDir, startMillis * 1000);
     this.tstamp = TSTAMP.format(Instant.EPOCH.plusNanos(micros * 1000));
@@ -247,6 +240,7 @@ public final class Session implements AutoCloseable, ReplayHost {
       }
       this.start = openAndCapture(excluded);
     }
+    this.timings = new Timings(writer, replay == null, startNanos, jvmToSessionNanos);
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
     this.checkpoints = new Checkpoints(florDir, runId, replay == null ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
         (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, source),
@@ -385,15 +379,7 @@ public final class Session implements AutoCloseable, ReplayHost {
     msg.append("program: ").append(filename).append('\n');
     msg.append("started: ").append(tstamp).append('\n');
     msg.append("branch: ").append(s.branch).append(s.head == null ? " (no commits yet)" : " at " + s.head.name()).append('\n');
-    synchronized (argValues) {
-      if (!argValues.isEmpty()) {
-        msg.append("args:");
-        argValues.forEach((k, v) -> msg.append(' ').append(k).append('=').append(v));
-        msg.append('\n');
-      }
-      msg.append("\nFlor-Run: ").append(runId).append('\n');
-      msg.append("Flor-Args: ").append(Json.write(argValues)).append('\n');
-    }
+    args.describe(msg, runId);
     return s.git.commitRun(s.tree, runId, writer.file(), recordBytes, s.head, msg.toString());
   }
 
@@ -482,13 +468,7 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   /** The supplier's value; timed in a forward run, since that time is what a replay that skips it saves. */
   private Object supplied(Supplier<?> value) {
-    if (replay != null) return value.get();
-    int depth = context().depth;
-    long start = System.nanoTime();
-    Object v = value.get();
-    LongAdder where = depth < 0 ? suppliedOutsideLoopsNanos : depth == 0 ? suppliedInOuterBodyNanos : suppliedInNestedLoopsNanos;
-    where.add(System.nanoTime() - start);
-    return v;
+    return replay != null ? value.get() : timings.supplied(value, context().depth);
   }
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
@@ -520,29 +500,15 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   public <T> T arg(String name, T defaultValue) {
     names.check("Flor.arg", name);
-    synchronized (argValues) {
-      if (argValues.containsKey(name)) {
-        @SuppressWarnings("unchecked")
-        T seen = (T) argValues.get(name);
-        return seen;
-      }
+    Object seen = args.seen(name);
+    if (seen != Args.NONE) {
+      @SuppressWarnings("unchecked")
+      T value = (T) seen;
+      return value;
     }
     Kwargs.checkDefaultType(name, defaultValue);
-    if (replay != null) return replayedArg(name, defaultValue);
-    T value;
-    var given = kwargs.get(name);
-    if (given.isPresent()) {
-      readArgs.add(name); // read, even if its value is refused below
-      value = Kwargs.cast(name, given.get(), defaultValue);
-    } else if (defaultValue == null) {
-      throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null) has no default and no value"
-          + " on the command line: pass one with --kwargs " + name + "=VALUE, or give a default.");
-    } else {
-      value = defaultValue;
-    }
-    synchronized (argValues) {
-      argValues.put(name, value);
-    }
+    if (replay != null) return args.keep(name, replayedArg(name, defaultValue));
+    T value = args.given(name, defaultValue);
     record("arg", name, value, true);
     return value;
   }
@@ -550,26 +516,17 @@ public final class Session implements AutoCloseable, ReplayHost {
   /** In a replay, an arg is the value the recorded run used. */
   @SuppressWarnings("unchecked")
   private <T> T replayedArg(String name, T defaultValue) {
-    T value;
-    if (replay.overrides.containsKey(name)) {
-      value = Kwargs.cast(name, replay.overrides.get(name), defaultValue);
-    } else if (recorded.args.containsKey(name)) {
-      value = (T) RecordedRun.asTypeOf(recorded.args.get(name), defaultValue);
-    } else {
-      if (defaultValue == null) {
-        throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null): the recorded run " + runId
-            + " has no value for it and there is no default; give the arg a default");
-      }
-      if (warnedArgs.add(name)) {
-        console.warn("the recorded run " + runId + " had no arg \"" + name + "\"; replaying with its default, "
-            + defaultValue);
-      }
-      value = defaultValue;
+    if (replay.overrides.containsKey(name)) return Kwargs.cast(name, replay.overrides.get(name), defaultValue);
+    if (recorded.args.containsKey(name)) return (T) RecordedRun.asTypeOf(recorded.args.get(name), defaultValue);
+    if (defaultValue == null) {
+      throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null): the recorded run " + runId
+          + " has no value for it and there is no default; give the arg a default");
     }
-    synchronized (argValues) {
-      argValues.put(name, value);
+    if (warnedArgs.add(name)) {
+      console.warn("the recorded run " + runId + " had no arg \"" + name + "\"; replaying with its default, "
+          + defaultValue);
     }
-    return value;
+    return defaultValue;
   }
 
   public <T> Iterable<T> loop(String name, Iterable<T> items) {
@@ -650,95 +607,15 @@ public final class Session implements AutoCloseable, ReplayHost {
    * dev.flordb.Flor#restore(String, String, long, Map)}.
    */
   public void restoreAt(String runId, String loop, long index, Map<String, ?> namedObjects) {
-    if (loop == null || loop.isBlank()) {
-      throw new IllegalArgumentException("Flor.restore needs the name of the run's outermost loop, for example"
-          + " \"epoch\", but got " + (loop == null ? "null" : "\"" + loop + "\"")
-          + "; Flor.restore(run, objects) takes the run's last checkpoint");
-    }
+    Restore.requireLoop(loop);
     restore(runId, loop, index, namedObjects);
   }
 
   /** From the checkpoint at the end of {@code loop}'s iteration {@code index}, or with {@code loop} null the last one. */
   private void restore(String runId, String loop, long index, Map<String, ?> namedObjects) {
-    if (runId == null || runId.isBlank()) {
-      throw new IllegalArgumentException("Flor.restore needs the id of a recorded run, but got " + (runId == null
-          ? "null" : "\"" + runId + "\"") + "; Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") lists them");
-    }
-    if (loop != null && index < 0) {
-      throw new IllegalArgumentException("Flor.restore: iteration " + index + " of \"" + loop + "\" is negative;"
-          + " iterations count from 0");
-    }
-    if (namedObjects == null || namedObjects.isEmpty()) {
-      throw new IllegalArgumentException("Flor.restore needs the objects to restore into, by the names the run gave"
-          + " Flor.checkpointing, for example Flor.restore(run, Map.of(\"weights\", weights))");
-    }
-    namedObjects.forEach((name, live) -> {
-      if (live == null) {
-        throw new IllegalArgumentException("Flor.restore: \"" + name + "\" is null; pass an object built the way the"
-            + " run built it, which is restored in place");
-      }
-    });
+    Restore.check(runId, loop, index, namedObjects);
     writer.flush();
-    List<Store.CheckpointEntry> written = store().checkpointsOf(runId);
-    if (written == null) {
-      throw new IllegalArgumentException("Flor.restore: there is no run \"" + runId + "\" in " + workTree
-          + "; 'flordb runs' lists the runs, and Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") finds one");
-    }
-    Store.CheckpointEntry at = loop == null && !written.isEmpty() ? written.get(0) : new Store.CheckpointEntry(loop, index);
-    if (!written.contains(at)) {
-      throw new FlorException("run " + runId + " has no checkpoint" + (loop == null ? "" : " at " + at) + ": "
-          + (written.isEmpty() ? "it wrote none (it enrolled nothing with Flor.checkpointing, ran with"
-              + " FLOR_CHECKPOINTS=0, or ended before the end of an outermost iteration)"
-              : "it has checkpoints at " + describe(written) + " (FLOR_CKPT_FRACTION=1 checkpoints every iteration)"));
-    }
-    Path file = Checkpoints.file(florDir, runId, at.loop(), at.index());
-    Map<String, StateCodec.Snapshot> state;
-    try {
-      state = Checkpoints.read(file);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new FlorException("run " + runId + " wrote a checkpoint at " + at + ", but " + file + " is gone:"
-          + " checkpoints are kept only under .flor/checkpoints of the machine that ran the run, not in git."
-          + " Replaying the run rebuilds missing checkpoints.", e);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new FlorException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
-    }
-    List<String> absent = new ArrayList<>(namedObjects.keySet());
-    absent.removeAll(state.keySet());
-    if (!absent.isEmpty()) {
-      throw new IllegalArgumentException("Flor.restore: the checkpoint of run " + runId + " at " + at + " holds "
-          + state.keySet() + ", not " + absent + "; use the names the run gave Flor.checkpointing");
-    }
-    for (Map.Entry<String, ?> e : namedObjects.entrySet()) {
-      List<String> warnings;
-      try {
-        warnings = state.get(e.getKey()).restoreInto(e.getValue());
-      } catch (IllegalStateException | IllegalArgumentException bad) {
-        throw new IllegalArgumentException("Flor.restore: \"" + e.getKey() + "\" cannot hold the checkpoint of run "
-            + runId + " at " + at + " (" + bad.getMessage() + "); build it the way the run did: the same"
-            + " class, the same array lengths", bad);
-      }
-      for (String w : warnings) console.warn("Flor.restore \"" + e.getKey() + "\": " + w);
-    }
-  }
-
-  /** "epoch 0, 1, 4": the iterations with a checkpoint, by loop. */
-  private static String describe(List<Store.CheckpointEntry> checkpoints) {
-    Map<String, java.util.TreeSet<Long>> byLoop = new LinkedHashMap<>();
-    for (Store.CheckpointEntry c : checkpoints) byLoop.computeIfAbsent(c.loop(), k -> new java.util.TreeSet<>()).add(c.index());
-    StringBuilder sb = new StringBuilder();
-    byLoop.forEach((loop, indices) -> {
-      if (sb.length() > 0) sb.append("; ");
-      sb.append(loop).append(' ');
-      int shown = 0;
-      for (long i : indices) {
-        if (shown++ == 20) {
-          sb.append(", ... (").append(indices.size()).append(" in all)");
-          break;
-        }
-        sb.append(shown > 1 ? ", " : "").append(i);
-      }
-    });
-    return sb.toString();
+    Restore.into(store(), florDir, workTree, console, runId, loop, index, namedObjects);
   }
 
   /** Makes everything logged so far durable and points the run's snapshot at it. */
@@ -1143,9 +1020,7 @@ public final class Session implements AutoCloseable, ReplayHost {
         openLoops.add(this);
       }
       if (parent == Frame.ROOT) {
-        synchronized (Session.this) {
-          if (firstOuterLoopNanos < 0) firstOuterLoopNanos = loopStart;
-        }
+        timings.outerLoopStarted(loopStart);
         checkpoints.loopStarted(loopStart);
       }
     }
@@ -1219,28 +1094,8 @@ public final class Session implements AutoCloseable, ReplayHost {
       }
       console.endProgress();
       if (completed || context() == current) setContext(parent);
-      long count = index + 1;
-      recordProf(parent, "prof::" + name + "::iterations", count);
-      recordProf(parent, "prof::" + name + "::iter_mean_s", mean);
-      recordProf(parent, "prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
-      recordProf(parent, "prof::" + name + "::loop_s", (now - loopStart) / 1e9);
-      if (parent == Frame.ROOT) {
-        synchronized (Session.this) {
-          lastOuterLoopEndNanos = now;
-        }
-      }
+      timings.loopEnded(parent, name, index + 1, mean, m2, now - loopStart, now);
     }
-  }
-
-  /** A run-level timing, when there is one to record. */
-  private void recordSeconds(String name, LongAdder nanos) {
-    long n = nanos.sum();
-    if (n > 0) writer.append(Frame.ROOT, "prof", name, Values.FLOAT, n / 1e9, "forward");
-  }
-
-  private void recordProf(Frame where, String name, Object value) {
-    if (replay != null) return; // the run's own timings stay as recorded
-    writer.append(where, "prof", name, Values.classify(value), value, "forward");
   }
 
   private void capturedLine(String stream, String text) {
@@ -1270,20 +1125,9 @@ public final class Session implements AutoCloseable, ReplayHost {
       console.warn("the program left " + String.join(", ", leftByBreak) + " by break or an exception; values it logged"
           + " after such a loop may be recorded in the loop's last iteration, because " + why);
     }
-    long now = System.nanoTime();
-    double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
-    Frame root = Frame.ROOT;
-    writer.append(root, "prof", "prof::setup_s", Values.FLOAT, setup, "forward");
-    // The part of set-up before FlorDB's first call: the JVM's start and, from source, the compilation.
-    writer.append(root, "prof", "prof::launch_s", Values.FLOAT, jvmToSessionNanos / 1e9, "forward");
-    if (lastOuterLoopEndNanos >= 0) {
-      writer.append(root, "prof", "prof::teardown_s", Values.FLOAT, (now - lastOuterLoopEndNanos) / 1e9, "forward");
-    }
-    writer.append(root, "prof", "prof::run_s", Values.FLOAT, (now - startNanos + jvmToSessionNanos) / 1e9, "forward");
-    recordSeconds("prof::supplied_outside_loops_s", suppliedOutsideLoopsNanos);
-    recordSeconds("prof::supplied_outer_body_s", suppliedInOuterBodyNanos);
-    recordSeconds("prof::supplied_nested_loops_s", suppliedInNestedLoopsNanos);
+    timings.runEnded(System.nanoTime());
     reportUnusedKwargs();
+    Frame root = Frame.ROOT;
     Map<String, Object> end = new LinkedHashMap<>();
     end.put("status", failure == null ? "finished" : "failed");
     if (failure != null) end.put("error", failure);
@@ -1376,16 +1220,10 @@ public final class Session implements AutoCloseable, ReplayHost {
   }
 
   private void reportUnusedKwargs() {
-    List<String> unknown = new ArrayList<>();
-    synchronized (argValues) {
-      for (String k : kwargs.all().keySet()) if (!argValues.containsKey(k) && !readArgs.contains(k)) unknown.add(k);
-      if (unknown.isEmpty()) return;
-      String msg = "--kwargs named " + unknown + ", which the program never read with Flor.arg"
-          + (argValues.isEmpty() ? "" : " (it read " + argValues.keySet() + ")")
-          + ": check the spelling; those values were not used.";
-      writer.append(Frame.ROOT, "warn", "warn", Values.STR, msg, "forward");
-      console.warn(msg);
-    }
+    String msg = args.unusedKwargs();
+    if (msg == null) return;
+    writer.append(Frame.ROOT, "warn", "warn", Values.STR, msg, "forward");
+    console.warn(msg);
   }
 
   // ---------------------------------------------------------------- building
