@@ -65,31 +65,16 @@ import org.eclipse.jgit.lib.ObjectId;
  * ends the run.
  */
 public final class Session implements AutoCloseable, ReplayHost {
-  static final DateTimeFormatter RUN_ID_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
-  /**
-   * A run's {@code tstamp}: ISO 8601 in UTC, always with microseconds, so that tstamps sort as
-   * times do ({@link Instant#toString()} drops a zero fraction: "...:00Z" would sort after
-   * "...:00.250Z"). Unique within the project's store: see {@link #uniqueStartMicros}.
-   */
-  static final DateTimeFormatter TSTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
-
   private final Path workTree;
   private final Path florDir;
   private final String runId;
-  private final String projid;
-  private final String filename;
-  private final long startMillis;
-  private final String tstamp;
   private final Launch launch;
   private final Kwargs kwargs;
   private final RecordWriter writer;
   private final Console console;
   private final OutputCapture capture;
   private final Names names = new Names();
-  /** The repository and the code captured at the start; completes when the first commit is written. */
-  private final CompletableFuture<Start> start;
+  private final RunRepository repository;
   private final Checkpoints checkpoints;
   /** Null in a forward run; in a replay, what to fill in and the run it belongs to. */
   private final ReplayOptions replay;
@@ -129,8 +114,6 @@ public final class Session implements AutoCloseable, ReplayHost {
   private volatile boolean closed;
   /** False once the record file is being closed: captured output can no longer be recorded. */
   private volatile boolean recording = true;
-  private Store store;
-  private ObjectId lastCommit;
 
   private Session(Builder b) {
     long startNanos = System.nanoTime();
@@ -141,21 +124,11 @@ public final class Session implements AutoCloseable, ReplayHost {
     this.args = new Args(kwargs);
     this.replay = ReplayOptions.parse(b.launch.programArgs);
     this.source = replay == null ? "forward" : "replay";
-    this.filename = launch.filename;
-    this.projid = workTree.getFileName().toString();
-    this.startMillis = b.startMillis;
+    long startMillis = b.startMillis;
     long jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
     this.florDir = workTree.resolve(".flor");
-    long micros = replay != null ? startMillis * 1000 : uniqueStartMicros(florDir, startMillis * 1000);
-    this.tstamp = TSTAMP.format(Instant.EPOCH.plusNanos(micros * 1000));
-    boolean excluded;
-    try {
-      excluded = WorkTree.excludeFlorDirIn(workTree);
-      Files.createDirectories(florDir.resolve("records"));
-    } catch (IOException e) {
-      throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
-          + ". Check that the directory is writable.", e);
-    }
+    String tstamp = RunStart.tstamp(florDir, startMillis, replay != null);
+    boolean excluded = RunStart.prepare(workTree, florDir);
     if (replay != null) {
       this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
       Path source = ReplayLevels.sourceOf(launch.details, workTree, b.replaySource);
@@ -175,7 +148,7 @@ public final class Session implements AutoCloseable, ReplayHost {
                 + " statement of the program it executes again");
             return null;
           }
-        }, daemonExecutor("flordb-analysis"));
+        }, RunStart.daemonThreads("flordb-analysis"));
       }
       this.analysis.thenAccept(a -> {
         if (a != null) sites = new Sites(a.sites(), a.outermostLoops());
@@ -189,13 +162,7 @@ public final class Session implements AutoCloseable, ReplayHost {
       this.exitOnDivergence = b.exitOnDivergence;
       this.verdictFile = b.verdictFile;
       this.runId = replay.run;
-      String stamp = newId(System.currentTimeMillis());
-      try {
-        this.writer = new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
-            runId, b.flushMillis, console::warn);
-      } catch (IOException e) {
-        throw new FlorException("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
-      }
+      this.writer = RunStart.createForReplay(florDir, runId, System.currentTimeMillis(), b.flushMillis, console::warn);
       Map<String, Object> h = new LinkedHashMap<>();
       h.put("format", RecordFormat.VERSION);
       h.put("apply", new ArrayList<>(replay.apply));
@@ -206,7 +173,7 @@ public final class Session implements AutoCloseable, ReplayHost {
       h.put("start_ms", System.currentTimeMillis());
       h.put("launch", launch.details);
       writer.append(Frame.ROOT, "replay", "replay", Values.JSON, h, "replay");
-      this.start = CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
+      this.repository = RunRepository.withoutSnapshot(florDir, runId, writer, console);
     } else {
       this.recorded = null;
       this.replayLevel = null;
@@ -215,30 +182,20 @@ public final class Session implements AutoCloseable, ReplayHost {
       this.exitOnDivergence = false;
       this.verdictFile = null;
       this.analysis = null;
-      RecordWriter w = null;
-      String id = null;
-      for (int attempt = 0; w == null; attempt++) {
-        id = newId(startMillis);
-        try {
-          w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
-              b.flushMillis, console::warn);
-        } catch (FileAlreadyExistsException e) {
-          if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
-        } catch (IOException e) {
-          throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
-        }
-      }
-      this.runId = id;
-      this.writer = w;
-      writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
+      RunStart.RecordFile file = RunStart.create(florDir, startMillis, b.flushMillis, console::warn);
+      this.runId = file.runId();
+      this.writer = file.writer();
+      Path outside = RunStart.sourceOutsideWorkTree(launch, workTree);
+      writer.append(Frame.ROOT, "run", "run", Values.JSON, RunStart.header(workTree.getFileName().toString(), tstamp,
+          launch.filename, startMillis, kwargs.all(), launch, outside), "forward");
       writer.flush(); // the header at once: from now on the run is visible, and shows as running
-      Path outside = sourceOutsideWorkTree();
       if (outside != null) {
         console.warn(outside + " is not in " + workTree + ", the repository of the working directory, where this run"
             + " is recorded: its snapshot does not hold the program, so it cannot be replayed. Run the program from"
             + " its own repository (cd there, or java -cp ... " + outside.getFileName() + " from inside it).");
       }
-      this.start = openAndCapture(excluded);
+      this.repository = RunRepository.capture(workTree, excluded, florDir, runId, launch.filename, tstamp, writer,
+          console, args);
     }
     this.timings = new Timings(writer, replay == null, startNanos, jvmToSessionNanos);
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
@@ -254,133 +211,9 @@ public final class Session implements AutoCloseable, ReplayHost {
     if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
   }
 
-  /**
-   * The run's start in microseconds, made unique in the project: runs started together (the JVM
-   * gives start times in steps of 10 ms) get the next free microsecond, under a lock on
-   * {@code .flor/tstamp.lock}, which also keeps the last one given.
-   */
-  static long uniqueStartMicros(Path florDir, long startMicros) {
-    Path lock = florDir.resolve("tstamp.lock");
-    // a file lock excludes other processes; threads of this one take turns first (a second lock
-    // of the same file in one JVM is an OverlappingFileLockException, not a wait)
-    synchronized (TSTAMP_LOCK) {
-      return uniqueStartMicrosLocked(lock, florDir, startMicros);
-    }
-  }
-
-  private static final Object TSTAMP_LOCK = new Object();
-
-  private static long uniqueStartMicrosLocked(Path lock, Path florDir, long startMicros) {
-    try {
-      Files.createDirectories(florDir);
-      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
-          java.nio.channels.FileLock held = ch.lock()) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
-        long last = ch.read(buf, 0) == 8 ? buf.flip().getLong() : 0;
-        long mine = Math.max(startMicros, last + 1);
-        buf.clear();
-        buf.putLong(mine).flip();
-        ch.write(buf, 0);
-        return mine;
-      }
-    } catch (IOException e) {
-      return startMicros; // a read-only or full disk: the run id stays unique, the tstamp may be shared
-    }
-  }
-
   /** A run id (or a replay's stamp): the time, then random digits, so two never collide by chance. */
   public static String newId(long millis) {
-    return RUN_ID_TIME.format(Instant.ofEpochMilli(millis)) + "-"
-        + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-  }
-
-  private Map<String, Object> header(Builder b) {
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("format", RecordFormat.VERSION);
-    h.put("projid", projid);
-    h.put("tstamp", tstamp);
-    h.put("filename", filename);
-    h.put("start_ms", startMillis);
-    h.put("pid", ProcessHandle.current().pid());
-    h.put("pid_start_ms", ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L));
-    h.put("host", Liveness.hostName());
-    h.put("user", System.getProperty("user.name"));
-    h.put("kwargs", kwargs.all());
-    h.put("launch", launch.details);
-    Path outside = sourceOutsideWorkTree();
-    if (outside != null) h.put("source_outside_repository", outside.toString());
-    return h;
-  }
-
-  /** The program's source file when it is not in the repository the run is recorded in, else null. */
-  private Path sourceOutsideWorkTree() {
-    Path source = ReplayLevels.sourceOf(launch.details);
-    if (source == null) return null;
-    Path abs = source.toAbsolutePath().normalize();
-    return abs.startsWith(workTree.toAbsolutePath().normalize()) ? null : abs;
-  }
-
-  private static java.util.concurrent.Executor daemonExecutor() {
-    return daemonExecutor("flordb-snapshot");
-  }
-
-  private static java.util.concurrent.Executor daemonExecutor(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      t.start();
-    };
-  }
-
-  /** The repository, the code as it was when the run started, and the user's HEAD then. */
-  private record Start(Snapshots git, Snapshots.Tree tree, ObjectId head, String branch) {}
-
-  /**
-   * Opens the repository and captures the working tree on the calling thread, so that the
-   * snapshot holds the code as it was when the run started even if a file is saved while the run
-   * goes on; the first commit is written in the background.
-   */
-  private CompletableFuture<Start> openAndCapture(boolean excluded) {
-    Start s;
-    Snapshots git = null;
-    try {
-      git = Snapshots.open(workTree);
-      if (!excluded) git.excludeFlorDir();
-      Snapshots.Tree tree = git.captureWorkTree();
-      for (String w : tree.warnings()) console.warn(w); // files left out for their size, and secrets
-      s = new Start(git, tree, git.head(), git.branch());
-    } catch (IOException | RuntimeException e) {
-      if (git != null) git.close();
-      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
-          + " kept in " + writer.file());
-      return CompletableFuture.failedFuture(new FlorException("snapshot failed: " + e.getMessage(), e));
-    }
-    return CompletableFuture.supplyAsync(() -> firstCommit(s), daemonExecutor());
-  }
-
-  /** A first commit right away: a run that crashes still has its code version. */
-  private Start firstCommit(Start s) {
-    try {
-      synchronized (this) {
-        if (lastCommit == null) lastCommit = commitSnapshot(s);
-      }
-    } catch (IOException | RuntimeException e) {
-      console.warn("could not write the run's snapshot commit (" + e + "); its records are kept in "
-          + writer.file() + " and the end of the run tries again");
-    }
-    return s;
-  }
-
-  private ObjectId commitSnapshot(Start s) throws IOException {
-    long recordBytes = writer.flushedSize();
-    StringBuilder msg = new StringBuilder();
-    msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
-    msg.append("program: ").append(filename).append('\n');
-    msg.append("started: ").append(tstamp).append('\n');
-    msg.append("branch: ").append(s.branch).append(s.head == null ? " (no commits yet)" : " at " + s.head.name()).append('\n');
-    args.describe(msg, runId);
-    return s.git.commitRun(s.tree, runId, writer.file(), recordBytes, s.head, msg.toString());
+    return RunStart.newId(millis);
   }
 
   // ---------------------------------------------------------------- the logging API
@@ -615,33 +448,13 @@ public final class Session implements AutoCloseable, ReplayHost {
   private void restore(String runId, String loop, long index, Map<String, ?> namedObjects) {
     Restore.check(runId, loop, index, namedObjects);
     writer.flush();
-    Restore.into(store(), florDir, workTree, console, runId, loop, index, namedObjects);
+    Restore.into(repository.store(), florDir, workTree, console, runId, loop, index, namedObjects);
   }
 
   /** Makes everything logged so far durable and points the run's snapshot at it. */
   public void commit() {
     writer.sync();
-    snapshotNow();
-  }
-
-  private void snapshotNow() {
-    Start s;
-    try {
-      s = start.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    } catch (ExecutionException e) {
-      return; // already reported; the records are safe on disk
-    }
-    try {
-      synchronized (this) {
-        lastCommit = commitSnapshot(s);
-      }
-    } catch (IOException | RuntimeException e) {
-      console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
-          + " are safe in " + writer.file());
-    }
+    repository.snapshotNow();
   }
 
   /**
@@ -658,37 +471,12 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   public Table dataframe(String... names) {
     writer.flush();
-    return store().dataframe(names);
+    return repository.store().dataframe(names);
   }
 
   public Table query(String sql) {
     writer.flush();
-    return store().query(sql);
-  }
-
-  private Store store() {
-    // Wait for the background start outside the lock: its first commit takes the same lock.
-    Snapshots git = git();
-    synchronized (this) {
-      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
-      return store;
-    }
-  }
-
-  /** The repository, once the first snapshot commit is written; null if opening it failed. */
-  private Snapshots git() {
-    try {
-      return start.get().git;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      return null;
-    }
-  }
-
-  private Snapshots gitIfOpened() {
-    return start.isDone() && !start.isCompletedExceptionally() ? start.join().git : null;
+    return repository.store().query(sql);
   }
 
   public void quiet(boolean quiet) {
@@ -704,8 +492,8 @@ public final class Session implements AutoCloseable, ReplayHost {
   }
 
   /** The run's snapshot commit so far (null until the first snapshot is written). */
-  public synchronized ObjectId snapshotCommit() {
-    return lastCommit;
+  public ObjectId snapshotCommit() {
+    return repository.snapshotCommit();
   }
 
   /** Marks the run as failed (an uncaught exception in the main thread). */
@@ -817,7 +605,7 @@ public final class Session implements AutoCloseable, ReplayHost {
       } catch (RuntimeException e) {
         // a program that does not parse, or an analyser that failed: no sites, said at the end if it mattered
       }
-    }, daemonExecutor("flordb-sites"));
+    }, RunStart.daemonThreads("flordb-sites"));
   }
 
   /** The loop {@code loop} and the loops it started are left: a break, or an exception caught outside. */
@@ -1137,12 +925,7 @@ public final class Session implements AutoCloseable, ReplayHost {
     try {
       writer.close();
     } finally {
-      snapshotNow();
-      synchronized (this) {
-        if (store != null) store.close();
-      }
-      Snapshots git = gitIfOpened();
-      if (git != null) git.close();
+      repository.close();
     }
   }
 
@@ -1188,9 +971,7 @@ public final class Session implements AutoCloseable, ReplayHost {
     writer.append(Frame.ROOT, "verdict", "verdict", Values.JSON, verdict, "replay");
     recording = false;
     writer.close();
-    synchronized (this) {
-      if (store != null) store.close();
-    }
+    repository.close();
     if (verdictFile != null) {
       try {
         Files.createDirectories(verdictFile.toAbsolutePath().getParent());
