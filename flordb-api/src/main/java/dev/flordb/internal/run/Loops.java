@@ -23,6 +23,8 @@ final class Loops {
   private final Console console;
   private final Checkpoints checkpoints;
   private final Timings timings;
+  /** Times the iterations: one read a step. */
+  private final Ticker ticker;
   /** False in a replay, whose outermost loop the replay engine runs. */
   private final boolean forward;
 
@@ -44,7 +46,8 @@ final class Loops {
   private final List<LoopIterator<?>> openLoops = new ArrayList<>();
   private final List<String> leftByBreak = new ArrayList<>();
 
-  Loops(Console console, Checkpoints checkpoints, Timings timings, boolean forward) {
+  Loops(Console console, Checkpoints checkpoints, Timings timings, Ticker ticker, boolean forward) {
+    this.ticker = ticker;
     this.console = console;
     this.checkpoints = checkpoints;
     this.timings = timings;
@@ -229,7 +232,7 @@ final class Loops {
       this.indexIsValue = indexIsValue;
       this.parent = loopParent(name);
       this.ctxPrefix = new Frame.Prefix(parent, name);
-      this.loopStart = System.nanoTime();
+      this.loopStart = ticker.nanos();
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {
         openIndex = openLoops.size();
@@ -252,7 +255,7 @@ final class Loops {
     @Override
     public T next() {
       if (finished) throw new NoSuchElementException();
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       if (index >= 0) {
         leaveLoopsInside();
         endIteration(now);
@@ -301,7 +304,7 @@ final class Loops {
       synchronized (openLoops) {
         openLoops.remove(this);
       }
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       if (index >= 0) {
         endIteration(now);
         // the last iteration always: replay restores it to skip the whole loop (a loop left by break

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * How a run starts: the project's {@code .flor} directory made ready, the run's {@code tstamp}
@@ -106,13 +107,17 @@ final class RunStart {
   /** A forward run's new record file and the run id it is named by. */
   record RecordFile(String runId, RecordWriter writer) {}
 
-  /** Creates a forward run's record file, under a run id no other run of the project has. */
-  static RecordFile create(Path florDir, long startMillis, long flushMillis, Consumer<String> warn) {
+  /**
+   * Creates a forward run's record file, under a run id no other run of the project has; its
+   * records' times are read from {@code millis}.
+   */
+  static RecordFile create(Path florDir, long startMillis, long flushMillis, Consumer<String> warn,
+      LongSupplier millis) {
     for (int attempt = 0; ; attempt++) {
       String id = newId(startMillis);
       try {
         return new RecordFile(id, new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
-            flushMillis, warn));
+            flushMillis, warn, millis));
       } catch (FileAlreadyExistsException e) {
         if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
       } catch (IOException e) {
@@ -123,11 +128,11 @@ final class RunStart {
 
   /** Creates the record file of a replay of {@code runId}, under the replay's stamp taken at {@code nowMillis}. */
   static RecordWriter createForReplay(Path florDir, String runId, long nowMillis, long flushMillis,
-      Consumer<String> warn) {
+      Consumer<String> warn, LongSupplier millis) {
     String stamp = newId(nowMillis);
     try {
       return new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
-          runId, flushMillis, warn);
+          runId, flushMillis, warn, millis);
     } catch (IOException e) {
       throw new FlorException("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
     }

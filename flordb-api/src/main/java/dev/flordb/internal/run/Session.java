@@ -27,6 +27,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -50,6 +51,8 @@ public final class Session implements AutoCloseable {
   /** The exit code of a replayed program whose replay diverged from the recorded run. */
   public static final int DIVERGED_EXIT = ReplayHost.DIVERGED_EXIT;
 
+  /** The clocks every part of the run reads. */
+  private final Ticker ticker;
   private final Path workTree;
   private final Path florDir;
   private final String runId;
@@ -74,17 +77,20 @@ public final class Session implements AutoCloseable {
   private volatile boolean recording = true;
 
   private Session(Builder b) {
-    long startNanos = System.nanoTime();
+    this.ticker = b.ticker;
+    long startNanos = ticker.nanos();
+    long startMillis = b.startMillis != null ? b.startMillis : ticker.millis();
+    long jvmToSessionNanos = Math.max(0, (ticker.millis() - startMillis) * 1_000_000L);
+    // one lambda for every record file of the JVM: the writer's clock call stays monomorphic
+    LongSupplier wallClock = ticker::millis;
     this.workTree = WorkTree.find(b.dir);
-    this.console = new Console(b.out, b.err, b.quiet, b.interactive);
+    this.console = new Console(b.out, b.err, b.quiet, b.interactive, ticker);
     this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
     Kwargs kwargs = Kwargs.parse(b.launch.programArgs);
     this.args = new Args(kwargs);
     ReplayOptions replayOptions = ReplayOptions.parse(b.launch.programArgs);
     boolean forward = replayOptions == null;
     this.source = forward ? "forward" : "replay";
-    long startMillis = b.startMillis;
-    long jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
     this.florDir = workTree.resolve(".flor");
     String tstamp = RunStart.tstamp(florDir, startMillis, !forward);
     boolean excluded = RunStart.prepare(workTree, florDir);
@@ -92,11 +98,11 @@ public final class Session implements AutoCloseable {
     if (!forward) {
       plan = ReplayPlan.of(replayOptions, florDir, workTree, launch, b.replaySource, b.analysis, console);
       this.runId = replayOptions.run;
-      this.writer = RunStart.createForReplay(florDir, runId, System.currentTimeMillis(), b.flushMillis, console::warn);
-      writer.append(Frame.ROOT, "replay", "replay", Values.JSON, plan.header(launch, System.currentTimeMillis()), "replay");
+      this.writer = RunStart.createForReplay(florDir, runId, ticker.millis(), b.flushMillis, console::warn, wallClock);
+      writer.append(Frame.ROOT, "replay", "replay", Values.JSON, plan.header(launch, ticker.millis()), "replay");
       this.repository = RunRepository.withoutSnapshot(florDir, runId, writer, console);
     } else {
-      RunStart.RecordFile file = RunStart.create(florDir, startMillis, b.flushMillis, console::warn);
+      RunStart.RecordFile file = RunStart.create(florDir, startMillis, b.flushMillis, console::warn, wallClock);
       this.runId = file.runId();
       this.writer = file.writer();
       Path outside = RunStart.sourceOutsideWorkTree(launch, workTree);
@@ -111,12 +117,12 @@ public final class Session implements AutoCloseable {
       this.repository = RunRepository.capture(workTree, excluded, florDir, runId, launch.filename, tstamp, writer,
           console, args);
     }
-    this.timings = new Timings(writer, forward, startNanos, jvmToSessionNanos);
+    this.timings = new Timings(ticker, writer, forward, startNanos, jvmToSessionNanos);
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
     this.checkpoints = new Checkpoints(florDir, runId, forward ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
         (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, source),
-        console::warn, !forward, b.checkpointsEnabled);
-    this.loops = new Loops(console, checkpoints, timings, forward);
+        console::warn, !forward, b.checkpointsEnabled, ticker::nanos);
+    this.loops = new Loops(console, checkpoints, timings, ticker, forward);
     if (!forward) {
       this.replay = new Replay(plan, b.exitOnDivergence, b.verdictFile, workTree, florDir, launch, console, writer,
           repository, checkpoints, loops);
@@ -350,12 +356,12 @@ public final class Session implements AutoCloseable {
       return;
     }
     loops.end();
-    timings.runEnded(System.nanoTime());
+    timings.runEnded();
     reportUnusedKwargs();
     Map<String, Object> end = new LinkedHashMap<>();
     end.put("status", failure == null ? "finished" : "failed");
     if (failure != null) end.put("error", failure);
-    end.put("end_ms", System.currentTimeMillis());
+    end.put("end_ms", ticker.millis());
     writer.append(Frame.ROOT, "end", "end", Values.JSON, end, "forward");
     recording = false;
     try {
@@ -402,7 +408,9 @@ public final class Session implements AutoCloseable {
     /** A compiled program's patched main source file, which flordb replay names (FLOR_REPLAY_SOURCE). */
     String replaySource;
     Path verdictFile;
-    long startMillis = System.currentTimeMillis();
+    /** Null: the ticker's time when the session starts. */
+    Long startMillis;
+    Ticker ticker = Ticker.SYSTEM;
     PrintStream out = System.out;
     PrintStream err = System.err;
 
@@ -477,8 +485,15 @@ public final class Session implements AutoCloseable {
       return this;
     }
 
+    /** When the run started (milliseconds since the epoch): its id and tstamp; by default, when the session starts. */
     public Builder startMillis(long ms) {
       this.startMillis = ms;
+      return this;
+    }
+
+    /** For tests: the clocks the run reads (run ids, tstamps, records' times, timings), instead of the JVM's. */
+    public Builder ticker(Ticker t) {
+      this.ticker = java.util.Objects.requireNonNull(t, "ticker");
       return this;
     }
 

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
  * per iteration. A replay records none: the run's own timings stay as recorded.
  */
 final class Timings {
+  private final Ticker ticker;
   private final RecordWriter writer;
   private final boolean forward;
   /** When the session started, on the monotonic clock. */
@@ -28,7 +29,8 @@ final class Timings {
   private final LongAdder suppliedInOuterBodyNanos = new LongAdder();
   private final LongAdder suppliedInNestedLoopsNanos = new LongAdder();
 
-  Timings(RecordWriter writer, boolean forward, long startNanos, long jvmToSessionNanos) {
+  Timings(Ticker ticker, RecordWriter writer, boolean forward, long startNanos, long jvmToSessionNanos) {
+    this.ticker = ticker;
     this.writer = writer;
     this.forward = forward;
     this.startNanos = startNanos;
@@ -37,10 +39,10 @@ final class Timings {
 
   /** The supplier's value, timed: that time is what a replay that skips it saves. {@code depth} is the loop depth of the log. */
   Object supplied(Supplier<?> value, int depth) {
-    long start = System.nanoTime();
+    long start = ticker.nanos();
     Object v = value.get();
     LongAdder where = depth < 0 ? suppliedOutsideLoopsNanos : depth == 0 ? suppliedInOuterBodyNanos : suppliedInNestedLoopsNanos;
-    where.add(System.nanoTime() - start);
+    where.add(ticker.nanos() - start);
     return v;
   }
 
@@ -70,8 +72,9 @@ final class Timings {
     writer.append(where, "prof", name, Values.classify(value), value, "forward");
   }
 
-  /** At the end of a forward run ({@code now}): the run's own timings. */
-  void runEnded(long now) {
+  /** At the end of a forward run: the run's own timings. */
+  void runEnded() {
+    long now = ticker.nanos();
     long first;
     long lastEnd;
     synchronized (this) {
