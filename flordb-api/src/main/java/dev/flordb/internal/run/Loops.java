@@ -164,6 +164,24 @@ final class Loops {
     return parent;
   }
 
+  /** The integers from {@code start} up to {@code end} (exclusive). */
+  static Iterator<Integer> range(int start, int end) {
+    return new Iterator<>() {
+      int next = start;
+
+      @Override
+      public boolean hasNext() {
+        return next < end;
+      }
+
+      @Override
+      public Integer next() {
+        if (next >= end) throw new NoSuchElementException();
+        return next++;
+      }
+    };
+  }
+
   /** A loop the program runs itself, iteration by iteration. */
   <T> Iterator<T> iterate(String name, Iterator<T> items, long size, boolean indexIsValue) {
     return new LoopIterator<>(name, items, size, indexIsValue);

@@ -1,6 +1,5 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.FlorException;
 import dev.flordb.Scope;
 import dev.flordb.Table;
 import dev.flordb.internal.checkpoint.CheckpointPolicy;
@@ -23,7 +22,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -44,8 +42,9 @@ import org.eclipse.jgit.lib.ObjectId;
  * <p>The session is the front of a run's parts, each in a class of its own: {@link RunStart} (the
  * record file, the header, the tstamp), {@link RunRepository} (snapshot commits and the store),
  * {@link Loops} (loops and contexts), {@link Args}, {@link Timings} ({@code prof::} records),
- * {@link Restore} ({@code Flor.restore}) and, in a replay, {@link Replay} (what is stored and
- * checked, the verdict). It keeps the logging call itself, which every value passes through.
+ * {@link Restore} ({@code Flor.restore}) and, in a replay, {@link ReplayPlan} and {@link Replay}
+ * (what is stored and checked, the verdict). All read one {@link Ticker}. The session keeps the
+ * logging call itself, which every value passes through.
  */
 public final class Session implements AutoCloseable {
   /** The exit code of a replayed program whose replay diverged from the recorded run. */
@@ -81,7 +80,7 @@ public final class Session implements AutoCloseable {
     long startNanos = ticker.nanos();
     long startMillis = b.startMillis != null ? b.startMillis : ticker.millis();
     long jvmToSessionNanos = Math.max(0, (ticker.millis() - startMillis) * 1_000_000L);
-    // one lambda for every record file of the JVM: the writer's clock call stays monomorphic
+    // one lambda class (this call site) for every record file of the JVM: the writer's clock read stays monomorphic
     LongSupplier wallClock = ticker::millis;
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive, ticker);
@@ -212,22 +211,8 @@ public final class Session implements AutoCloseable {
       throw new IllegalArgumentException("Flor.loop(\"" + name + "\", " + start + ", " + end
           + "): end is before start; a range counts up from start to end (exclusive)");
     }
-    Iterable<Integer> range = () -> new Iterator<>() {
-      int next = start;
-
-      @Override
-      public boolean hasNext() {
-        return next < end;
-      }
-
-      @Override
-      public Integer next() {
-        if (next >= end) throw new NoSuchElementException();
-        return next++;
-      }
-    };
     // The position of range(0, n) is its value: only other ranges keep a value column.
-    return () -> iterator(name, range.iterator(), (long) end - start, start == 0);
+    return () -> iterator(name, Loops.range(start, end), (long) end - start, start == 0);
   }
 
   private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
