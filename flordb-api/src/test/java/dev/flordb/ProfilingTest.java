@@ -5,7 +5,10 @@ import static dev.flordb.TestProjects.query;
 import static dev.flordb.TestProjects.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.flordb.internal.run.Session;
+import dev.flordb.testing.FakeClock;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,6 +115,49 @@ class ProfilingTest {
     assertThat(t.row(1).getDouble("value")).isGreaterThanOrEqualTo(0.060);
     assertThat(t.row(2).getDouble("value")).isGreaterThanOrEqualTo(0.020);
     assertThat(query(r, "SELECT count(*) AS n FROM logs WHERE name = 'probe'").row(0).getLong("n")).isEqualTo(4L);
+  }
+
+  @Test
+  void withAClockTheTestSetsTimingsRunIdTstampAndRecordTimesAreExact(@TempDir Path dir) {
+    Path r = TestProjects.emptyRepo(dir);
+    Instant sessionStart = Instant.parse("2026-03-04T05:06:07.890Z");
+    FakeClock clock = new FakeClock(sessionStart);
+    Session s = TestProjects.session(r)
+        .startMillis(sessionStart.toEpochMilli() - 2_000) // the JVM started 2 s before FlorDB's first call
+        .ticker(TestProjects.ticker(clock))
+        .start();
+    try (s) {
+      clock.advanceMillis(500); // set-up
+      for (int e : s.loop("epoch", 0, 2)) {
+        clock.advanceMillis(e == 0 ? 125 : 625);
+        s.logLazily("acc", () -> {
+          clock.advanceMillis(125); // computing the value
+          return e;
+        });
+      }
+      clock.advanceMillis(250); // tear-down
+    }
+
+    assertThat(s.runId()).startsWith("20260304-050605-890-");
+    Table run = query(r, "SELECT tstamp, start_ms, end_ms, status FROM runs");
+    assertThat(rows(run)).containsExactly(List.of("2026-03-04T05:06:05.890000Z", sessionStart.toEpochMilli() - 2_000,
+        sessionStart.toEpochMilli() + 1_750, "finished"));
+    // each record's time is when it was logged: after its value was computed
+    assertThat(query(r, "SELECT t FROM logs WHERE name = 'acc' ORDER BY seq").column("t"))
+        .containsExactly(sessionStart.toEpochMilli() + 750, sessionStart.toEpochMilli() + 1_500);
+
+    Table prof = query(r, "SELECT name, value FROM logs WHERE kind = 'prof' ORDER BY seq");
+    assertThat(rows(prof)).containsExactly(
+        List.of("prof::epoch::iterations", 2L),
+        // iterations of 0.25 s and 0.75 s
+        List.of("prof::epoch::iter_mean_s", 0.5),
+        List.of("prof::epoch::iter_std_s", Math.sqrt(0.125)),
+        List.of("prof::epoch::loop_s", 1.0),
+        List.of("prof::setup_s", 2.5),
+        List.of("prof::launch_s", 2.0),
+        List.of("prof::teardown_s", 0.25),
+        List.of("prof::run_s", 3.75),
+        List.of("prof::supplied_outer_body_s", 0.25));
   }
 
   private static long sleep(long millis) {

@@ -3,8 +3,10 @@ package dev.flordb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.internal.run.Session;
+import dev.flordb.internal.run.Ticker;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.store.Store;
+import dev.flordb.testing.FakeClock;
 import dev.flordb.testing.TempRepo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -83,6 +85,21 @@ public final class TestProjects {
 
   public static Session.Builder session(Path repo, String... programArgs) {
     return session(repo, new Output(), programArgs);
+  }
+
+  /** FlorDB's clock seam reading a clock the test sets (for {@link Session.Builder#ticker}). */
+  public static Ticker ticker(FakeClock clock) {
+    return new Ticker() {
+      @Override
+      public long millis() {
+        return clock.millis();
+      }
+
+      @Override
+      public long nanos() {
+        return clock.nanos();
+      }
+    };
   }
 
   /** Buffers for a session's own output (echo, warnings). */

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -80,6 +81,7 @@ public final class Checkpoints implements AutoCloseable {
   private final CheckpointPolicy policy;
   private final Recorder recorder;
   private final Consumer<String> warn;
+  private final LongSupplier nanos;
   private final Map<String, Object> enrolled = new LinkedHashMap<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "flordb-checkpoint-writer");
@@ -96,11 +98,17 @@ public final class Checkpoints implements AutoCloseable {
   private final boolean enabled;
 
   public Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn) {
-    this(florDir, runId, policy, recorder, warn, false, true);
+    // a caller without a run (the tests of checkpoints alone) times with the JVM's clock
+    this(florDir, runId, policy, recorder, warn, false, true, System::nanoTime);
   }
 
+  /**
+   * {@code nanos}: the run's monotonic clock ({@code ticker::nanos}), which times the intervals
+   * the policy weighs and what each checkpoint cost.
+   */
   public Checkpoints(Path florDir, String runId, CheckpointPolicy policy, Recorder recorder, Consumer<String> warn,
-      boolean keepExisting, boolean enabled) {
+      boolean keepExisting, boolean enabled, LongSupplier nanos) {
+    this.nanos = nanos;
     this.keepExisting = keepExisting;
     this.enabled = enabled;
     this.florDir = florDir;
@@ -168,7 +176,7 @@ public final class Checkpoints implements AutoCloseable {
    */
   public synchronized void iterationEnded(Frame iteration, boolean force) {
     if (!enabled || enrolled.isEmpty()) return;
-    long now = System.nanoTime();
+    long now = nanos.getAsLong();
     double since = lastEndNanos < 0 ? Double.MAX_VALUE : (now - lastEndNanos) / 1e9;
     if (!force && !policy.shouldTake(since, lastCostSeconds, pending.get())) return;
     if (force || keepExisting || policy.everyIteration()) {
@@ -186,7 +194,7 @@ public final class Checkpoints implements AutoCloseable {
       inFlight.release();
       throw e;
     }
-    long captured = System.nanoTime();
+    long captured = nanos.getAsLong();
     double captureSeconds = (captured - now) / 1e9;
     lastEndNanos = captured;
     pending.incrementAndGet();
@@ -203,7 +211,7 @@ public final class Checkpoints implements AutoCloseable {
   }
 
   private void write(Frame iteration, Map<String, StateCodec.Snapshot> state, double captureSeconds) {
-    long t0 = System.nanoTime();
+    long t0 = nanos.getAsLong();
     Path file = fileFor(iteration.loop, iteration.index);
     try {
       if (keepExisting && Files.exists(file)) return;
@@ -230,7 +238,7 @@ public final class Checkpoints implements AutoCloseable {
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       writtenHere.add(file);
-      double writeSeconds = (System.nanoTime() - t0) / 1e9;
+      double writeSeconds = (nanos.getAsLong() - t0) / 1e9;
       lastCostSeconds = captureSeconds + writeSeconds;
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("file", florDir.relativize(file).toString());

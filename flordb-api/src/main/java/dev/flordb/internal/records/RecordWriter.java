@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Streams one run's records to its file.
@@ -70,6 +71,11 @@ public final class RecordWriter implements Closeable {
   private final long flushNanos;
   private final Consumer<String> warn;
   private final Spill spill;
+  /**
+   * The wall clock, read once per record for its {@code t}: the run's ({@code ticker::millis}),
+   * one class per JVM at this call site, so that it inlines to the clock read itself.
+   */
+  private final LongSupplier millis;
 
   // ---- guarded by this: the records not yet encoded
   private Batch filling = new Batch();
@@ -91,13 +97,22 @@ public final class RecordWriter implements Closeable {
   private long written;
   private boolean failing;
 
-  public RecordWriter(Path file, String runId, long flushMillis, Consumer<String> warn) throws IOException {
-    this(file, runId, flushMillis, warn, Opener.FILES, Spill.forRecordFile(file), MAX_UNWRITTEN_BYTES);
+  /** A writer whose records' times {@code t} are read from {@code millis} (milliseconds since the epoch). */
+  public RecordWriter(Path file, String runId, long flushMillis, Consumer<String> warn, LongSupplier millis)
+      throws IOException {
+    this(file, runId, flushMillis, warn, Opener.FILES, Spill.forRecordFile(file), MAX_UNWRITTEN_BYTES, millis);
   }
 
   /** With the file layer and the spill place given, and how much to keep in memory before spilling: for tests. */
   RecordWriter(Path file, String runId, long flushMillis, Consumer<String> warn, Opener opener, Spill spill,
       int maxUnwrittenBytes) throws IOException {
+    // the writer's own tests bring no clock: the JVM's
+    this(file, runId, flushMillis, warn, opener, spill, maxUnwrittenBytes, System::currentTimeMillis);
+  }
+
+  private RecordWriter(Path file, String runId, long flushMillis, Consumer<String> warn, Opener opener, Spill spill,
+      int maxUnwrittenBytes, LongSupplier millis) throws IOException {
+    this.millis = millis;
     this.maxUnwrittenBytes = maxUnwrittenBytes;
     this.file = file;
     StringBuilder sb = new StringBuilder("{\"run\":");
@@ -126,7 +141,7 @@ public final class RecordWriter implements Closeable {
    * @param type how {@code value} is written (see {@link Values#classify})
    */
   public long append(Frame ctx, String kind, String name, Values type, Object value, String source) {
-    long t = System.currentTimeMillis();
+    long t = millis.getAsLong();
     // What may change after this call, or runs the program's own code (toString), is encoded now.
     String text = encodesLater(type, value) ? null : encodeNow(name, type, value);
     boolean writeNow;

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What the replay of a run's loops needs from the run that replays them (the session): the
- * recorded run, the options, its checkpoints and its context. The session implements it, so that
- * the replay engine does not depend on the session's class.
+ * What the replay of a run's loops needs from the run that replays them: the recorded run, the
+ * options, its checkpoints and its context. The session's replay side ({@code internal.run.Replay})
+ * implements it, so that the replay engine does not depend on the session's classes.
  */
 public interface ReplayHost {
   /** The exit code of a replayed program whose replay diverged from the recorded run. */

@@ -21,7 +21,7 @@ import java.util.NoSuchElementException;
 public final class ReplayOuterLoop<T> implements Iterator<T> {
   private record Step(long index, boolean rebuild, Path restoreBefore) {}
 
-  private final ReplayHost session;
+  private final ReplayHost host;
   private final String name;
   private final Iterator<T> items;
   private final boolean indexIsValue;
@@ -40,29 +40,29 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
   private Path pendingRestore;
   private final long recordedCount;
 
-  public ReplayOuterLoop(ReplayHost session, String name, Iterator<T> items, boolean indexIsValue) {
-    this.session = session;
+  public ReplayOuterLoop(ReplayHost host, String name, Iterator<T> items, boolean indexIsValue) {
+    this.host = host;
     this.name = name;
     this.items = items;
     this.indexIsValue = indexIsValue;
-    Long count = session.recorded().outerIterations.get(name);
+    Long count = host.recorded().outerIterations.get(name);
     if (count == null) {
-      throw new FlorException("the recorded run " + session.recorded().runId + " never finished a loop named \""
+      throw new FlorException("the recorded run " + host.recorded().runId + " never finished a loop named \""
           + name + "\" (it crashed, or the loop was renamed); replay needs the run's loop as recorded");
     }
-    List<Long> selected = new ArrayList<>(session.replayOptions().iterations(name, count, session.replayLevel()));
+    List<Long> selected = new ArrayList<>(host.replayOptions().iterations(name, count, host.replayLevel()));
     this.recordedCount = count;
-    session.replayLoopStarted(this);
-    if (session.replayFromStart()) {
+    host.replayLoopStarted(this);
+    if (host.replayFromStart()) {
       // State is carried across iterations that no checkpoint holds: every iteration runs, in order.
       java.util.Set<Long> stored = new java.util.HashSet<>(selected);
       for (long i = 0; i < count; i++) plan.add(new Step(i, !stored.contains(i), null));
       return;
     }
-    int jobs = Math.min(session.replayJobs(), selected.size());
+    int jobs = Math.min(host.replayJobs(), selected.size());
     if (jobs > 1) {
       List<List<Long>> segments = split(selected, jobs);
-      List<Process> started = session.startSegments(name, segments.subList(1, segments.size()));
+      List<Process> started = host.startSegments(name, segments.subList(1, segments.size()));
       if (started != null) {
         others = started;
         selected = segments.get(0);
@@ -80,7 +80,7 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
   /** Plans the steps that make the live state the one at the end of iteration {@code k}. */
   private void reach(long k) {
     if (stateAt == k) return;
-    Path at = k >= 0 ? session.checkpointFile(name, k) : null;
+    Path at = k >= 0 ? host.checkpointFile(name, k) : null;
     if (at != null) {
       pendingRestore = at;
       stateAt = k;
@@ -88,7 +88,7 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
     }
     long from = stateAt;
     for (long i = k - 1; i > stateAt; i--) {
-      Path c = session.checkpointFile(name, i);
+      Path c = host.checkpointFile(name, i);
       if (c != null) {
         from = i;
         pendingRestore = c;
@@ -123,9 +123,9 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
     endStep();
     finished = true;
     awaitOthers();
-    if (finalRestore != null) session.restore(finalRestore);
-    session.setSuppressed(false);
-    session.enter(Frame.ROOT);
+    if (finalRestore != null) host.restore(finalRestore);
+    host.setSuppressed(false);
+    host.enter(Frame.ROOT);
     return false;
   }
 
@@ -134,7 +134,7 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
     if (!hasNext()) throw new NoSuchElementException();
     endStep();
     Step step = plan.get(next++);
-    if (step.restoreBefore != null) session.restore(step.restoreBefore);
+    if (step.restoreBefore != null) host.restore(step.restoreBefore);
     T item = null;
     while (consumed < step.index) {
       if (!items.hasNext()) {
@@ -144,10 +144,10 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
       item = items.next();
       consumed++;
     }
-    session.setSuppressed(step.rebuild);
+    host.setSuppressed(step.rebuild);
     currentRebuilds = step.rebuild;
     current = new Frame(Frame.ROOT, name, step.index, indexIsValue ? null : item);
-    session.enter(current);
+    host.enter(current);
     return item;
   }
 
@@ -163,7 +163,7 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
         failed.add(-1);
       }
     }
-    session.segmentsEnded(others.size());
+    host.segmentsEnded(others.size());
     if (!failed.isEmpty()) {
       throw new FlorException(failed.size() + " of the replay's " + (others.size() + 1) + " segments failed (exit "
           + failed + "; their output is above); what they filled in is kept. Replay the rest again, or with --jobs 1");
@@ -176,8 +176,8 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
    */
   private void endStep() {
     if (current != null) {
-      session.checkState(current);
-      if (currentRebuilds) session.checkpointIfMissing(current);
+      host.checkState(current);
+      if (currentRebuilds) host.checkpointIfMissing(current);
     }
     current = null;
   }
@@ -196,8 +196,8 @@ public final class ReplayOuterLoop<T> implements Iterator<T> {
           + ", where the recorded run went on to " + name + " " + (recordedCount - 1);
     }
     current = null; // its end state is not the iteration's end state: no check, no checkpoint
-    session.setSuppressed(false);
-    session.enter(Frame.ROOT);
+    host.setSuppressed(false);
+    host.enter(Frame.ROOT);
     return shape;
   }
 

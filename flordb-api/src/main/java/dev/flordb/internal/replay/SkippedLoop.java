@@ -11,12 +11,12 @@ import java.util.NoSuchElementException;
  * iteration, so that the code after the loop sees the state it saw originally.
  */
 public final class SkippedLoop<T> implements Iterator<T> {
-  private final ReplayHost session;
+  private final ReplayHost host;
   private final Path endOfIteration;
   private boolean left;
 
-  public SkippedLoop(ReplayHost session, Path endOfIteration) {
-    this.session = session;
+  public SkippedLoop(ReplayHost host, Path endOfIteration) {
+    this.host = host;
     this.endOfIteration = endOfIteration;
   }
 
@@ -24,7 +24,7 @@ public final class SkippedLoop<T> implements Iterator<T> {
   public boolean hasNext() {
     if (!left) {
       left = true;
-      session.restore(endOfIteration);
+      host.restore(endOfIteration);
     }
     return false;
   }

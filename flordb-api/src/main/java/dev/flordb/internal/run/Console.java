@@ -17,11 +17,14 @@ public final class Console {
   private final PrintStream out;
   private final PrintStream err;
   private final boolean interactive;
+  /** Paces progress bars. */
+  private final Ticker ticker;
   private volatile boolean quiet;
   private boolean progressShown;
   private long lastProgressNanos;
 
-  Console(PrintStream out, PrintStream err, boolean quiet, boolean interactive) {
+  Console(PrintStream out, PrintStream err, boolean quiet, boolean interactive, Ticker ticker) {
+    this.ticker = ticker;
     this.out = out;
     this.err = err;
     this.quiet = quiet;
@@ -81,7 +84,7 @@ public final class Console {
   /** Shows a progress bar for a loop of known size, on an interactive terminal only. */
   void progress(String loop, long done, long total, double secondsPerIteration) {
     if (quiet || !interactive || total <= 0) return;
-    long now = System.nanoTime();
+    long now = ticker.nanos();
     synchronized (this) {
       if (done < total && now - lastProgressNanos < PROGRESS_EVERY_NANOS) return;
       lastProgressNanos = now;

@@ -178,6 +178,7 @@ public final class Launch {
   /** Milliseconds since the epoch when this JVM started. */
   public static long jvmStartMillis() {
     // ProcessHandle rather than the management beans, which take tens of milliseconds to load.
+    // Without a start instant, now: this is read before any session (and its ticker) exists.
     return ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli)
         .orElseGet(System::currentTimeMillis);
   }

@@ -1,57 +1,32 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.internal.replay.ReplayHost;
-
-import dev.flordb.internal.source.Sites;
-
-import dev.flordb.internal.records.Liveness;
-
-import dev.flordb.internal.checkpoint.CheckpointPolicy;
-import dev.flordb.internal.checkpoint.StateCodec;
-import dev.flordb.internal.git.Snapshots;
-import dev.flordb.internal.records.Frame;
-import dev.flordb.internal.records.Json;
-import dev.flordb.internal.records.RecordFormat;
-import dev.flordb.internal.records.Values;
-import dev.flordb.internal.replay.ReplayLevels;
-import dev.flordb.internal.replay.ReplayOuterLoop;
-import dev.flordb.internal.replay.SkippedLoop;
-import dev.flordb.internal.source.SiteCache;
-
-import dev.flordb.internal.checkpoint.Checkpoints;
-import dev.flordb.internal.git.WorkTree;
-import dev.flordb.internal.records.RecordWriter;
-import dev.flordb.internal.replay.RecordedRun;
-import dev.flordb.internal.replay.ReplayCheck;
-import dev.flordb.internal.replay.ReplayOptions;
-import dev.flordb.internal.store.Store;
-
-import dev.flordb.FlorException;
 import dev.flordb.Scope;
 import dev.flordb.Table;
-import java.io.IOException;
+import dev.flordb.internal.checkpoint.CheckpointPolicy;
+import dev.flordb.internal.checkpoint.Checkpoints;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.git.WorkTree;
+import dev.flordb.internal.records.Frame;
+import dev.flordb.internal.records.RecordWriter;
+import dev.flordb.internal.records.Values;
+import dev.flordb.internal.replay.ReplayCheck;
+import dev.flordb.internal.replay.ReplayHost;
+import dev.flordb.internal.replay.ReplayOptions;
+import dev.flordb.internal.source.Sites;
+import dev.flordb.internal.source.SourceAnalyzer;
+import dev.flordb.internal.store.Store;
 import java.io.PrintStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import dev.flordb.internal.source.SourceAnalyzer;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -63,338 +38,108 @@ import org.eclipse.jgit.lib.ObjectId;
  * the background). {@link #commit()} makes everything durable and points the run's snapshot
  * commit at the records so far; {@link #close()} (also run at JVM exit for the default session)
  * ends the run.
+ *
+ * <p>The session is the front of a run's parts, each in a class of its own: {@link RunStart} (the
+ * record file, the header, the tstamp), {@link RunRepository} (snapshot commits and the store),
+ * {@link Loops} (loops and contexts), {@link Args}, {@link Timings} ({@code prof::} records),
+ * {@link Restore} ({@code Flor.restore}) and, in a replay, {@link ReplayPlan} and {@link Replay}
+ * (what is stored and checked, the verdict). All read one {@link Ticker}. The session keeps the
+ * logging call itself, which every value passes through.
  */
-public final class Session implements AutoCloseable, ReplayHost {
-  static final DateTimeFormatter RUN_ID_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
-  /**
-   * A run's {@code tstamp}: ISO 8601 in UTC, always with microseconds, so that tstamps sort as
-   * times do ({@link Instant#toString()} drops a zero fraction: "...:00Z" would sort after
-   * "...:00.250Z"). Unique within the project's store: see {@link #uniqueStartMicros}.
-   */
-  static final DateTimeFormatter TSTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+public final class Session implements AutoCloseable {
+  /** The exit code of a replayed program whose replay diverged from the recorded run. */
+  public static final int DIVERGED_EXIT = ReplayHost.DIVERGED_EXIT;
 
+  /** The clocks every part of the run reads. */
+  private final Ticker ticker;
   private final Path workTree;
   private final Path florDir;
   private final String runId;
-  private final String projid;
-  private final String filename;
-  private final long startMillis;
-  private final String tstamp;
   private final Launch launch;
-  private final Kwargs kwargs;
   private final RecordWriter writer;
   private final Console console;
   private final OutputCapture capture;
   private final Names names = new Names();
-  /** The repository and the code captured at the start; completes when the first commit is written. */
-  private final CompletableFuture<Start> start;
+  private final Args args;
+  private final RunRepository repository;
   private final Checkpoints checkpoints;
-  /** Null in a forward run; in a replay, what to fill in and the run it belongs to. */
-  private final ReplayOptions replay;
-  private final RecordedRun recorded;
-  private final ReplayOptions.Level replayLevel;
-  /** In a replay: whether every outermost iteration runs in order from the first. */
-  private final boolean replayFromStart;
-  /** In a replay: why the analysis chose the strategy (for the replay's summary). */
-  private final List<String> strategyReasons;
-  /** In a replay: exit the JVM with {@link #DIVERGED_EXIT} when the replay diverges (a program's own session). */
-  private final boolean exitOnDivergence;
-  private final Path verdictFile;
-  /** In a replay: the program's source analysis, or null (no source, no analyser: every statement is checked). */
-  private final CompletableFuture<SourceAnalyzer.Analysis> analysis;
-  /** The names whose values the replay's strategy reproduces; null until known (or when everything is checked). */
-  private Set<String> reproduced;
-  private final List<Object[]> uncheckedYet = new ArrayList<>();
-  private volatile ReplayCheck.Divergence firstDivergence;
-  private long storedInReplay;
-  /** The exit code of a replayed program whose replay diverged from the recorded run. */
-  public static final int DIVERGED_EXIT = ReplayHost.DIVERGED_EXIT;
+  private final Timings timings;
+  private final Loops loops;
+  /** Null in a forward run. */
+  private final Replay replay;
   /** "forward", or "replay" for values hindsight logging fills in. */
   private final String source;
-  /** True while replay re-executes iterations only to rebuild state: nothing is recorded. */
-  private volatile boolean suppressed;
-  private final Set<String> warnedArgs = ConcurrentHashMap.newKeySet();
-  /** Args the program asked for, including those whose --kwargs value it refused. */
-  private final Set<String> readArgs = ConcurrentHashMap.newKeySet();
-  private final Set<String> loggedInReplay = ConcurrentHashMap.newKeySet();
-
-  private final Map<String, Object> argValues = new LinkedHashMap<>();
   private final Set<Class<?>> toldRepr = ConcurrentHashMap.newKeySet();
-  private final ThreadLocal<Place> context = new ThreadLocal<>();
-  /** The place of the thread that last entered a loop position; see {@link Place}. */
-  private volatile Place loopingPlace = new Place(null);
-
-  private final long startNanos = System.nanoTime();
-  private final long jvmToSessionNanos;
-  private long firstOuterLoopNanos = -1;
-  /** Time spent computing values logged through a supplier, by where the log was: see {@link #logLazily}. */
-  private final LongAdder suppliedOutsideLoopsNanos = new LongAdder();
-  private final LongAdder suppliedInOuterBodyNanos = new LongAdder();
-  private final LongAdder suppliedInNestedLoopsNanos = new LongAdder();
-  private long lastOuterLoopEndNanos = -1;
   private volatile String failure;
   private volatile boolean closed;
   /** False once the record file is being closed: captured output can no longer be recorded. */
   private volatile boolean recording = true;
-  private Store store;
-  private ObjectId lastCommit;
 
   private Session(Builder b) {
+    this.ticker = b.ticker;
+    long startNanos = ticker.nanos();
+    long startMillis = b.startMillis != null ? b.startMillis : ticker.millis();
+    long jvmToSessionNanos = Math.max(0, (ticker.millis() - startMillis) * 1_000_000L);
+    // one lambda class (this call site) for every record file of the JVM: the writer's clock read stays monomorphic
+    LongSupplier wallClock = ticker::millis;
     this.workTree = WorkTree.find(b.dir);
-    this.console = new Console(b.out, b.err, b.quiet, b.interactive);
+    this.console = new Console(b.out, b.err, b.quiet, b.interactive, ticker);
     this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
-    this.kwargs = Kwargs.parse(b.launch.programArgs);
-    this.replay = ReplayOptions.parse(b.launch.programArgs);
-    this.source = replay == null ? "forward" : "replay";
-    this.filename = launch.filename;
-    this.projid = workTree.getFileName().toString();
-    this.startMillis = b.startMillis;
-    this.jvmToSessionNanos = Math.max(0, (System.currentTimeMillis() - b.startMillis) * 1_000_000L);
+    Kwargs kwargs = Kwargs.parse(b.launch.programArgs);
+    this.args = new Args(kwargs);
+    ReplayOptions replayOptions = ReplayOptions.parse(b.launch.programArgs);
+    boolean forward = replayOptions == null;
+    this.source = forward ? "forward" : "replay";
     this.florDir = workTree.resolve(".flor");
-    long micros = replay != null ? startMillis * 1000 : uniqueStartMicros(florDir, startMillis * 1000);
-    this.tstamp = TSTAMP.format(Instant.EPOCH.plusNanos(micros * 1000));
-    boolean excluded;
-    try {
-      excluded = WorkTree.excludeFlorDirIn(workTree);
-      Files.createDirectories(florDir.resolve("records"));
-    } catch (IOException e) {
-      throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
-          + ". Check that the directory is writable.", e);
-    }
-    if (replay != null) {
-      this.recorded = RecordedRun.load(florDir, replay.run, replay.apply);
-      Path source = ReplayLevels.sourceOf(launch.details, workTree, b.replaySource);
-      if (b.analysis != null) {
-        this.analysis = CompletableFuture.completedFuture(b.analysis);
-      } else if (replay.level == null) {
-        SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(source, replay.apply); // the strategy needs it now
-        if (found == null) throw ReplayLevels.noAnalysis(source, replay.apply);
-        this.analysis = CompletableFuture.completedFuture(found);
-      } else {
-        // The strategy was given: the analysis only says which statements to check, while the program sets up.
-        this.analysis = CompletableFuture.supplyAsync(() -> {
-          try {
-            return ReplayLevels.analyzeAll(source, replay.apply);
-          } catch (RuntimeException e) {
-            console.warn("could not analyse the program's source (" + e.getMessage() + "); the replay checks every"
-                + " statement of the program it executes again");
-            return null;
-          }
-        }, daemonExecutor("flordb-analysis"));
-      }
-      this.analysis.thenAccept(a -> {
-        if (a != null) sites = new Sites(a.sites(), a.outermostLoops());
-      });
-      ReplayLevels.Strategy strategy = replay.level != null
-          ? new ReplayLevels.Strategy(replay.level, replay.fromStart, List.of("chosen with --level"))
-          : ReplayLevels.strategy(analysis.join(), replay.apply);
-      this.replayLevel = strategy.level();
-      this.replayFromStart = strategy.fromStart() || replay.fromStart;
-      this.strategyReasons = strategy.reasons();
-      this.exitOnDivergence = b.exitOnDivergence;
-      this.verdictFile = b.verdictFile;
-      this.runId = replay.run;
-      String stamp = newId(System.currentTimeMillis());
-      try {
-        this.writer = new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
-            runId, b.flushMillis, console::warn);
-      } catch (IOException e) {
-        throw new FlorException("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
-      }
-      Map<String, Object> h = new LinkedHashMap<>();
-      h.put("format", RecordFormat.VERSION);
-      h.put("apply", new ArrayList<>(replay.apply));
-      h.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
-      h.put("from_start", replayFromStart);
-      // the store shows this file's values only once a verdict record at its end says they were verified
-      h.put("verdict", "at_end");
-      h.put("start_ms", System.currentTimeMillis());
-      h.put("launch", launch.details);
-      writer.append(Frame.ROOT, "replay", "replay", Values.JSON, h, "replay");
-      this.start = CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
+    String tstamp = RunStart.tstamp(florDir, startMillis, !forward);
+    boolean excluded = RunStart.prepare(workTree, florDir);
+    ReplayPlan plan = null;
+    if (!forward) {
+      plan = ReplayPlan.of(replayOptions, florDir, workTree, launch, b.replaySource, b.analysis, console);
+      this.runId = replayOptions.run;
+      this.writer = RunStart.createForReplay(florDir, runId, ticker.millis(), b.flushMillis, console::warn, wallClock);
+      writer.append(Frame.ROOT, "replay", "replay", Values.JSON, plan.header(launch, ticker.millis()), "replay");
+      this.repository = RunRepository.withoutSnapshot(florDir, runId, writer, console);
     } else {
-      this.recorded = null;
-      this.replayLevel = null;
-      this.replayFromStart = false;
-      this.strategyReasons = List.of();
-      this.exitOnDivergence = false;
-      this.verdictFile = null;
-      this.analysis = null;
-      RecordWriter w = null;
-      String id = null;
-      for (int attempt = 0; w == null; attempt++) {
-        id = newId(startMillis);
-        try {
-          w = new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
-              b.flushMillis, console::warn);
-        } catch (FileAlreadyExistsException e) {
-          if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
-        } catch (IOException e) {
-          throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
-        }
-      }
-      this.runId = id;
-      this.writer = w;
-      writer.append(Frame.ROOT, "run", "run", Values.JSON, header(b), "forward");
+      RunStart.RecordFile file = RunStart.create(florDir, startMillis, b.flushMillis, console::warn, wallClock);
+      this.runId = file.runId();
+      this.writer = file.writer();
+      Path outside = RunStart.sourceOutsideWorkTree(launch, workTree);
+      writer.append(Frame.ROOT, "run", "run", Values.JSON, RunStart.header(workTree.getFileName().toString(), tstamp,
+          launch.filename, startMillis, kwargs.all(), launch, outside), "forward");
       writer.flush(); // the header at once: from now on the run is visible, and shows as running
-      Path outside = sourceOutsideWorkTree();
       if (outside != null) {
         console.warn(outside + " is not in " + workTree + ", the repository of the working directory, where this run"
             + " is recorded: its snapshot does not hold the program, so it cannot be replayed. Run the program from"
             + " its own repository (cd there, or java -cp ... " + outside.getFileName() + " from inside it).");
       }
-      this.start = openAndCapture(excluded);
+      this.repository = RunRepository.capture(workTree, excluded, florDir, runId, launch.filename, tstamp, writer,
+          console, args);
     }
+    this.timings = new Timings(ticker, writer, forward, startNanos, jvmToSessionNanos);
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
-    this.checkpoints = new Checkpoints(florDir, runId, replay == null ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
+    this.checkpoints = new Checkpoints(florDir, runId, forward ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
         (iteration, name, value) -> writer.append(iteration, "ckpt", name, Values.JSON, value, source),
-        console::warn, replay != null, b.checkpointsEnabled);
-    if (replay == null && b.analysis != null) {
-      sites = new Sites(b.analysis.sites(), b.analysis.outermostLoops());
-    } else if (replay == null) {
-      findSites();
+        console::warn, !forward, b.checkpointsEnabled, ticker::nanos);
+    this.loops = new Loops(console, checkpoints, timings, ticker, forward);
+    if (!forward) {
+      this.replay = new Replay(plan, b.exitOnDivergence, b.verdictFile, workTree, florDir, launch, console, writer,
+          repository, checkpoints, loops);
+    } else {
+      this.replay = null;
+      if (b.analysis != null) {
+        loops.useSites(new Sites(b.analysis.sites(), b.analysis.outermostLoops()));
+      } else {
+        loops.findSites(launch, workTree, florDir);
+      }
     }
     this.capture = new OutputCapture(b.out, b.err);
-    if (b.captureOutput && replay == null) capture.install(this::capturedLine, b.captureLimitChars);
-  }
-
-  /**
-   * The run's start in microseconds, made unique in the project: runs started together (the JVM
-   * gives start times in steps of 10 ms) get the next free microsecond, under a lock on
-   * {@code .flor/tstamp.lock}, which also keeps the last one given.
-   */
-  static long uniqueStartMicros(Path florDir, long startMicros) {
-    Path lock = florDir.resolve("tstamp.lock");
-    // a file lock excludes other processes; threads of this one take turns first (a second lock
-    // of the same file in one JVM is an OverlappingFileLockException, not a wait)
-    synchronized (TSTAMP_LOCK) {
-      return uniqueStartMicrosLocked(lock, florDir, startMicros);
-    }
-  }
-
-  private static final Object TSTAMP_LOCK = new Object();
-
-  private static long uniqueStartMicrosLocked(Path lock, Path florDir, long startMicros) {
-    try {
-      Files.createDirectories(florDir);
-      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.CREATE,
-              java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
-          java.nio.channels.FileLock held = ch.lock()) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
-        long last = ch.read(buf, 0) == 8 ? buf.flip().getLong() : 0;
-        long mine = Math.max(startMicros, last + 1);
-        buf.clear();
-        buf.putLong(mine).flip();
-        ch.write(buf, 0);
-        return mine;
-      }
-    } catch (IOException e) {
-      return startMicros; // a read-only or full disk: the run id stays unique, the tstamp may be shared
-    }
+    if (b.captureOutput && forward) capture.install(this::capturedLine, b.captureLimitChars);
   }
 
   /** A run id (or a replay's stamp): the time, then random digits, so two never collide by chance. */
   public static String newId(long millis) {
-    return RUN_ID_TIME.format(Instant.ofEpochMilli(millis)) + "-"
-        + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
-  }
-
-  private Map<String, Object> header(Builder b) {
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("format", RecordFormat.VERSION);
-    h.put("projid", projid);
-    h.put("tstamp", tstamp);
-    h.put("filename", filename);
-    h.put("start_ms", startMillis);
-    h.put("pid", ProcessHandle.current().pid());
-    h.put("pid_start_ms", ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L));
-    h.put("host", Liveness.hostName());
-    h.put("user", System.getProperty("user.name"));
-    h.put("kwargs", kwargs.all());
-    h.put("launch", launch.details);
-    Path outside = sourceOutsideWorkTree();
-    if (outside != null) h.put("source_outside_repository", outside.toString());
-    return h;
-  }
-
-  /** The program's source file when it is not in the repository the run is recorded in, else null. */
-  private Path sourceOutsideWorkTree() {
-    Path source = ReplayLevels.sourceOf(launch.details);
-    if (source == null) return null;
-    Path abs = source.toAbsolutePath().normalize();
-    return abs.startsWith(workTree.toAbsolutePath().normalize()) ? null : abs;
-  }
-
-  private static java.util.concurrent.Executor daemonExecutor() {
-    return daemonExecutor("flordb-snapshot");
-  }
-
-  private static java.util.concurrent.Executor daemonExecutor(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      t.start();
-    };
-  }
-
-  /** The repository, the code as it was when the run started, and the user's HEAD then. */
-  private record Start(Snapshots git, Snapshots.Tree tree, ObjectId head, String branch) {}
-
-  /**
-   * Opens the repository and captures the working tree on the calling thread, so that the
-   * snapshot holds the code as it was when the run started even if a file is saved while the run
-   * goes on; the first commit is written in the background.
-   */
-  private CompletableFuture<Start> openAndCapture(boolean excluded) {
-    Start s;
-    Snapshots git = null;
-    try {
-      git = Snapshots.open(workTree);
-      if (!excluded) git.excludeFlorDir();
-      Snapshots.Tree tree = git.captureWorkTree();
-      for (String w : tree.warnings()) console.warn(w); // files left out for their size, and secrets
-      s = new Start(git, tree, git.head(), git.branch());
-    } catch (IOException | RuntimeException e) {
-      if (git != null) git.close();
-      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
-          + " kept in " + writer.file());
-      return CompletableFuture.failedFuture(new FlorException("snapshot failed: " + e.getMessage(), e));
-    }
-    return CompletableFuture.supplyAsync(() -> firstCommit(s), daemonExecutor());
-  }
-
-  /** A first commit right away: a run that crashes still has its code version. */
-  private Start firstCommit(Start s) {
-    try {
-      synchronized (this) {
-        if (lastCommit == null) lastCommit = commitSnapshot(s);
-      }
-    } catch (IOException | RuntimeException e) {
-      console.warn("could not write the run's snapshot commit (" + e + "); its records are kept in "
-          + writer.file() + " and the end of the run tries again");
-    }
-    return s;
-  }
-
-  private ObjectId commitSnapshot(Start s) throws IOException {
-    long recordBytes = writer.flushedSize();
-    StringBuilder msg = new StringBuilder();
-    msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
-    msg.append("program: ").append(filename).append('\n');
-    msg.append("started: ").append(tstamp).append('\n');
-    msg.append("branch: ").append(s.branch).append(s.head == null ? " (no commits yet)" : " at " + s.head.name()).append('\n');
-    synchronized (argValues) {
-      if (!argValues.isEmpty()) {
-        msg.append("args:");
-        argValues.forEach((k, v) -> msg.append(' ').append(k).append('=').append(v));
-        msg.append('\n');
-      }
-      msg.append("\nFlor-Run: ").append(runId).append('\n');
-      msg.append("Flor-Args: ").append(Json.write(argValues)).append('\n');
-    }
-    return s.git.commitRun(s.tree, runId, writer.file(), recordBytes, s.head, msg.toString());
+    return RunStart.newId(millis);
   }
 
   // ---------------------------------------------------------------- the logging API
@@ -403,76 +148,9 @@ public final class Session implements AutoCloseable, ReplayHost {
     if (records(name)) {
       record("log", name, value, true);
     } else if (replay != null) {
-      verify(name, value);
+      replay.verify(name, value);
     }
     return value;
-  }
-
-  /** In a replay, a value that is not stored is compared with the one the run recorded there. */
-  private void verify(String name, Object value) {
-    if (firstDivergence != null) return;
-    Frame ctx = context();
-    synchronized (uncheckedYet) {
-      if (!analysis.isDone()) { // compared once the analysis says which statements this strategy reproduces
-        uncheckedYet.add(new Object[] {name, ctx, value});
-        return;
-      }
-    }
-    checkPending();
-    if (isReproduced(name)) compare(name, ctx, value);
-  }
-
-  private boolean isReproduced(String name) {
-    synchronized (uncheckedYet) {
-      if (reproduced == null) {
-        SourceAnalyzer.Analysis a = analysis.join();
-        reproduced = a == null ? null : ReplayLevels.reproducedBy(a, replayLevel, replayFromStart);
-        if (reproduced == null) return true;
-      }
-      return reproduced.contains(name);
-    }
-  }
-
-  private void compare(String name, Frame ctx, Object value) {
-    if (firstDivergence != null) return;
-    Sites known = sites;
-    ReplayCheck.Divergence d = recorded.check.value(name, known == null ? ctx : known.place(name, ctx), value);
-    if (d != null) diverged(d);
-  }
-
-  /** Compares the values logged before the analysis was ready. */
-  private void checkPending() {
-    List<Object[]> pending;
-    synchronized (uncheckedYet) {
-      if (uncheckedYet.isEmpty()) return;
-      pending = new ArrayList<>(uncheckedYet);
-      uncheckedYet.clear();
-    }
-    for (Object[] p : pending) if (isReproduced((String) p[0])) compare((String) p[0], (Frame) p[1], p[2]);
-  }
-
-  /**
-   * The replay is not the recorded run: nothing more is stored, the verdict says so, and a
-   * program's own session exits with {@link #DIVERGED_EXIT} (so that flordb replay tries the safer strategy).
-   */
-  void diverged(ReplayCheck.Divergence d) {
-    synchronized (this) {
-      if (firstDivergence != null) return;
-      if (d.kind().equals("value")) d = recorded.check.explain(d, recorded.recordedText(d.name(), d.position()));
-      firstDivergence = d;
-    }
-    setSuppressed(true);
-    // the end-of-run hook writes the verdict; at the end of the run (in that hook) it halts the JVM itself
-    if (exitOnDivergence && !closed) System.exit(DIVERGED_EXIT);
-  }
-
-  /** The end of an outermost iteration a replay executed: its state must be the recorded checkpoint's. */
-  public void checkState(Frame iteration) {
-    if (firstDivergence != null || !recorded.check.hasState(iteration.loop, iteration.index)) return;
-    Long hash = checkpoints.liveStateHash();
-    if (hash == null) return;
-    ReplayCheck.Divergence d = recorded.check.state(iteration.loop, iteration.index, hash);
-    if (d != null) diverged(d);
   }
 
   /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
@@ -482,30 +160,17 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   /** The supplier's value; timed in a forward run, since that time is what a replay that skips it saves. */
   private Object supplied(Supplier<?> value) {
-    if (replay != null) return value.get();
-    int depth = context().depth;
-    long start = System.nanoTime();
-    Object v = value.get();
-    LongAdder where = depth < 0 ? suppliedOutsideLoopsNanos : depth == 0 ? suppliedInOuterBodyNanos : suppliedInNestedLoopsNanos;
-    where.add(System.nanoTime() - start);
-    return v;
+    return replay != null ? value.get() : timings.supplied(value, loops.context().depth);
   }
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
   private boolean records(String name) {
     names.check("Flor.log", name);
-    if (replay == null) return true;
-    if (!replay.apply.contains(name)) return false;
-    noticeLeftLoop(name);
-    if (suppressed) return false;
-    loggedInReplay.add(name);
-    if (recorded.isFilled(name, placeOf(name).positionKey())) return false; // already there
-    storedInReplay++;
-    return true;
+    return replay == null || replay.records(name);
   }
 
   private void record(String kind, String name, Object value, boolean echo) {
-    Frame ctx = kind.equals("log") ? placeOf(name) : context();
+    Frame ctx = kind.equals("log") ? loops.placeOf(name) : loops.context();
     Values type = Values.classify(value);
     if (type == Values.REPR && value instanceof Number) {
       console.warn("'" + name + "' is " + value + ", beyond the range of a double: it is stored exactly, as text");
@@ -520,55 +185,16 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   public <T> T arg(String name, T defaultValue) {
     names.check("Flor.arg", name);
-    synchronized (argValues) {
-      if (argValues.containsKey(name)) {
-        @SuppressWarnings("unchecked")
-        T seen = (T) argValues.get(name);
-        return seen;
-      }
+    Object seen = args.seen(name);
+    if (seen != Args.NONE) {
+      @SuppressWarnings("unchecked")
+      T value = (T) seen;
+      return value;
     }
     Kwargs.checkDefaultType(name, defaultValue);
-    if (replay != null) return replayedArg(name, defaultValue);
-    T value;
-    var given = kwargs.get(name);
-    if (given.isPresent()) {
-      readArgs.add(name); // read, even if its value is refused below
-      value = Kwargs.cast(name, given.get(), defaultValue);
-    } else if (defaultValue == null) {
-      throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null) has no default and no value"
-          + " on the command line: pass one with --kwargs " + name + "=VALUE, or give a default.");
-    } else {
-      value = defaultValue;
-    }
-    synchronized (argValues) {
-      argValues.put(name, value);
-    }
+    if (replay != null) return args.keep(name, replay.arg(name, defaultValue));
+    T value = args.given(name, defaultValue);
     record("arg", name, value, true);
-    return value;
-  }
-
-  /** In a replay, an arg is the value the recorded run used. */
-  @SuppressWarnings("unchecked")
-  private <T> T replayedArg(String name, T defaultValue) {
-    T value;
-    if (replay.overrides.containsKey(name)) {
-      value = Kwargs.cast(name, replay.overrides.get(name), defaultValue);
-    } else if (recorded.args.containsKey(name)) {
-      value = (T) RecordedRun.asTypeOf(recorded.args.get(name), defaultValue);
-    } else {
-      if (defaultValue == null) {
-        throw new IllegalArgumentException("Flor.arg(\"" + name + "\", null): the recorded run " + runId
-            + " has no value for it and there is no default; give the arg a default");
-      }
-      if (warnedArgs.add(name)) {
-        console.warn("the recorded run " + runId + " had no arg \"" + name + "\"; replaying with its default, "
-            + defaultValue);
-      }
-      value = defaultValue;
-    }
-    synchronized (argValues) {
-      argValues.put(name, value);
-    }
     return value;
   }
 
@@ -585,41 +211,17 @@ public final class Session implements AutoCloseable, ReplayHost {
       throw new IllegalArgumentException("Flor.loop(\"" + name + "\", " + start + ", " + end
           + "): end is before start; a range counts up from start to end (exclusive)");
     }
-    Iterable<Integer> range = () -> new Iterator<>() {
-      int next = start;
-
-      @Override
-      public boolean hasNext() {
-        return next < end;
-      }
-
-      @Override
-      public Integer next() {
-        if (next >= end) throw new NoSuchElementException();
-        return next++;
-      }
-    };
     // The position of range(0, n) is its value: only other ranges keep a value column.
-    return () -> iterator(name, range.iterator(), (long) end - start, start == 0);
+    return () -> iterator(name, Loops.range(start, end), (long) end - start, start == 0);
+  }
+
+  private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
+    return replay == null ? loops.iterate(name, items, size, indexIsValue) : replay.iterator(name, items, size, indexIsValue);
   }
 
   public Scope iteration(String name, long index, String value) {
     names.check("Flor.iteration", name);
-    Thread me = Thread.currentThread();
-    Frame parent = context();
-    Frame f = Frame.iteration(parent, name, index, value);
-    setContext(f);
-    return new Scope() {
-      boolean done;
-
-      @Override
-      public void close() {
-        if (done) return;
-        done = true;
-        if (parent == Frame.ROOT && replay == null) checkpoints.iterationEnded(f, false);
-        if (Thread.currentThread() == me) setContext(parent);
-      }
-    };
+    return loops.iteration(name, index, value);
   }
 
   /**
@@ -650,128 +252,28 @@ public final class Session implements AutoCloseable, ReplayHost {
    * dev.flordb.Flor#restore(String, String, long, Map)}.
    */
   public void restoreAt(String runId, String loop, long index, Map<String, ?> namedObjects) {
-    if (loop == null || loop.isBlank()) {
-      throw new IllegalArgumentException("Flor.restore needs the name of the run's outermost loop, for example"
-          + " \"epoch\", but got " + (loop == null ? "null" : "\"" + loop + "\"")
-          + "; Flor.restore(run, objects) takes the run's last checkpoint");
-    }
+    Restore.requireLoop(loop);
     restore(runId, loop, index, namedObjects);
   }
 
   /** From the checkpoint at the end of {@code loop}'s iteration {@code index}, or with {@code loop} null the last one. */
   private void restore(String runId, String loop, long index, Map<String, ?> namedObjects) {
-    if (runId == null || runId.isBlank()) {
-      throw new IllegalArgumentException("Flor.restore needs the id of a recorded run, but got " + (runId == null
-          ? "null" : "\"" + runId + "\"") + "; Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") lists them");
-    }
-    if (loop != null && index < 0) {
-      throw new IllegalArgumentException("Flor.restore: iteration " + index + " of \"" + loop + "\" is negative;"
-          + " iterations count from 0");
-    }
-    if (namedObjects == null || namedObjects.isEmpty()) {
-      throw new IllegalArgumentException("Flor.restore needs the objects to restore into, by the names the run gave"
-          + " Flor.checkpointing, for example Flor.restore(run, Map.of(\"weights\", weights))");
-    }
-    namedObjects.forEach((name, live) -> {
-      if (live == null) {
-        throw new IllegalArgumentException("Flor.restore: \"" + name + "\" is null; pass an object built the way the"
-            + " run built it, which is restored in place");
-      }
-    });
+    Restore.check(runId, loop, index, namedObjects);
     writer.flush();
-    List<Store.CheckpointEntry> written = store().checkpointsOf(runId);
-    if (written == null) {
-      throw new IllegalArgumentException("Flor.restore: there is no run \"" + runId + "\" in " + workTree
-          + "; 'flordb runs' lists the runs, and Flor.query(\"SELECT run_id, filename, tstamp FROM runs\") finds one");
-    }
-    Store.CheckpointEntry at = loop == null && !written.isEmpty() ? written.get(0) : new Store.CheckpointEntry(loop, index);
-    if (!written.contains(at)) {
-      throw new FlorException("run " + runId + " has no checkpoint" + (loop == null ? "" : " at " + at) + ": "
-          + (written.isEmpty() ? "it wrote none (it enrolled nothing with Flor.checkpointing, ran with"
-              + " FLOR_CHECKPOINTS=0, or ended before the end of an outermost iteration)"
-              : "it has checkpoints at " + describe(written) + " (FLOR_CKPT_FRACTION=1 checkpoints every iteration)"));
-    }
-    Path file = Checkpoints.file(florDir, runId, at.loop(), at.index());
-    Map<String, StateCodec.Snapshot> state;
-    try {
-      state = Checkpoints.read(file);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new FlorException("run " + runId + " wrote a checkpoint at " + at + ", but " + file + " is gone:"
-          + " checkpoints are kept only under .flor/checkpoints of the machine that ran the run, not in git."
-          + " Replaying the run rebuilds missing checkpoints.", e);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new FlorException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
-    }
-    List<String> absent = new ArrayList<>(namedObjects.keySet());
-    absent.removeAll(state.keySet());
-    if (!absent.isEmpty()) {
-      throw new IllegalArgumentException("Flor.restore: the checkpoint of run " + runId + " at " + at + " holds "
-          + state.keySet() + ", not " + absent + "; use the names the run gave Flor.checkpointing");
-    }
-    for (Map.Entry<String, ?> e : namedObjects.entrySet()) {
-      List<String> warnings;
-      try {
-        warnings = state.get(e.getKey()).restoreInto(e.getValue());
-      } catch (IllegalStateException | IllegalArgumentException bad) {
-        throw new IllegalArgumentException("Flor.restore: \"" + e.getKey() + "\" cannot hold the checkpoint of run "
-            + runId + " at " + at + " (" + bad.getMessage() + "); build it the way the run did: the same"
-            + " class, the same array lengths", bad);
-      }
-      for (String w : warnings) console.warn("Flor.restore \"" + e.getKey() + "\": " + w);
-    }
-  }
-
-  /** "epoch 0, 1, 4": the iterations with a checkpoint, by loop. */
-  private static String describe(List<Store.CheckpointEntry> checkpoints) {
-    Map<String, java.util.TreeSet<Long>> byLoop = new LinkedHashMap<>();
-    for (Store.CheckpointEntry c : checkpoints) byLoop.computeIfAbsent(c.loop(), k -> new java.util.TreeSet<>()).add(c.index());
-    StringBuilder sb = new StringBuilder();
-    byLoop.forEach((loop, indices) -> {
-      if (sb.length() > 0) sb.append("; ");
-      sb.append(loop).append(' ');
-      int shown = 0;
-      for (long i : indices) {
-        if (shown++ == 20) {
-          sb.append(", ... (").append(indices.size()).append(" in all)");
-          break;
-        }
-        sb.append(shown > 1 ? ", " : "").append(i);
-      }
-    });
-    return sb.toString();
+    Restore.into(repository.store(), florDir, workTree, console, runId, loop, index, namedObjects);
   }
 
   /** Makes everything logged so far durable and points the run's snapshot at it. */
   public void commit() {
     writer.sync();
-    snapshotNow();
-  }
-
-  private void snapshotNow() {
-    Start s;
-    try {
-      s = start.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    } catch (ExecutionException e) {
-      return; // already reported; the records are safe on disk
-    }
-    try {
-      synchronized (this) {
-        lastCommit = commitSnapshot(s);
-      }
-    } catch (IOException | RuntimeException e) {
-      console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
-          + " are safe in " + writer.file());
-    }
+    repository.snapshotNow();
   }
 
   /**
    * Reads the store of the repository around {@code dir} without starting a run (a program that
    * only reads, or a command).
    */
-  public static Table read(Path dir, java.util.function.Function<Store, Table> reading) {
+  public static Table read(Path dir, Function<Store, Table> reading) {
     Path workTree = WorkTree.find(dir);
     Path florDir = workTree.resolve(".flor");
     try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git, w -> System.err.println("flordb: " + w))) {
@@ -781,37 +283,12 @@ public final class Session implements AutoCloseable, ReplayHost {
 
   public Table dataframe(String... names) {
     writer.flush();
-    return store().dataframe(names);
+    return repository.store().dataframe(names);
   }
 
   public Table query(String sql) {
     writer.flush();
-    return store().query(sql);
-  }
-
-  private Store store() {
-    // Wait for the background start outside the lock: its first commit takes the same lock.
-    Snapshots git = git();
-    synchronized (this) {
-      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
-      return store;
-    }
-  }
-
-  /** The repository, once the first snapshot commit is written; null if opening it failed. */
-  private Snapshots git() {
-    try {
-      return start.get().git;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      return null;
-    }
-  }
-
-  private Snapshots gitIfOpened() {
-    return start.isDone() && !start.isCompletedExceptionally() ? start.join().git : null;
+    return repository.store().query(sql);
   }
 
   public void quiet(boolean quiet) {
@@ -827,8 +304,8 @@ public final class Session implements AutoCloseable, ReplayHost {
   }
 
   /** The run's snapshot commit so far (null until the first snapshot is written). */
-  public synchronized ObjectId snapshotCommit() {
-    return lastCommit;
+  public ObjectId snapshotCommit() {
+    return repository.snapshotCommit();
   }
 
   /** Marks the run as failed (an uncaught exception in the main thread). */
@@ -836,566 +313,54 @@ public final class Session implements AutoCloseable, ReplayHost {
     failure = t.toString();
   }
 
-  // ---------------------------------------------------------------- context and loops
-
-  Frame context() {
-    // the thread that last entered a loop position reads its own, without a ThreadLocal look-up
-    Place looping = loopingPlace;
-    if (Thread.currentThread() == looping.thread) return looping.top;
-    Place mine = context.get();
-    return mine != null ? mine.top : looping.top;
-  }
-
-  private void setContext(Frame f) {
-    Place looping = loopingPlace;
-    Thread me = Thread.currentThread();
-    if (me == looping.thread) {
-      looping.top = f; // a field write a step
-      return;
-    }
-    Place mine = context.get();
-    if (mine == null) {
-      mine = new Place(me);
-      context.set(mine);
-    }
-    mine.top = f;
-    loopingPlace = mine;
-  }
-
-  /**
-   * A thread's context. The place of the thread that last entered a loop position is also the
-   * context of threads that run no loop (helpers, pools); they read its {@code top} without a
-   * lock, and since a Frame is immutable they read a whole frame, if a moment late.
-   */
-  private static final class Place {
-    final Thread thread;
-    Frame top = Frame.ROOT;
-
-    Place(Thread thread) {
-      this.thread = thread;
-    }
-  }
-
-  private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
-    if (replay == null) return new LoopIterator<>(name, items, size, indexIsValue);
-    Frame parent = loopParent(name);
-    if (parent == Frame.ROOT) return new ReplayOuterLoop<>(this, name, items, indexIsValue);
-    if (replayLevel != ReplayOptions.Level.NESTED) {
-      // Nothing applied inside reads it: skip the nested loop and restore the state its end had.
-      Frame outer = parent.outermost();
-      Path ckpt = checkpointFile(outer.loop, outer.index);
-      if (ckpt != null) return new SkippedLoop<>(this, ckpt);
-    }
-    return new LoopIterator<>(name, items, size, indexIsValue);
-  }
-
-  /** The context a loop starting now sits in. */
-  private Frame loopParent(String name) {
-    Frame top = context();
-    // A loop started again while an earlier run of it was left by 'break' replaces that one.
-    Frame stale = top.find(name);
-    Frame parent = stale != null ? stale.parent : top;
-    // A loop the source shows outside every loop starts there, whatever loop was left by 'break' before it.
-    Sites known = sites;
-    if (known != null && known.outermost.contains(name)) parent = Frame.ROOT;
-    return parent;
-  }
-
-  // ---------------------------------------------------------------- loops left by break
-
-  /**
-   * Where the program's statements and loops are, from its source: a value logged after a loop
-   * that the program left by {@code break} (Java tells the iterator nothing) carries the context
-   * it was logged in, not the loop's last iteration. Read in the background when the run starts
-   * (kept in {@code .flor/cache/} by the source's hash, so a second run of the same code has it at
-   * once); null until then, or when the source or the analyser is not at hand.
-   */
-  private volatile Sites sites;
-  /** True once a value was logged inside a loop before {@link #sites} were known. */
-  private volatile boolean loggedBeforeSites;
-  /** The loops under way, outermost first (the loops of the looping thread). */
-  private final List<LoopIterator<?>> openLoops = new ArrayList<>();
-  private final List<String> leftByBreak = new ArrayList<>();
-
-  /** The context a value of {@code name} logged now belongs to. */
-  private Frame placeOf(String name) {
-    Frame ctx = context();
-    Sites known = sites;
-    if (known != null) return known.place(name, ctx);
-    if (ctx != Frame.ROOT && !loggedBeforeSites) loggedBeforeSites = true;
-    return ctx;
-  }
-
-  /** Starts reading the program's sites: from the cache, else by analysing the source in the background. */
-  private void findSites() {
-    Path source = ReplayLevels.sourceOf(launch.details, workTree, null);
-    if (source == null) return;
-    SiteCache cache = SiteCache.of(florDir, source);
-    if (cache == null) return;
-    sites = cache.cached();
-    if (sites != null) return;
-    if (cache.mayLeaveALoop()) {
-      // a program that can leave a loop by break: where its statements are must be known before
-      // the first value after such a loop is logged, so the first run of this code reads it now
-      try {
-        sites = cache.analyze();
-      } catch (RuntimeException e) {
-        // does not parse, or the analyser failed: said at the end if it mattered
-      }
-      return;
-    }
-    CompletableFuture.runAsync(() -> {
-      try {
-        sites = cache.analyze();
-      } catch (RuntimeException e) {
-        // a program that does not parse, or an analyser that failed: no sites, said at the end if it mattered
-      }
-    }, daemonExecutor("flordb-sites"));
-  }
-
-  /** The loop {@code loop} and the loops it started are left: a break, or an exception caught outside. */
-  private void leaveLoopsFrom(int index) {
-    synchronized (openLoops) {
-      while (openLoops.size() > index) openLoops.get(openLoops.size() - 1).left();
-    }
-  }
-
-  /** Loops not around {@code parent} were left before it: their profiles are recorded now. */
-  private void leaveLoopsNotAround(Frame parent) {
-    synchronized (openLoops) {
-      for (int i = 0; i < openLoops.size(); i++) {
-        LoopIterator<?> l = openLoops.get(i);
-        if (l.current == null || !isWithin(parent, l.current)) {
-          leaveLoopsFrom(i);
-          return;
-        }
-      }
-    }
-  }
-
-  private static boolean isWithin(Frame f, Frame ancestor) {
-    for (; f != null; f = f.parent) if (f == ancestor) return true;
-    return false;
-  }
-
-  /** The checkpoint at the end of an outermost iteration, if the run (or a replay) wrote one. */
-  public Path checkpointFile(String loop, long index) {
-    return checkpoints.usable(loop, index);
-  }
-
-  public void restore(Path checkpoint) {
-    try {
-      for (String w : checkpoints.restore(checkpoint)) console.warn(w);
-    } catch (IOException e) {
-      throw new FlorException("cannot restore the checkpoint " + checkpoint + ": " + e.getMessage()
-          + ". Delete it and replay again: replay recomputes missing checkpoints.", e);
-    }
-  }
-
-  /** How many JVMs to split the replay's outermost loop across. */
-  public int replayJobs() {
-    if (replayFromStart) return 1; // each iteration needs the one before it
-    if (replay.jobs != null) return replay.jobs;
-    return replayLevel == ReplayOptions.Level.NESTED ? Runtime.getRuntime().availableProcessors() : 1;
-  }
-
-  /**
-   * Starts one JVM per segment (the program again, with {@code --iter} naming the segment), or
-   * returns null when this program cannot be relaunched (then the caller runs them itself).
-   */
-  public List<Process> startSegments(String loop, List<List<Long>> segments) {
-    List<Process> started = new ArrayList<>();
-    for (List<Long> segment : segments) {
-      List<String> cmd = launch.relaunch(ReplayOptions.segmentArgs(launch.programArgs, loop, segment, replayLevel));
-      if (cmd == null) {
-        if (started.isEmpty()) return null;
-        throw new IllegalStateException("a replay segment could not be relaunched");
-      }
-      try {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(new java.io.File(launch.workingDirectory())).inheritIO();
-        // each segment has a verdict of its own, which this JVM's verdict takes in (segmentVerdicts)
-        Path segmentVerdict = segmentVerdictFile(started.size());
-        pb.environment().put("FLOR_REPLAY_VERDICT", segmentVerdict.toString());
-        started.add(pb.start());
-      } catch (IOException e) {
-        for (Process p : started) p.destroy();
-        throw new FlorException("cannot start a replay segment (" + String.join(" ", cmd) + "): " + e.getMessage()
-            + "; replay with --jobs 1", e);
-      }
-    }
-    return started;
-  }
-
-  private Path segmentVerdictFile(int i) {
-    Path base = verdictFile != null ? verdictFile.toAbsolutePath()
-        : florDir.resolve("replays").resolve("segments").resolve(runId + ".verdict.json").toAbsolutePath();
-    return base.resolveSibling(base.getFileName() + ".segment" + (i + 1));
-  }
-
-  private final List<Map<?, ?>> segmentVerdicts = new ArrayList<>();
-
-  /** After the other segments ended: their verdicts count in this one's. */
-  public void segmentsEnded(int count) {
-    for (int i = 0; i < count; i++) {
-      Path f = segmentVerdictFile(i);
-      try {
-        Map<?, ?> v = (Map<?, ?>) Json.parse(Files.readString(f));
-        segmentVerdicts.add(v);
-        Files.deleteIfExists(f);
-        if ("diverged".equals(v.get("status")) && firstDivergence == null) {
-          List<?> ds = (List<?>) v.get("divergences");
-          Map<?, ?> d = ds == null || ds.isEmpty() ? Map.of() : (Map<?, ?>) ds.get(0);
-          diverged(recorded.check.shape((String) d.get("name"), "segment " + (i + 2) + " of the replay diverged: "
-              + (d.get("message") == null ? "see its output" : d.get("message"))));
-        }
-      } catch (IOException | RuntimeException e) {
-        // a segment that failed says so by its exit code, which the loop reports
-      }
-    }
-  }
-
-  public void setSuppressed(boolean s) {
-    suppressed = s || firstDivergence != null; // after a divergence nothing more is stored
-  }
-
-  public void checkpointIfMissing(Frame iteration) {
-    if (firstDivergence == null) checkpoints.iterationEnded(iteration, true);
-  }
-
-  public RecordedRun recorded() {
-    return recorded;
-  }
-
-  public ReplayOptions replayOptions() {
-    return replay;
-  }
-
-  public ReplayOptions.Level replayLevel() {
-    return replayLevel;
-  }
-
-  public boolean replayFromStart() {
-    return replayFromStart;
-  }
-
-  /** The replay's outermost loop under way, or the last one. */
-  private volatile ReplayOuterLoop<?> replayLoop;
-
-  public void replayLoopStarted(ReplayOuterLoop<?> loop) {
-    ReplayOuterLoop<?> previous = replayLoop;
-    if (previous != null && !previous.finished()) leftReplayLoop(previous);
-    replayLoop = loop;
-  }
-
-  private void leftReplayLoop(ReplayOuterLoop<?> loop) {
-    String shape = loop.leftEarly();
-    if (shape != null && firstDivergence == null) diverged(recorded.check.shape(null, shape));
-  }
-
-  /**
-   * Whether an applied statement about to log runs after the replay's outermost loop, which the
-   * program left without finishing (by {@code break}): then that loop is over, whatever the
-   * context still says. Known from the statement's place in the source.
-   */
-  private void noticeLeftLoop(String name) {
-    ReplayOuterLoop<?> loop = replayLoop;
-    if (loop == null || loop.finished()) return;
-    Set<List<String>> paths = replaySites().get(name);
-    if (paths == null || paths.isEmpty()) return;
-    String outer = context().outermost().loop;
-    for (List<String> p : paths) if (!p.isEmpty() && p.get(0).equals(outer)) return;
-    leftReplayLoop(loop);
-  }
-
-
-  /** Where each of the program's statements runs, from its source; empty when it cannot be read. */
-  private Map<String, Set<List<String>>> replaySites() {
-    analysis.join();
-    Sites known = sites;
-    return known == null ? Map.of() : known.paths;
-  }
-
-  public void enter(Frame f) {
-    setContext(f);
-  }
-
-  private final class LoopIterator<T> implements Iterator<T> {
-    private final String name;
-    private final Iterator<T> items;
-    private final long size;
-    private final boolean indexIsValue;
-    private final Frame parent;
-    /** The JSON of this loop's context up to the index, the same for every iteration. */
-    private final Frame.Prefix ctxPrefix;
-    /** The frame of the iteration under way. */
-    Frame current;
-    /** Where this loop was put in {@link #openLoops}. */
-    private int openIndex;
-    private long index = -1;
-    private long iterStart;
-    private final long loopStart;
-    private boolean finished;
-    // Welford's running mean and variance of iteration times
-    private double mean;
-    private double m2;
-
-    LoopIterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
-      this.name = name;
-      this.items = items;
-      this.size = size;
-      this.indexIsValue = indexIsValue;
-      this.parent = loopParent(name);
-      this.ctxPrefix = new Frame.Prefix(parent, name);
-      this.loopStart = System.nanoTime();
-      leaveLoopsNotAround(parent);
-      synchronized (openLoops) {
-        openIndex = openLoops.size();
-        openLoops.add(this);
-      }
-      if (parent == Frame.ROOT) {
-        synchronized (Session.this) {
-          if (firstOuterLoopNanos < 0) firstOuterLoopNanos = loopStart;
-        }
-        checkpoints.loopStarted(loopStart);
-      }
-    }
-
-    @Override
-    public boolean hasNext() {
-      if (finished) return false;
-      if (items.hasNext()) return true;
-      finish();
-      return false;
-    }
-
-    @Override
-    public T next() {
-      if (finished) throw new NoSuchElementException();
-      long now = System.nanoTime();
-      if (index >= 0) {
-        leaveLoopsInside();
-        endIteration(now);
-        if (parent == Frame.ROOT) checkpoints.iterationEnded(current, false);
-      }
-      T item = items.next();
-      index++;
-      Object value = indexIsValue ? null : item;
-      current = new Frame(parent, name, index, value, ctxPrefix);
-      setContext(current);
-      iterStart = now; // the step's own bookkeeping counts in the iteration: one clock read a step
-      return item;
-    }
-
-    private void endIteration(long now) {
-      double secs = (now - iterStart) / 1e9;
-      long n = index + 1;
-      double delta = secs - mean;
-      mean += delta / n;
-      m2 += delta * (secs - mean);
-      console.progress(name, n, size, mean);
-    }
-
-    /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
-    private void leaveLoopsInside() {
-      if (openLoops.size() <= openIndex + 1) return; // a racy read: only a hint, checked again under the lock
-      synchronized (openLoops) {
-        int me = openLoops.indexOf(this);
-        if (me >= 0 && openLoops.size() > me + 1) leaveLoopsFrom(me + 1);
-      }
-    }
-
-    /** The program went on without finishing the loop: its profile as far as it went; no end checkpoint. */
-    void left() {
-      if (finished) return;
-      leftByBreak.add(name + (index >= 0 ? " (after " + name + " " + index + ")" : ""));
-      end(false);
-    }
-
-    private void finish() {
-      end(true);
-    }
-
-    private void end(boolean completed) {
-      finished = true;
-      synchronized (openLoops) {
-        openLoops.remove(this);
-      }
-      long now = System.nanoTime();
-      if (index >= 0) {
-        endIteration(now);
-        // the last iteration always: replay restores it to skip the whole loop (a loop left by break
-        // may have changed the state since; replay recomputes that iteration instead)
-        if (parent == Frame.ROOT && completed) checkpoints.iterationEnded(current, true);
-      }
-      console.endProgress();
-      if (completed || context() == current) setContext(parent);
-      long count = index + 1;
-      recordProf(parent, "prof::" + name + "::iterations", count);
-      recordProf(parent, "prof::" + name + "::iter_mean_s", mean);
-      recordProf(parent, "prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
-      recordProf(parent, "prof::" + name + "::loop_s", (now - loopStart) / 1e9);
-      if (parent == Frame.ROOT) {
-        synchronized (Session.this) {
-          lastOuterLoopEndNanos = now;
-        }
-      }
-    }
-  }
-
-  /** A run-level timing, when there is one to record. */
-  private void recordSeconds(String name, LongAdder nanos) {
-    long n = nanos.sum();
-    if (n > 0) writer.append(Frame.ROOT, "prof", name, Values.FLOAT, n / 1e9, "forward");
-  }
-
-  private void recordProf(Frame where, String name, Object value) {
-    if (replay != null) return; // the run's own timings stay as recorded
-    writer.append(where, "prof", name, Values.classify(value), value, "forward");
+  /** The replay's first divergence from the recorded run, or null (for tests and embedders). */
+  public ReplayCheck.Divergence replayDivergence() {
+    return replay == null ? null : replay.divergence();
   }
 
   private void capturedLine(String stream, String text) {
     if (!recording) return;
-    writer.append(context(), "io", stream, Values.STR, text, "forward");
+    writer.append(loops.context(), "io", stream, Values.STR, text, "forward");
   }
 
   // ---------------------------------------------------------------- the end of the run
 
-  /** Ends the run: timings, status, durable records and the final snapshot commit. */
+  /** Ends the run: timings, status, durable records and the final snapshot commit; in a replay, its verdict. */
   @Override
   public void close() {
     synchronized (this) {
       if (closed) return;
       closed = true;
+      if (replay != null) replay.closing();
     }
     capture.uninstall();
     checkpoints.close();
     if (replay != null) {
-      endReplay();
+      recording = false; // (a replay captures no output)
+      replay.end(failure);
       return;
     }
-    leaveLoopsFrom(0);
-    if (!leftByBreak.isEmpty() && loggedBeforeSites) {
-      String why = "FlorDB had not read where the program's statements are when they were logged (the source file"
-          + " is not known to it, did not parse, or was still being read)";
-      console.warn("the program left " + String.join(", ", leftByBreak) + " by break or an exception; values it logged"
-          + " after such a loop may be recorded in the loop's last iteration, because " + why);
-    }
-    long now = System.nanoTime();
-    double setup = ((firstOuterLoopNanos >= 0 ? firstOuterLoopNanos : now) - startNanos + jvmToSessionNanos) / 1e9;
-    Frame root = Frame.ROOT;
-    writer.append(root, "prof", "prof::setup_s", Values.FLOAT, setup, "forward");
-    // The part of set-up before FlorDB's first call: the JVM's start and, from source, the compilation.
-    writer.append(root, "prof", "prof::launch_s", Values.FLOAT, jvmToSessionNanos / 1e9, "forward");
-    if (lastOuterLoopEndNanos >= 0) {
-      writer.append(root, "prof", "prof::teardown_s", Values.FLOAT, (now - lastOuterLoopEndNanos) / 1e9, "forward");
-    }
-    writer.append(root, "prof", "prof::run_s", Values.FLOAT, (now - startNanos + jvmToSessionNanos) / 1e9, "forward");
-    recordSeconds("prof::supplied_outside_loops_s", suppliedOutsideLoopsNanos);
-    recordSeconds("prof::supplied_outer_body_s", suppliedInOuterBodyNanos);
-    recordSeconds("prof::supplied_nested_loops_s", suppliedInNestedLoopsNanos);
+    loops.end();
+    timings.runEnded();
     reportUnusedKwargs();
     Map<String, Object> end = new LinkedHashMap<>();
     end.put("status", failure == null ? "finished" : "failed");
     if (failure != null) end.put("error", failure);
-    end.put("end_ms", System.currentTimeMillis());
-    writer.append(root, "end", "end", Values.JSON, end, "forward");
+    end.put("end_ms", ticker.millis());
+    writer.append(Frame.ROOT, "end", "end", Values.JSON, end, "forward");
     recording = false;
     try {
       writer.close();
     } finally {
-      snapshotNow();
-      synchronized (this) {
-        if (store != null) store.close();
-      }
-      Snapshots git = gitIfOpened();
-      if (git != null) git.close();
+      repository.close();
     }
-  }
-
-  /** The end of a replay: its verdict, in its record file, in the driver's verdict file and on the console. */
-  private void endReplay() {
-    checkPending();
-    ReplayOuterLoop<?> loop = replayLoop;
-    if (loop != null && !loop.finished() && failure == null) leftReplayLoop(loop);
-    List<String> never = new ArrayList<>(replay.apply);
-    never.removeAll(loggedInReplay);
-    if (!never.isEmpty() && failure == null && firstDivergence == null) {
-      diverged(recorded.check.shape(never.get(0), "the replay never executed " + String.join(", ", never)
-          + " (the statement" + (never.size() == 1 ? "" : "s") + " to fill in), where the analysis said "
-          + (never.size() == 1 ? "it" : "they") + " would run"));
-    }
-    ReplayCheck.Divergence d = firstDivergence;
-    // the checkpoints it rebuilt hold a state that is not the run's: no later replay may start from them
-    if (d != null) checkpoints.removeWrittenHere();
-    String status = failure != null ? "failed" : d != null ? "diverged" : "verified";
-    Map<String, Object> verdict = new LinkedHashMap<>();
-    verdict.put("run", runId);
-    verdict.put("status", status);
-    verdict.put("level", replayLevel.name().toLowerCase(java.util.Locale.ROOT));
-    verdict.put("from_start", replayFromStart);
-    long stored = storedInReplay;
-    long checked = recorded.check.checked();
-    long states = recorded.check.statesChecked();
-    for (Map<?, ?> s : segmentVerdicts) {
-      stored += s.get("stored") instanceof Number ? ((Number) s.get("stored")).longValue() : 0;
-      checked += s.get("checked") instanceof Number ? ((Number) s.get("checked")).longValue() : 0;
-      states += s.get("states_checked") instanceof Number ? ((Number) s.get("states_checked")).longValue() : 0;
-    }
-    verdict.put("stored", d != null ? 0 : stored);
-    verdict.put("checked", checked);
-    verdict.put("states_checked", states);
-    verdict.put("record_file", workTree.relativize(writer.file()).toString());
-    List<Object> ds = new ArrayList<>();
-    for (ReplayCheck.Divergence x : recorded.check.divergences()) ds.add(x.toMap());
-    verdict.put("divergences", ds);
-    verdict.put("never_logged", never);
-    verdict.put("reasons", strategyReasons);
-    if (failure != null) verdict.put("error", failure);
-    writer.append(Frame.ROOT, "verdict", "verdict", Values.JSON, verdict, "replay");
-    recording = false;
-    writer.close();
-    synchronized (this) {
-      if (store != null) store.close();
-    }
-    if (verdictFile != null) {
-      try {
-        Files.createDirectories(verdictFile.toAbsolutePath().getParent());
-        Files.writeString(verdictFile, Json.write(verdict) + "\n");
-      } catch (IOException e) {
-        console.warn("could not write the replay's verdict to " + verdictFile + ": " + e.getMessage());
-      }
-    }
-    if (d != null) {
-      console.warn("replay of " + runId + " diverged from the recorded run: " + d.message() + ". Its values are not"
-          + " stored" + (replayLevel == ReplayOptions.Level.NESTED && replayFromStart
-              ? "; the program does not replay deterministically (it reads the clock, an unseeded generator, or"
-                  + " state from outside the program?)"
-              : "; replay with --level nested --from-start (flordb replay does so by itself)"));
-      if (exitOnDivergence) Runtime.getRuntime().halt(DIVERGED_EXIT);
-    } else if (failure == null) {
-      console.info("replay of " + runId + ": stored " + storedInReplay + " value" + (storedInReplay == 1 ? "" : "s")
-          + "; checked " + recorded.check.checked() + " recorded value" + (recorded.check.checked() == 1 ? "" : "s")
-          + " and " + recorded.check.statesChecked() + " checkpointed state" + (recorded.check.statesChecked() == 1 ? "" : "s")
-          + ": all equal");
-    }
-  }
-
-  /** The replay's first divergence from the recorded run, or null (for tests and embedders). */
-  public ReplayCheck.Divergence replayDivergence() {
-    return firstDivergence;
   }
 
   private void reportUnusedKwargs() {
-    List<String> unknown = new ArrayList<>();
-    synchronized (argValues) {
-      for (String k : kwargs.all().keySet()) if (!argValues.containsKey(k) && !readArgs.contains(k)) unknown.add(k);
-      if (unknown.isEmpty()) return;
-      String msg = "--kwargs named " + unknown + ", which the program never read with Flor.arg"
-          + (argValues.isEmpty() ? "" : " (it read " + argValues.keySet() + ")")
-          + ": check the spelling; those values were not used.";
-      writer.append(Frame.ROOT, "warn", "warn", Values.STR, msg, "forward");
-      console.warn(msg);
-    }
+    String msg = args.unusedKwargs();
+    if (msg == null) return;
+    writer.append(Frame.ROOT, "warn", "warn", Values.STR, msg, "forward");
+    console.warn(msg);
   }
 
   // ---------------------------------------------------------------- building
@@ -1428,7 +393,9 @@ public final class Session implements AutoCloseable, ReplayHost {
     /** A compiled program's patched main source file, which flordb replay names (FLOR_REPLAY_SOURCE). */
     String replaySource;
     Path verdictFile;
-    long startMillis = System.currentTimeMillis();
+    /** Null: the ticker's time when the session starts. */
+    Long startMillis;
+    Ticker ticker = Ticker.SYSTEM;
     PrintStream out = System.out;
     PrintStream err = System.err;
 
@@ -1503,8 +470,15 @@ public final class Session implements AutoCloseable, ReplayHost {
       return this;
     }
 
+    /** When the run started (milliseconds since the epoch): its id and tstamp; by default, when the session starts. */
     public Builder startMillis(long ms) {
       this.startMillis = ms;
+      return this;
+    }
+
+    /** For tests: the clocks the run reads (run ids, tstamps, records' times, timings), instead of the JVM's. */
+    public Builder ticker(Ticker t) {
+      this.ticker = java.util.Objects.requireNonNull(t, "ticker");
       return this;
     }
 

@@ -337,6 +337,7 @@ public final class Store implements AutoCloseable {
       try {
         RecordRepair.Outcome o;
         try {
+          // the JVM's clock: commands open the store without a run (and its ticker); it only names the .damaged- copy
           o = RecordRepair.attempt(git, refs.get(run), run, dir.resolve(key), c.getValue(), status.get(run) != null,
               System.currentTimeMillis());
         } catch (IOException | RuntimeException e) { // a snapshot that cannot be read, a directory that cannot be written

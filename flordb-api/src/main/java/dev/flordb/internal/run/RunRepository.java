@@ -1,0 +1,165 @@
+package dev.flordb.internal.run;
+
+import dev.flordb.FlorException;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.records.RecordWriter;
+import dev.flordb.internal.store.Store;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * The project's repository as one run sees it: the working tree captured when the run starts, the
+ * run's snapshot commit (written at once in the background, so that a run that crashes still has
+ * its code version, then moved on by {@code commit()} and at the end to take in the records so
+ * far), and the store {@code .flor/flor.db} opened on it for the run's own queries. A replay writes
+ * no snapshot: it has the store only.
+ */
+final class RunRepository {
+  /** The repository, the code as it was when the run started, and the user's HEAD then. */
+  private record Start(Snapshots git, Snapshots.Tree tree, ObjectId head, String branch) {}
+
+  private final Path florDir;
+  private final String runId;
+  private final String filename;
+  private final String tstamp;
+  private final RecordWriter writer;
+  private final Console console;
+  private final Args args;
+  /** The repository and the code captured at the start; completes when the first commit is written. */
+  private final CompletableFuture<Start> start;
+  // guarded by this
+  private Store store;
+  private ObjectId lastCommit;
+
+  private RunRepository(Path florDir, String runId, String filename, String tstamp, RecordWriter writer,
+      Console console, Args args, Path workTree, boolean excluded, boolean snapshot) {
+    this.florDir = florDir;
+    this.runId = runId;
+    this.filename = filename;
+    this.tstamp = tstamp;
+    this.writer = writer;
+    this.console = console;
+    this.args = args;
+    this.start = snapshot ? openAndCapture(workTree, excluded)
+        : CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
+  }
+
+  /**
+   * A forward run's: opens the repository and captures the working tree on the calling thread, so
+   * that the snapshot holds the code as it was when the run started even if a file is saved while
+   * the run goes on; the first commit is written in the background. {@code excluded}: whether
+   * {@code .flor} is kept out of {@code git status} already.
+   */
+  static RunRepository capture(Path workTree, boolean excluded, Path florDir, String runId, String filename,
+      String tstamp, RecordWriter writer, Console console, Args args) {
+    return new RunRepository(florDir, runId, filename, tstamp, writer, console, args, workTree, excluded, true);
+  }
+
+  /** A replay's: the store, and no snapshot. */
+  static RunRepository withoutSnapshot(Path florDir, String runId, RecordWriter writer, Console console) {
+    return new RunRepository(florDir, runId, null, null, writer, console, null, null, true, false);
+  }
+
+  private CompletableFuture<Start> openAndCapture(Path workTree, boolean excluded) {
+    Start s;
+    Snapshots git = null;
+    try {
+      git = Snapshots.open(workTree);
+      if (!excluded) git.excludeFlorDir();
+      Snapshots.Tree tree = git.captureWorkTree();
+      for (String w : tree.warnings()) console.warn(w); // files left out for their size, and secrets
+      s = new Start(git, tree, git.head(), git.branch());
+    } catch (IOException | RuntimeException e) {
+      if (git != null) git.close();
+      console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
+          + " kept in " + writer.file());
+      return CompletableFuture.failedFuture(new FlorException("snapshot failed: " + e.getMessage(), e));
+    }
+    return CompletableFuture.supplyAsync(() -> firstCommit(s), RunStart.daemonThreads("flordb-snapshot"));
+  }
+
+  /** A first commit right away: a run that crashes still has its code version. */
+  private Start firstCommit(Start s) {
+    try {
+      synchronized (this) {
+        if (lastCommit == null) lastCommit = commitSnapshot(s);
+      }
+    } catch (IOException | RuntimeException e) {
+      console.warn("could not write the run's snapshot commit (" + e + "); its records are kept in "
+          + writer.file() + " and the end of the run tries again");
+    }
+    return s;
+  }
+
+  private ObjectId commitSnapshot(Start s) throws IOException {
+    long recordBytes = writer.flushedSize();
+    StringBuilder msg = new StringBuilder();
+    msg.append("flordb run ").append(runId).append(": ").append(filename).append("\n\n");
+    msg.append("program: ").append(filename).append('\n');
+    msg.append("started: ").append(tstamp).append('\n');
+    msg.append("branch: ").append(s.branch).append(s.head == null ? " (no commits yet)" : " at " + s.head.name()).append('\n');
+    args.describe(msg, runId);
+    return s.git.commitRun(s.tree, runId, writer.file(), recordBytes, s.head, msg.toString());
+  }
+
+  /** Points the run's snapshot commit at the records written so far (once the first commit is there). */
+  void snapshotNow() {
+    Start s;
+    try {
+      s = start.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (ExecutionException e) {
+      return; // already reported (or a replay's); the records are safe on disk
+    }
+    try {
+      synchronized (this) {
+        lastCommit = commitSnapshot(s);
+      }
+    } catch (IOException | RuntimeException e) {
+      console.warn("could not update the run's snapshot commit (" + e.getMessage() + "); its records"
+          + " are safe in " + writer.file());
+    }
+  }
+
+  /** The run's snapshot commit so far (null until the first snapshot is written). */
+  synchronized ObjectId snapshotCommit() {
+    return lastCommit;
+  }
+
+  /** The store, opened on first use. */
+  Store store() {
+    // Wait for the background start outside the lock: its first commit takes the same lock.
+    Snapshots git = git();
+    synchronized (this) {
+      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
+      return store;
+    }
+  }
+
+  /** The repository, once the first snapshot commit is written; null if opening it failed. */
+  private Snapshots git() {
+    try {
+      return start.get().git;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      return null;
+    }
+  }
+
+  /** At the end of the run, with its record file closed: the last snapshot commit, then the store and the repository are closed. */
+  void close() {
+    snapshotNow();
+    synchronized (this) {
+      if (store != null) store.close();
+    }
+    Snapshots git = start.isDone() && !start.isCompletedExceptionally() ? start.join().git : null;
+    if (git != null) git.close();
+  }
+}
