@@ -76,8 +76,6 @@ public record PastRun(String runId, String tstamp, String filename, String statu
     Object launch = h instanceof Map ? ((Map<?, ?>) h).get("launch") : null;
     Map<String, Object> out = new LinkedHashMap<>();
     if (launch instanceof Map) ((Map<?, ?>) launch).forEach((k, v) -> out.put(String.valueOf(k), v));
-    Object outside = h instanceof Map ? ((Map<?, ?>) h).get("source_outside_repository") : null;
-    if (outside != null) out.put("source_outside_repository", outside); // the run said so when it started
     return out;
   }
 

@@ -166,7 +166,7 @@ public final class ReplaySchedule {
     } catch (IllegalArgumentException e) {
       // say first what the runs themselves said when they started: their program was not in this repository
       Set<String> outside = new TreeSet<>();
-      for (PastRun r : all) if (r.launchString("source_outside_repository") != null) outside.add(r.launchString("source_outside_repository"));
+      for (PastRun r : all) if (r.launchString("outside_repository") != null) outside.add(r.launchString("outside_repository"));
       if (outside.isEmpty()) throw e;
       throw new IllegalArgumentException(e.getMessage() + "\n" + outside.size() + " program" + (outside.size() == 1 ? " was" : "s were")
           + " outside this repository when " + (outside.size() == 1 ? "its runs" : "their runs") + " were recorded here "
@@ -207,8 +207,8 @@ public final class ReplaySchedule {
       } else if (!"finished".equals(r.status())) {
         skipped.merge("not finished (" + r.status() + ")", 1, Integer::sum);
         unfinished++;
-      } else if (r.launchString("source_outside_repository") != null) {
-        skipped.merge("whose program was outside this repository when they ran (" + r.launchString("source_outside_repository")
+      } else if (r.launchString("outside_repository") != null) {
+        skipped.merge("whose program was outside this repository when they ran (" + r.launchString("outside_repository")
             + "), so their snapshots do not hold it", 1, Integer::sum);
       } else {
         lacking.put(r.runId(), missing);

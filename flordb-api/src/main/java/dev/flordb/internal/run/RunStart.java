@@ -140,7 +140,7 @@ final class RunStart {
 
   /** The record that opens a forward run's file: who ran what, when, where, with which arguments. */
   static Map<String, Object> header(String projid, String tstamp, String filename, long startMillis,
-      Map<String, String> kwargs, Launch launch, Path outside) {
+      Map<String, String> kwargs, Launch launch) {
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("format", RecordFormat.VERSION);
     h.put("projid", projid);
@@ -153,16 +153,13 @@ final class RunStart {
     h.put("user", System.getProperty("user.name"));
     h.put("kwargs", kwargs);
     h.put("launch", launch.details);
-    if (outside != null) h.put("source_outside_repository", outside.toString());
     return h;
   }
 
-  /** The program's source file when it is not in the repository the run is recorded in, else null. */
-  static Path sourceOutsideWorkTree(Launch launch, Path workTree) {
-    Path source = ReplayLevels.sourceOf(launch.details);
-    if (source == null) return null;
-    Path abs = source.toAbsolutePath().normalize();
-    return abs.startsWith(workTree.toAbsolutePath().normalize()) ? null : abs;
+  /** The program's file when it is not in the repository the run is recorded in (the launch says so), else null. */
+  static Path sourceOutsideWorkTree(Launch launch) {
+    Object outside = launch.details.get("outside_repository");
+    return outside == null ? null : Path.of(outside.toString());
   }
 
   /** Runs each task on a new daemon thread of that name: work a program's exit need not wait for. */

@@ -104,9 +104,9 @@ public final class Session implements AutoCloseable {
       RunStart.RecordFile file = RunStart.create(florDir, startMillis, b.flushMillis, console::warn, wallClock);
       this.runId = file.runId();
       this.writer = file.writer();
-      Path outside = RunStart.sourceOutsideWorkTree(launch, workTree);
+      Path outside = RunStart.sourceOutsideWorkTree(launch);
       writer.append(Frame.ROOT, "run", "run", Values.JSON, RunStart.header(workTree.getFileName().toString(), tstamp,
-          launch.filename, startMillis, kwargs.all(), launch, outside), "forward");
+          launch.filename, startMillis, kwargs.all(), launch), "forward");
       writer.flush(); // the header at once: from now on the run is visible, and shows as running
       if (outside != null) {
         console.warn(outside + " is not in " + workTree + ", the repository of the working directory, where this run"
