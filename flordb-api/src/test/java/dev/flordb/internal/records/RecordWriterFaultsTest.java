@@ -173,4 +173,17 @@ class RecordWriterFaultsTest {
     assertThat(RecordFormat.parse(lines.get(2)).value()).isEqualTo(1.0 / 3);
     assertThat(warnings).singleElement().asString().contains("'b'").contains("not ready");
   }
+  @Test
+  void closingWhileTheFlusherWritesLosesNothingToTheSpillFile() throws IOException {
+    // a flusher that writes every millisecond is mostly inside a write when close() stops it
+    for (int round = 0; round < 20; round++) {
+      Path f = tmp.resolve("repo/.flor/records/run-" + round + ".jsonl");
+      RecordWriter w = new RecordWriter(f, "run-" + round, 1, warnings::add,
+          RecordWriter.Opener.FILES, new Spill(List.of(spillRoot), f), 1 << 20);
+      logValues(w, 0, 20_000);
+      w.close();
+      assertThat(warnings).isEmpty();
+      assertThat(values(f)).hasSize(20_000);
+    }
+  }
 }
