@@ -4,6 +4,8 @@ import dev.flordb.FlorException;
 import dev.flordb.internal.records.Json;
 import dev.flordb.internal.records.RecordFormat;
 import dev.flordb.internal.records.Values;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,6 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Stores the new lines of one record file, inside the write transaction its caller holds ({@code
@@ -32,10 +38,16 @@ import java.util.Set;
  *       enclosing position, so a new position is one row in a batched plain insert, with no look-up
  *       in the database. The positions a file already had in the database (a file read while its
  *       run was running) are read once per enclosing position, when a record first reaches it.
- *   <li>Records go in by batched plain inserts, on statements prepared once per file.
+ *   <li>Records go in by multi-row plain inserts, on statements prepared once per file.
+ *   <li>A large reading is a pipeline: a second thread splits the file into lines and parses them
+ *       while this one stores them.
  * </ul>
  */
 final class RecordIngest implements AutoCloseable {
+  /** Bytes read at a time. */
+  static final int READ_CHUNK = 4 << 20;
+  /** Above this many new bytes, lines are parsed on a second thread (tests change it to take either way). */
+  static volatile long pipelineBytes = 1 << 20;
   /** Enclosing positions whose known children are kept; beyond, the least recently used are read again when needed. */
   private static final int CACHED_PARENTS = 4096;
 
@@ -43,7 +55,6 @@ final class RecordIngest implements AutoCloseable {
   private final String file;
   /** The run the file is named after, which every record of it must belong to. */
   private final String namedRun;
-  private final WriterLine fast;
   /** The run of the file's first record. */
   String fileRun;
   /** The first line this reading could not store, and why. */
@@ -80,7 +91,6 @@ final class RecordIngest implements AutoCloseable {
     this.conn = conn;
     this.file = file;
     this.namedRun = RecordFormat.runOfFile(file);
-    this.fast = new WriterLine(namedRun);
     try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) + 1 FROM ctx")) {
       rs.next();
       firstNewCtx = rs.getLong(1);
@@ -91,18 +101,254 @@ final class RecordIngest implements AutoCloseable {
     childrenOf = conn.prepareStatement("SELECT id, loop, idx FROM ctx WHERE rid = ? AND parent = ?");
   }
 
-  /** Stores the line {@code b[from, to)} (without its newline); false if it could not be read (it is skipped). */
-  boolean line(byte[] b, int from, int to, long lineNo) throws SQLException {
-    if (fast.parse(b, from, to)) {
-      if (fileRun == null) fileRun = namedRun;
-      long rid = rid(fileRun);
-      long ctx = ctxOfFastLine(rid);
-      Object v = fast.value;
-      if (v instanceof Boolean) v = ((Boolean) v) ? 1L : 0L;
-      logs.add(rid, fast.seq, ctx, fast.kind, fast.name, fast.type.wire, v, fast.source, fast.t);
+  /** How far a reading got: the offset after the last whole line, the lines read and skipped, the bytes of a cut-off line. */
+  record Progress(long consumed, long lines, long bad, long carry) {}
+
+  /**
+   * Stores the whole lines of the file from {@code offset} on (line numbers from {@code lineBefore
+   * + 1}). With more than {@link #pipelineBytes} to read and a second processor, the lines are
+   * read and parsed on another thread while this one stores them.
+   */
+  Progress read(RandomAccessFile raf, long offset, long lineBefore) throws IOException, SQLException {
+    long size = raf.length();
+    LineReader reader = new LineReader(raf, offset, size, lineBefore, namedRun);
+    if (size - offset < pipelineBytes || Runtime.getRuntime().availableProcessors() < 2) {
+      Parsed p = new Parsed();
+      long bad = 0;
+      while (true) {
+        boolean more = reader.fill(p);
+        bad += store(p);
+        if (!more) return new Progress(p.consumed, p.lastLine, bad, p.carry);
+        p.clear();
+      }
+    }
+    BlockingQueue<Parsed> full = new ArrayBlockingQueue<>(4);
+    BlockingQueue<Parsed> empty = new ArrayBlockingQueue<>(6);
+    for (int i = 0; i < 5; i++) empty.add(new Parsed());
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread parser = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          Parsed p = empty.poll(100, TimeUnit.MILLISECONDS);
+          if (p == null) continue;
+          p.clear();
+          boolean more;
+          try {
+            more = reader.fill(p);
+          } catch (Throwable e) { // handed to the storing thread, which throws it
+            p.failure = e;
+            more = false;
+          }
+          p.last = !more;
+          while (!full.offer(p, 100, TimeUnit.MILLISECONDS)) if (stop.get()) return;
+          if (!more) return;
+        }
+      } catch (InterruptedException e) {
+        // the storing thread stopped first; it does not wait for more
+      }
+    }, "flordb-ingest-parser");
+    parser.setDaemon(true);
+    parser.start();
+    long bad = 0;
+    try {
+      while (true) {
+        Parsed p = full.take();
+        if (p.failure instanceof IOException) throw (IOException) p.failure;
+        if (p.failure instanceof Error) throw (Error) p.failure;
+        if (p.failure != null) throw (RuntimeException) p.failure;
+        bad += store(p);
+        if (p.last) return new Progress(p.consumed, p.lastLine, bad, p.carry);
+        empty.add(p);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading " + file, e);
+    } finally {
+      stop.set(true);
+      boolean interrupted = false;
+      while (parser.isAlive()) {
+        try {
+          parser.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stores a batch of lines; returns how many of them could not be read. */
+  private long store(Parsed p) throws SQLException {
+    long bad = 0;
+    for (int i = 0; i < p.n; i++) {
+      boolean ok = p.text[i] == null ? fastLine(p, i) : line(p.text[i], p.lineNo[i]);
+      if (!ok) bad++;
+    }
+    return bad;
+  }
+
+  /** Stores a line that the fast reader read. */
+  private boolean fastLine(Parsed p, int i) throws SQLException {
+    if (fileRun == null) fileRun = namedRun;
+    long rid = rid(fileRun);
+    int depth = p.depth[i];
+    int reused = p.reused[i];
+    if (chain.length < depth) chain = java.util.Arrays.copyOf(chain, Math.max(depth, chain.length * 2));
+    if (reused > 0 && (chainRid != rid || chainDepth < reused)) {
+      throw new IllegalStateException("line " + p.lineNo[i] + " of " + file + " shares positions with a line not read");
+    }
+    int at = p.posStart[i];
+    for (int d = reused; d < depth; d++, at++) {
+      long parent = d == 0 ? 0 : chain[d - 1];
+      chain[d] = position(rid, parent, d, p.loops[at], p.idx[at], p.loopValues[at]);
+    }
+    chainDepth = depth;
+    chainRid = rid;
+    long ctx = depth == 0 ? 0 : chain[depth - 1];
+    Object v = p.value[i];
+    if (v instanceof Boolean) v = ((Boolean) v) ? 1L : 0L;
+    logs.add(rid, p.seq[i], ctx, p.kind[i], p.name[i], p.type[i].wire, v, p.source[i], p.t[i]);
+    return true;
+  }
+
+  /** Splits a file's bytes into lines and reads each with the fast reader, or keeps its text for the general parser. */
+  private static final class LineReader {
+    private final RandomAccessFile raf;
+    private final WriterLine fast;
+    private long size;
+      private long pos;
+    private long lineNo;
+    private byte[] buf;
+    /** Bytes of a line begun in the previous chunk, at the start of buf. */
+    private int carry;
+    /** Lines of buf not yet handed out, from this offset to {@link #end}. */
+    private int start;
+    private int scanned;
+    private int end;
+
+    LineReader(RandomAccessFile raf, long offset, long size, long lineBefore, String run) {
+      this.raf = raf;
+      this.size = size;
+      this.pos = offset;
+      this.lineNo = lineBefore;
+      this.fast = new WriterLine(run);
+      this.buf = new byte[(int) Math.min(READ_CHUNK, Math.max(size - offset, 1 << 12))];
+    }
+
+    /** Fills a batch; false once the file's end is reached (the batch then says how far it got). */
+    boolean fill(Parsed p) throws IOException {
+      while (p.n < Parsed.LINES) {
+        if (scanned == end) {
+          // the rest of buf is the start of a line: keep it, read on
+          carry = end - start;
+          System.arraycopy(buf, start, buf, 0, carry);
+          start = 0;
+          scanned = carry;
+          end = carry;
+          if (pos >= size) {
+            p.consumed = pos - carry;
+            p.carry = carry;
+            p.lastLine = lineNo;
+            return false;
+          }
+          if (carry == buf.length) buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than a chunk
+          raf.seek(pos);
+          int n = raf.read(buf, carry, (int) Math.min(buf.length - carry, size - pos));
+          if (n <= 0) {
+            size = pos; // the file was cut while being read: what was read is all there is
+            continue;
+          }
+          pos += n;
+          end = carry + n;
+        }
+        byte[] b = buf;
+        int i = scanned;
+        while (i < end && b[i] != '\n') i++;
+        if (i == end) {
+          scanned = end;
+          continue;
+        }
+        lineNo++;
+        p.add(fast, b, start, i, lineNo);
+        start = i + 1;
+        scanned = start;
+      }
+      p.consumed = pos - (end - start);
+      p.lastLine = lineNo;
       return true;
     }
-    return line(new String(b, from, to - from, StandardCharsets.UTF_8), lineNo);
+  }
+
+  /** Lines on their way from the reader to the store, column-wise. */
+  private static final class Parsed {
+    static final int LINES = 4096;
+    int n;
+    /** Null for a line the fast reader read, else its text. */
+    final String[] text = new String[LINES];
+    final long[] lineNo = new long[LINES];
+    final long[] seq = new long[LINES];
+    final long[] t = new long[LINES];
+    final String[] kind = new String[LINES];
+    final String[] name = new String[LINES];
+    final Values[] type = new Values[LINES];
+    final Object[] value = new Object[LINES];
+    final String[] source = new String[LINES];
+    final int[] depth = new int[LINES];
+    final int[] reused = new int[LINES];
+    /** Where a line's positions beyond those it shares with the line before are in the arrays below. */
+    final int[] posStart = new int[LINES];
+    int positions;
+    String[] loops = new String[LINES];
+    long[] idx = new long[LINES];
+    Object[] loopValues = new Object[LINES];
+    // after the last line of the batch
+    long consumed;
+    long carry;
+    long lastLine;
+    boolean last;
+    Throwable failure;
+
+    void add(WriterLine fast, byte[] b, int from, int to, long line) {
+      int i = n++;
+      lineNo[i] = line;
+      if (!fast.parse(b, from, to)) {
+        text[i] = new String(b, from, to - from, StandardCharsets.UTF_8);
+        return;
+      }
+      text[i] = null;
+      seq[i] = fast.seq;
+      t[i] = fast.t;
+      kind[i] = fast.kind;
+      name[i] = fast.name;
+      type[i] = fast.type;
+      value[i] = fast.value;
+      source[i] = fast.source;
+      depth[i] = fast.depth;
+      reused[i] = fast.reused;
+      posStart[i] = positions;
+      int more = fast.depth - fast.reused;
+      if (positions + more > loops.length) {
+        int cap = Math.max(positions + more, loops.length * 2);
+        loops = java.util.Arrays.copyOf(loops, cap);
+        idx = java.util.Arrays.copyOf(idx, cap);
+        loopValues = java.util.Arrays.copyOf(loopValues, cap);
+      }
+      for (int d = fast.reused; d < fast.depth; d++, positions++) {
+        loops[positions] = fast.loops[d];
+        idx[positions] = fast.idx[d];
+        loopValues[positions] = fast.loopValues[d];
+      }
+    }
+
+    void clear() {
+      java.util.Arrays.fill(text, 0, n, null);
+      java.util.Arrays.fill(value, 0, n, null);
+      java.util.Arrays.fill(loopValues, 0, positions, null);
+      n = 0;
+      positions = 0;
+      failure = null;
+      last = false;
+    }
   }
 
   /** Stores one line read by the general parser. */
@@ -170,20 +416,6 @@ final class RecordIngest implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- loop positions
-
-  /** The position id of the fast reader's line: the positions it shares with the line before are that line's. */
-  private long ctxOfFastLine(long rid) throws SQLException {
-    int depth = fast.depth;
-    int d = chainRid == rid ? Math.min(fast.reused, chainDepth) : 0;
-    if (chain.length < depth) chain = java.util.Arrays.copyOf(chain, Math.max(depth, chain.length * 2));
-    for (; d < depth; d++) {
-      long parent = d == 0 ? 0 : chain[d - 1];
-      chain[d] = position(rid, parent, d, fast.loops[d], fast.idx[d], fast.loopValues[d]);
-    }
-    chainDepth = depth;
-    chainRid = rid;
-    return depth == 0 ? 0 : chain[depth - 1];
-  }
 
   private long ctxOf(long rid, List<RecordFormat.Position> ctx) throws SQLException {
     long parent = 0;

@@ -73,7 +73,9 @@ import org.sqlite.SQLiteException;
  * a version 1 database is brought up to version 2 when it is opened.
  *
  * <p>Several processes may sync at once: each file is read inside an immediate transaction that
- * re-reads its offset, so no record is stored twice.
+ * re-reads its offset, so no record is stored twice, and in which {@link RecordIngest} gives new
+ * loop positions their ids. A file is stored whole or not at all: a sync that stops half-way
+ * leaves the database as it was before that file.
  *
  * <h2>Damage</h2>
  *
@@ -88,7 +90,6 @@ import org.sqlite.SQLiteException;
 public final class Store implements AutoCloseable {
   public static final int SCHEMA_VERSION = 2;
   public static final String DB_FILE = "flor.db";
-  private static final int READ_CHUNK = 4 << 20;
 
   /** The records view: each record, its run, its innermost position and its whole position as text. */
   private static final String RECORDS_VIEW = "SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq,"
@@ -450,29 +451,11 @@ public final class Store implements AutoCloseable {
       }
       long badBefore = bad;
       try (RecordIngest in = new RecordIngest(conn, key); RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-        long size = raf.length();
-        long pos = offset;
-        byte[] buf = new byte[(int) Math.min(READ_CHUNK, Math.max(size - offset, 1 << 12))];
-        int carry = 0; // bytes of a line begun in the previous chunk, at the start of buf
-        while (pos < size) {
-          raf.seek(pos);
-          if (carry == buf.length) buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than a chunk
-          int n = raf.read(buf, carry, (int) Math.min(buf.length - carry, size - pos));
-          if (n <= 0) break;
-          pos += n;
-          int len = carry + n;
-          int start = 0;
-          for (int i = carry; i < len; i++) {
-            if (buf[i] == '\n') {
-              lines++;
-              if (!in.line(buf, start, i, lines)) bad++;
-              start = i + 1;
-            }
-          }
-          carry = len - start;
-          System.arraycopy(buf, start, buf, 0, carry);
-        }
-        long consumed = pos - carry;
+        RecordIngest.Progress read = in.read(raf, offset, lines);
+        long consumed = read.consumed();
+        long carry = read.carry();
+        lines = read.lines();
+        bad += read.bad();
         in.finish();
         try (PreparedStatement ps = conn.prepareStatement(
             "INSERT INTO files(path, run_id, offset, lines, bad_lines, damage) VALUES (?, ?, ?, ?, ?, ?)"

@@ -313,4 +313,47 @@ class WriterLineTest {
     }
     assertThat(results.get(1)).isEqualTo(results.get(0));
   }
+  @Test
+  void aLargeFileParsedOnASecondThreadIsStoredAsOneReadOnThisThread() throws IOException {
+    List<String> lines = written(w -> {
+      for (int e = 0; e < 4; e++) {
+        Frame epoch = new Frame(Frame.ROOT, "epoch", e, null);
+        for (int s = 0; s < 10_000; s++) {
+          Frame step = new Frame(epoch, "step", s, null);
+          w.append(step, "log", "loss", Values.FLOAT, 1.0 / (s + 1), "forward");
+          if (s % 1000 == 7) w.append(step, "log", "odd", Values.FLOAT, Double.NaN, "forward"); // the general parser
+        }
+      }
+    });
+    String header = "{\"run\":\"" + RUN + "\",\"seq\":0,\"t\":1,\"ctx\":[],\"kind\":\"run\",\"name\":\"run\",\"type\":\"json\","
+        + "\"value\":{\"format\":1,\"tstamp\":\"2026-01-01T00:00:00\"},\"src\":\"forward\"}";
+    List<String> all = new ArrayList<>(List.of(header));
+    all.addAll(lines);
+    all.set(20_000, "{\"run\": this is not json");
+    String text = String.join("\n", all) + "\n{\"run\":\"" + RUN + "\",\"seq\":9"; // a last line cut short
+    List<List<Object>> results = new ArrayList<>();
+    long before = RecordIngest.pipelineBytes;
+    try {
+      for (long pipeline : new long[] {Long.MAX_VALUE, 0}) {
+        RecordIngest.pipelineBytes = pipeline;
+        Path flor = tmp.resolve("pipeline-" + pipeline);
+        Files.createDirectories(flor.resolve("records"));
+        Files.writeString(flor.resolve("records/" + RUN + ".jsonl"), text, StandardCharsets.UTF_8);
+        List<String> warnings = new ArrayList<>();
+        try (Store store = Store.open(flor, null, warnings::add)) {
+          store.sync();
+          List<Object> r = new ArrayList<>();
+          store.query("SELECT seq, name, value, typeof(value), source, position FROM records ORDER BY seq").forEach(row -> r.add(row.toMap()));
+          store.query("SELECT path, offset, lines, bad_lines, damage FROM files").forEach(row -> r.add(row.toMap()));
+          warnings.forEach(w -> r.add(w.replace(flor.toString(), "FLOR")));
+          results.add(r);
+          assertThat(store.query("SELECT count(*) AS n FROM logs").row(0).getLong("n")).isEqualTo(lines.size() - 1);
+          assertThat(warnings).anyMatch(w -> w.contains("line 20001 is not a valid record"));
+        }
+      }
+    } finally {
+      RecordIngest.pipelineBytes = before;
+    }
+    assertThat(results.get(1)).isEqualTo(results.get(0));
+  }
 }
