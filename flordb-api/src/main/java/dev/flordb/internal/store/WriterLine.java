@@ -17,7 +17,9 @@ import java.util.Arrays;
  * Anything else it refuses ({@link #parse} returns false) and the caller reads the line with the
  * general {@code RecordFormat.parse}: keys in another order or with spaces, another run's id, a
  * string with an escape or a byte beyond ASCII, a non-finite float (written as a string), a JSON or
- * repr value, a number it cannot read exactly, a header, an arg or an end record. So what it
+ * repr value, a number not in JSON's own form or with more than 18 integral digits, a header, an
+ * arg or an end record. Numbers are read exactly: with a one-rounding fast path where the decimal
+ * holds at most 15 significant digits, else by {@link Double#parseDouble}. So what it
  * accepts it reads as the general parser would, and the general parser alone says why a line is
  * damaged.
  *
