@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# FlorDB benchmarks. Builds what it needs, then prints three figures:
+# FlorDB benchmarks. Builds what it needs, then prints these figures:
 #   1. the cost of one Flor.log call inside a loop, echo off (JMH, ns/op; target < 1 us)
 #   2. the time to make 1,000,000 records durable: log them, then commit() (fsync + snapshot; < 2 s)
 #   3. dataframe("lr","loss") over a store of 1,000,000 records from 10 runs, warm JVM (< 1 s)
-# Usage: bench/run.sh   (a minute or two on 2 cores; the temporary git repositories it makes are
+#   4. the first read: from the end of 10 runs x 100,000 records to the first
+#      dataframe("hparam","loss") answer, in a new JVM whose store has not read them yet (< 2 s),
+#      and the second read in that JVM (< 0.5 s)
+#   5. with FLOR_BENCH_10M=1 only (several minutes): the same over 10 runs x 1,000,000 records,
+#      and the dataframe once the store is current (< 2 s)
+# Usage: bench/run.sh   (a few minutes on 2 cores; the temporary git repositories it makes are
 # deleted; FLOR_BENCH_TMP=DIR puts them in DIR instead of the system's temporary directory).
 # The full output of each part is kept in bench/target/bench-*.log.
 set -euo pipefail
@@ -20,18 +25,32 @@ out="$here/target"
 export FLOR_QUIET=1
 
 echo
-echo "== 1/3  log call, echo off (JMH: 1 fork, short warm-up and measurement)"
+echo "== 1/5  log call, echo off (JMH: 1 fork, short warm-up and measurement)"
 java -cp "$jar" dev.flordb.bench.LogCallMain >"$out/bench-log.log" 2>&1 \
   || { tail -40 "$out/bench-log.log"; exit 1; }
 grep -E '^(# Benchmark:|# Warmup Iteration|Iteration|Benchmark |LogCall\.)' "$out/bench-log.log" || true
 
 echo
-echo "== 2/3  1,000,000 records made durable (log, then commit)"
+echo "== 2/5  1,000,000 records made durable (log, then commit)"
 java -cp "$jar" dev.flordb.bench.Durable 2>&1 | tee "$out/bench-durable.log"
 
 echo
-echo "== 3/3  dataframe(\"lr\",\"loss\") over 1,000,000 records from 10 runs"
+echo "== 3/5  dataframe(\"lr\",\"loss\") over 1,000,000 records from 10 runs"
 java -cp "$jar" dev.flordb.bench.DataframeBench 2>&1 | tee "$out/bench-dataframe.log"
+
+echo
+echo "== 4/5  first read: end of 10 runs x 100,000 records to the first dataframe(\"hparam\",\"loss\"), new JVM"
+java -cp "$jar" dev.flordb.bench.FirstReadBench 2>&1 | tee "$out/bench-firstread.log"
+
+rm -f "$out/bench-firstread-10m.log"
+if [ "${FLOR_BENCH_10M:-0}" = 1 ]; then
+  echo
+  echo "== 5/5  the same over 10 runs x 1,000,000 records"
+  java -Drecords=10000000 -cp "$jar" dev.flordb.bench.FirstReadBench 2>&1 | tee "$out/bench-firstread-10m.log"
+else
+  echo
+  echo "== 5/5  10,000,000 records: not run (FLOR_BENCH_10M=1 runs it, several minutes)"
+fi
 
 result() { awk -v k="$1" '$1 == "RESULT" && $2 == k { v = $3 } END { print v }' "$out"/bench-*.log; }
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "") printf "%s", "n/a"; else printf f, v }'; }
@@ -41,3 +60,10 @@ echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    log call (echo off):          $(fmt "$(result logInLoop)" '%4.0f') ns/op  (target < 1000)   bare call, no loop step: $(fmt "$(result logCall)" '%.0f') ns"
 echo "    1,000,000 records durable:    $(fmt "$(result durable_s)" '%4.2f') s     (target < 2)      logging $(result durable_log_s) s + commit $(result durable_commit_s) s"
 echo "    dataframe lr,loss over 1M:    $(fmt "$(result dataframe_s)" '%4.2f') s     (target < 1)      first sync of the store: $(result sync_s) s"
+echo "    first read, 1M records:       $(fmt "$(result first_read_s)" '%4.2f') s     (target < 2)      end of 10 runs x 100,000 records to the first dataframe answer: sync $(result first_sync_s) s + dataframe; process with start-up $(result first_read_process_s) s"
+echo "    second read, 1M records:      $(fmt "$(result second_read_s)" '%4.2f') s     (target < 0.5)    later ones $(result warm_read_s) s; a new JVM on the current store $(result current_new_process_s) s"
+if [ -s "$out/bench-firstread-10m.log" ]; then
+echo "    dataframe over 10M, current:  $(fmt "$(result warm_read_s_10m)" '%4.2f') s     (target < 2)      first read of 10 runs x 1,000,000 records $(result first_read_s_10m) s (sync $(result first_sync_s_10m) s), second $(result second_read_s_10m) s"
+else
+echo "    dataframe over 10M, current:   n/a        (target < 2)      FLOR_BENCH_10M=1 bench/run.sh measures it"
+fi

@@ -401,7 +401,8 @@ public final class RecordWriter implements Closeable {
     synchronized (this) {
       closing = true;
     }
-    // unparked, not interrupted: an interrupt during a write would close the file channel
+    // Woken, not interrupted: an interrupt that reaches the flusher inside a write closes the
+    // channel (ClosedByInterruptException), and every later record would go to the spill file.
     LockSupport.unpark(flusher);
     try {
       flusher.join(10_000); // it stops at its next step; the last writes are this thread's

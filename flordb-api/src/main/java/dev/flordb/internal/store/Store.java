@@ -14,7 +14,6 @@ import dev.flordb.Table;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +25,8 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +73,9 @@ import org.sqlite.SQLiteException;
  * a version 1 database is brought up to version 2 when it is opened.
  *
  * <p>Several processes may sync at once: each file is read inside an immediate transaction that
- * re-reads its offset, so no record is stored twice.
+ * re-reads its offset, so no record is stored twice, and in which {@link RecordIngest} gives new
+ * loop positions their ids. A file is stored whole or not at all: a sync that stops half-way
+ * leaves the database as it was before that file.
  *
  * <h2>Damage</h2>
  *
@@ -91,7 +90,6 @@ import org.sqlite.SQLiteException;
 public final class Store implements AutoCloseable {
   public static final int SCHEMA_VERSION = 2;
   public static final String DB_FILE = "flor.db";
-  private static final int READ_CHUNK = 4 << 20;
 
   /** The records view: each record, its run, its innermost position and its whole position as text. */
   private static final String RECORDS_VIEW = "SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq,"
@@ -453,31 +451,12 @@ public final class Store implements AutoCloseable {
         }
       }
       long badBefore = bad;
-      Ingest in = new Ingest(key);
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-        long size = raf.length();
-        long pos = offset;
-        byte[] buf = new byte[READ_CHUNK];
-        byte[] carry = new byte[0];
-        while (pos < size) {
-          raf.seek(pos);
-          int n = raf.read(buf, 0, (int) Math.min(buf.length, size - pos));
-          if (n <= 0) break;
-          pos += n;
-          byte[] chunk = carry.length == 0 ? buf : concat(carry, buf, n);
-          int len = carry.length == 0 ? n : carry.length + n;
-          int start = 0;
-          for (int i = 0; i < len; i++) {
-            if (chunk[i] == '\n') {
-              String line = new String(chunk, start, i - start, StandardCharsets.UTF_8);
-              lines++;
-              if (!in.line(line, lines)) bad++;
-              start = i + 1;
-            }
-          }
-          carry = java.util.Arrays.copyOfRange(chunk, start, len);
-        }
-        long consumed = pos - carry.length;
+      try (RecordIngest in = new RecordIngest(conn, key); RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+        RecordIngest.Progress read = in.read(raf, offset, lines);
+        long consumed = read.consumed();
+        long carry = read.carry();
+        lines = read.lines();
+        bad += read.bad();
         in.finish();
         try (PreparedStatement ps = conn.prepareStatement(
             "INSERT INTO files(path, run_id, offset, lines, bad_lines, damage) VALUES (?, ?, ?, ?, ?, ?)"
@@ -491,7 +470,7 @@ public final class Store implements AutoCloseable {
           ps.setString(6, damage != null ? damage : in.firstDamage);
           ps.executeUpdate();
         }
-        if (carry.length > 0) cutTails.put(key, (long) carry.length);
+        if (carry > 0) cutTails.put(key, (long) carry);
       }
       conn.commit();
       ok = true;
@@ -502,233 +481,22 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  private static byte[] concat(byte[] a, byte[] b, int bLen) {
-    byte[] out = new byte[a.length + bLen];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, bLen);
-    return out;
-  }
-
-  /** The state of reading one file: prepared statements and caches of run and loop-position ids. */
-  private final class Ingest {
-    final String file;
-    /** The run the file is named after, which every record of it must belong to. */
-    final String namedRun;
-    String fileRun;
-    /** The first line this reading could not store, and why. */
-    String firstDamage;
-    final PreparedStatement insertLog;
-    final PreparedStatement upsertCtx;
-    final Map<String, Long> rids = new HashMap<>();
-    final Map<Long, Map<String, Object>> args = new HashMap<>();
-    final Map<CtxKey, Long> ctxIds = new HashMap<>();
-    List<RecordFormat.Position> lastCtx;
-    long lastCtxId;
-    long lastCtxRid = -1;
-    int batched;
-
-    Ingest(String file) throws SQLException {
-      this.file = file;
-      this.namedRun = RecordFormat.runOfFile(file);
-      insertLog = conn.prepareStatement("INSERT INTO logs(rid, seq, ctx, kind, name, type, value, source, t)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      // One statement per new position: its id, whether it was there already or not (the no-op
-      // update makes RETURNING give the existing row, whose value is kept).
-      upsertCtx = conn.prepareStatement("INSERT INTO ctx(rid, parent, depth, loop, idx, value) VALUES (?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT(rid, parent, loop, idx) DO UPDATE SET idx = excluded.idx RETURNING id");
+  /** A value as it is stored: a Long, Double or String (see {@link #bindValue}), or null. */
+  static Object storedValue(Values type, Object v) {
+    if (v == null) return null;
+    switch (type) {
+      case INT:
+        return ((Number) v).longValue();
+      case FLOAT:
+        double d = ((Number) v).doubleValue();
+        return Double.isFinite(d) ? (Object) d : Double.toString(d); // SQLite would store NaN as NULL
+      case BOOL:
+        return ((Boolean) v) ? 1L : 0L;
+      case JSON:
+        return Json.write(v);
+      default:
+        return v.toString();
     }
-
-    /** Stores one line; false if it could not be read (it is skipped and counted). */
-    boolean line(String text, long lineNo) throws SQLException {
-      if (text.isBlank()) return true;
-      RecordFormat.Entry e;
-      try {
-        e = RecordFormat.parse(text);
-      } catch (RuntimeException ex) {
-        return damaged("line " + lineNo + " is not a valid record (" + ex.getMessage() + ")");
-      }
-      if (!RecordFormat.isRunId(e.run())) {
-        return damaged("line " + lineNo + " has the run id " + Json.write(e.run()) + ", which is not a run id"
-            + " (such as " + RecordFormat.RUN_ID_EXAMPLE + ")");
-      }
-      if (!e.run().equals(namedRun)) {
-        return damaged("line " + lineNo + " is a record of run " + e.run() + ", not of run " + namedRun
-            + " that the file is named after");
-      }
-      if (fileRun == null) fileRun = e.run();
-      // a replay's header and verdict: what it filled in is in its records (ReplayVerdict decides whether they are read)
-      if (e.kind().equals("replay") || e.kind().equals("verdict")) return true;
-      if (e.kind().equals("run")) {
-        header(e);
-        return true;
-      }
-      long rid = rid(e.run());
-      if (e.kind().equals("end")) {
-        end(rid, e);
-      }
-      if (e.kind().equals("arg")) {
-        args.computeIfAbsent(rid, this::loadArgs).put(e.name(), e.value());
-      }
-      insertLog.setLong(1, rid);
-      insertLog.setLong(2, e.seq());
-      insertLog.setLong(3, ctxId(rid, e.ctx()));
-      insertLog.setString(4, e.kind());
-      insertLog.setString(5, e.name());
-      insertLog.setString(6, e.type().wire);
-      bindValue(insertLog, 7, e.type(), e.value());
-      insertLog.setString(8, e.source());
-      insertLog.setLong(9, e.t());
-      insertLog.addBatch();
-      if (++batched >= 1000) {
-        insertLog.executeBatch();
-        batched = 0;
-      }
-      return true;
-    }
-
-    private boolean damaged(String what) {
-      if (firstDamage == null) firstDamage = what;
-      return false;
-    }
-
-    void finish() throws SQLException {
-      if (batched > 0) insertLog.executeBatch();
-      try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET args = ? WHERE rid = ?")) {
-        for (Map.Entry<Long, Map<String, Object>> a : args.entrySet()) {
-          ps.setString(1, Json.write(a.getValue()));
-          ps.setLong(2, a.getKey());
-          ps.executeUpdate();
-        }
-      }
-      insertLog.close();
-      upsertCtx.close();
-    }
-
-    private void header(RecordFormat.Entry e) throws SQLException {
-      Map<?, ?> h = e.value() instanceof Map ? (Map<?, ?>) e.value() : Map.of();
-      Object format = h.get("format");
-      if (format instanceof Number && ((Number) format).intValue() > RecordFormat.VERSION) {
-        throw new FlorException(file + " has record format " + format + ", newer than this flordb reads"
-            + " (at most " + RecordFormat.VERSION + "). Use the newer flordb to read it.");
-      }
-      try (PreparedStatement ps = conn.prepareStatement(
-          "INSERT INTO runs(run_id, projid, tstamp, filename, status, start_ms, pid, pid_start_ms, host, header, args)"
-              + " VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, '{}')"
-              + " ON CONFLICT(run_id) DO UPDATE SET projid = excluded.projid, tstamp = excluded.tstamp,"
-              + " filename = excluded.filename, start_ms = excluded.start_ms, pid = excluded.pid,"
-              + " pid_start_ms = excluded.pid_start_ms, host = excluded.host, header = excluded.header")) {
-        ps.setString(1, e.run());
-        ps.setString(2, str(h.get("projid")));
-        ps.setString(3, str(h.get("tstamp")));
-        ps.setString(4, str(h.get("filename")));
-        ps.setObject(5, h.get("start_ms"));
-        ps.setObject(6, h.get("pid"));
-        ps.setObject(7, h.get("pid_start_ms"));
-        ps.setString(8, str(h.get("host")));
-        ps.setString(9, Json.write(h));
-        ps.executeUpdate();
-      }
-      rids.remove(e.run());
-    }
-
-    private void end(long rid, RecordFormat.Entry e) throws SQLException {
-      Map<?, ?> v = e.value() instanceof Map ? (Map<?, ?>) e.value() : Map.of();
-      try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET status = ?, end_ms = ?, error = ? WHERE rid = ?")) {
-        ps.setString(1, str(v.get("status")));
-        ps.setObject(2, v.get("end_ms"));
-        ps.setString(3, str(v.get("error")));
-        ps.setLong(4, rid);
-        ps.executeUpdate();
-      }
-    }
-
-    private Map<String, Object> loadArgs(long rid) {
-      try (PreparedStatement ps = conn.prepareStatement("SELECT args FROM runs WHERE rid = ?")) {
-        ps.setLong(1, rid);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next() && rs.getString(1) != null) {
-            Object parsed = Json.parse(rs.getString(1));
-            if (parsed instanceof Map) {
-              Map<String, Object> m = new LinkedHashMap<>();
-              ((Map<?, ?>) parsed).forEach((k, v) -> m.put(String.valueOf(k), v));
-              return m;
-            }
-          }
-        }
-      } catch (SQLException ex) {
-        throw failure(ex, "read");
-      }
-      return new LinkedHashMap<>();
-    }
-
-    private long rid(String runId) throws SQLException {
-      Long cached = rids.get(runId);
-      if (cached != null) return cached;
-      try (PreparedStatement ps = conn.prepareStatement("SELECT rid FROM runs WHERE run_id = ?")) {
-        ps.setString(1, runId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            rids.put(runId, rs.getLong(1));
-            return rs.getLong(1);
-          }
-        }
-      }
-      // Records of a run whose header is missing: keep them under a run of that id.
-      try (PreparedStatement ps = conn.prepareStatement(
-          "INSERT INTO runs(run_id, status, args) VALUES (?, 'crashed', '{}')", Statement.RETURN_GENERATED_KEYS)) {
-        ps.setString(1, runId);
-        ps.executeUpdate();
-        try (ResultSet rs = ps.getGeneratedKeys()) {
-          rs.next();
-          rids.put(runId, rs.getLong(1));
-          return rs.getLong(1);
-        }
-      }
-    }
-
-    private long ctxId(long rid, List<RecordFormat.Position> ctx) throws SQLException {
-      if (ctx.isEmpty()) return 0;
-      if (rid == lastCtxRid && ctx.equals(lastCtx)) return lastCtxId;
-      long parent = 0;
-      int depth = 0;
-      for (RecordFormat.Position p : ctx) {
-        CtxKey k = new CtxKey(rid, parent, p.loop(), p.index());
-        Long id = ctxIds.get(k);
-        if (id == null) {
-          id = findOrInsertCtx(k, depth, p.value());
-          ctxIds.put(k, id);
-        }
-        parent = id;
-        depth++;
-      }
-      lastCtxRid = rid;
-      lastCtx = ctx;
-      lastCtxId = parent;
-      return parent;
-    }
-
-    private long findOrInsertCtx(CtxKey k, int depth, Object value) throws SQLException {
-      upsertCtx.setLong(1, k.rid);
-      upsertCtx.setLong(2, k.parent);
-      upsertCtx.setInt(3, depth);
-      upsertCtx.setString(4, k.loop);
-      upsertCtx.setLong(5, k.idx);
-      if (value == null) {
-        upsertCtx.setNull(6, java.sql.Types.NULL);
-      } else {
-        bindValue(upsertCtx, 6, Values.classify(value), value);
-      }
-      try (ResultSet rs = upsertCtx.executeQuery()) {
-        if (!rs.next()) throw new SQLException("no id for the loop position " + k);
-        return rs.getLong(1);
-      }
-    }
-  }
-
-  private record CtxKey(long rid, long parent, String loop, long idx) {}
-
-  private static String str(Object o) {
-    return o == null ? null : o.toString();
   }
 
   static void bindValue(PreparedStatement ps, int i, Values type, Object v) throws SQLException {

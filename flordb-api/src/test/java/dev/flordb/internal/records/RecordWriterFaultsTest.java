@@ -189,4 +189,18 @@ class RecordWriterFaultsTest {
     assertThat(values(file)).isEqualTo(range(200));
     assertThat(warnings).last().asString().contains("none was lost");
   }
+
+  @Test
+  void closingWhileTheFlusherWritesLosesNothingToTheSpillFile() throws IOException {
+    // a flusher that writes every millisecond is mostly inside a write when close() stops it
+    for (int round = 0; round < 20; round++) {
+      Path f = tmp.resolve("repo/.flor/records/run-" + round + ".jsonl");
+      RecordWriter w = new RecordWriter(f, "run-" + round, 1, warnings::add,
+          RecordWriter.Opener.FILES, new Spill(List.of(spillRoot), f), 1 << 20);
+      logValues(w, 0, 20_000);
+      w.close();
+      assertThat(warnings).isEmpty();
+      assertThat(values(f)).hasSize(20_000);
+    }
+  }
 }
