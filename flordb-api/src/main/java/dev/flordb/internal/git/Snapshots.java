@@ -406,19 +406,45 @@ public final class Snapshots implements AutoCloseable {
     ObjectId commit = ins.insert(c);
     ins.flush();
 
-    RefUpdate u = repo.updateRef(ref);
-    u.setNewObjectId(commit);
-    u.setForceUpdate(true); // our own ref: a later commit() of the same run replaces it
-    u.disableRefLog();
-    RefUpdate.Result r = u.update();
-    switch (r) {
-      case NEW:
-      case FORCED:
-      case FAST_FORWARD:
-      case NO_CHANGE:
-        return commit;
-      default:
-        throw new IOException("could not update " + ref + ": " + r);
+    // Another process that writes refs at the same moment (a replay, a second run, git itself)
+    // can hold or break the lock of the ref directory for an instant: try again a few times.
+    for (int attempt = 1; ; attempt++) {
+      RefUpdate.Result r;
+      try {
+        RefUpdate u = repo.updateRef(ref);
+        u.setNewObjectId(commit);
+        u.setForceUpdate(true); // our own ref: a later commit() of the same run replaces it
+        u.disableRefLog();
+        r = u.update();
+      } catch (IllegalStateException lockLost) { // JGit: "Lock on ... not held"
+        if (attempt >= 5) throw new IOException("could not update " + ref + ": " + lockLost.getMessage(), lockLost);
+        pause(attempt);
+        continue;
+      }
+      switch (r) {
+        case NEW:
+        case FORCED:
+        case FAST_FORWARD:
+        case NO_CHANGE:
+          return commit;
+        case LOCK_FAILURE:
+          if (attempt < 5) {
+            pause(attempt);
+            continue;
+          }
+          throw new IOException("could not update " + ref + ": " + r);
+        default:
+          throw new IOException("could not update " + ref + ": " + r);
+      }
+    }
+  }
+
+  private static void pause(int attempt) throws IOException {
+    try {
+      Thread.sleep(10L * attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting to update a ref", e);
     }
   }
 
