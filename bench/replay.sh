@@ -52,7 +52,7 @@ echo "    median: with $fwd s, without $nockpt s: overhead $overhead %  ($ckpts 
 # Today's program: the recorded one plus two statements, inserted in the scratch copy only.
 prog="$work/mnist/TrainMnist.java"
 awk '
-  index($0, "Flor.log(\"acc\", () -> model.accuracy(") { print "        Flor.log(\"w_norm\", model.weightNorm());" }
+  index($0, "Flor.logLazily(\"acc\", () -> model.accuracy(") { print "        Flor.log(\"w_norm\", model.weightNorm());" }
   { print }
   index($0, "if (step % 25 == 0) Flor.log(\"loss\", loss);") { print "          Flor.log(\"batch_loss\", loss);" }
 ' "$prog" >"$prog.new" && mv "$prog.new" "$prog"
