@@ -117,4 +117,44 @@ class DataframeOrderTest {
         Arrays.asList(1L, null, null, 0.5),
         Arrays.asList(2L, 0L, 2.0, null));
   }
+
+  @Test
+  void loopColumnsAreOrderedByDepthThenByFirstAppearanceAcrossRuns() {
+    try (RunFiles.Writer w = files.run(A, "2026-01-01T00:00:00Z")) {
+      w.log(at(at("fold", 0), "step", 0), "loss", 1.0); // fold, then step inside it
+    }
+    try (RunFiles.Writer w = files.run(B, "2026-01-02T00:00:00Z")) {
+      w.log(at(at("epoch", 0), "step", 0), "loss", 2.0); // epoch, first seen after step
+    }
+    Table t = files.dataframe("loss");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "fold", "epoch", "step", "loss");
+    assertThat(rows(t, "fold", "epoch", "step", "loss"))
+        .containsExactly(Arrays.asList(0L, null, 0L, 1.0), Arrays.asList(null, 0L, 0L, 2.0));
+  }
+
+  @Test
+  void valuesThreeLoopsDeepHaveEveryEnclosingLoopsIndex() {
+    try (RunFiles.Writer w = files.run(A, "2026-01-01T00:00:00Z")) {
+      for (int e = 0; e < 2; e++) {
+        Frame epoch = at("epoch", e);
+        for (int s = 0; s < 2; s++) {
+          Frame step = at(epoch, "step", s);
+          w.log(at(step, "micro", 0), "g", e * 10.0 + s);
+        }
+      }
+    }
+    Table t = files.dataframe("g");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "epoch", "step", "micro", "g");
+    assertThat(rows(t, "epoch", "step", "micro", "g")).containsExactly(
+        List.of(0L, 0L, 0L, 0.0), List.of(0L, 1L, 0L, 1.0), List.of(1L, 0L, 0L, 10.0), List.of(1L, 1L, 0L, 11.0));
+  }
+
+  @Test
+  void aLoopIndexBeyondSixtyFiveThousandIsShownAsItIs() {
+    try (RunFiles.Writer w = files.run(A, "2026-01-01T00:00:00Z")) {
+      w.log(at("step", 65_535), "loss", 1.0).log(at("step", 65_536), "loss", 2.0).log(at("step", 1_000_000), "loss", 3.0);
+    }
+    assertThat(rows(files.dataframe("loss"), "step", "loss"))
+        .containsExactly(List.of(65_535L, 1.0), List.of(65_536L, 2.0), List.of(1_000_000L, 3.0));
+  }
 }

@@ -100,4 +100,15 @@ class DataframeValuesTest {
     assertThat(t.columns()).containsExactly("i", "f", "s", "b", "n");
     assertThat(t.row(0).toMap().values()).containsExactly(1L, 1.5, "x", "<3 bytes>", null);
   }
+
+  @Test
+  void aLoopWhoseFirstElementsAreNotPlainValuesStillHasItsElementColumn() {
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      Object[] elements = {new Object(), new Object(), "third"};
+      for (int i = 0; i < elements.length; i++) w.log(new Frame(Frame.ROOT, "item", i, elements[i]), "n", (long) i);
+    }
+    List<List<Object>> rows = new ArrayList<>();
+    for (Table.Row r : files.dataframe("n")) rows.add(Arrays.asList(r.get("item"), r.get("item_value"), r.get("n")));
+    assertThat(rows).containsExactly(Arrays.asList(0L, null, 0L), Arrays.asList(1L, null, 1L), Arrays.asList(2L, "third", 2L));
+  }
 }
