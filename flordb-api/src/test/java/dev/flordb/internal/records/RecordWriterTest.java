@@ -212,6 +212,34 @@ class RecordWriterTest {
     assertThat(values(fx.file)).isEqualTo(new ArrayList<Object>(floats));
   }
 
+  @Test
+  void aFailureInsideTheFlusherIsReportedAndTheNextRoundWritesItsRecordsWithTheNewOnes() throws IOException {
+    RecordWriter w = fx.open(5, 1 << 20);
+    CountDownLatch failed = new CountDownLatch(1);
+    fx.recordChannel.beforeWrite = () -> {
+      if (Thread.currentThread().getName().equals("flordb-record-flusher") && failed.getCount() > 0) {
+        failed.countDown();
+        throw new IllegalStateException("a bug of the file layer");
+      }
+    };
+    logValues(w, 0, 10);
+    assertThat(eventually(() -> !fx.warnings.isEmpty())).isTrue();
+    assertThat(fx.warnings).singleElement().asString().isEqualTo("the record writer of " + fx.file
+        + " failed (java.lang.IllegalStateException: a bug of the file layer); it tries again");
+    logValues(w, 10, 20);
+    w.close();
+    assertThat(values(fx.file)).isEqualTo(range(20));
+  }
+
+  @Test
+  void aNullValueIsRecordedAsNull() throws IOException {
+    RecordWriter w = fx.open();
+    w.append(Frame.ROOT, "log", "nothing", Values.STR, null, "forward");
+    w.close();
+    assertThat(Files.readAllLines(fx.file, StandardCharsets.UTF_8)).singleElement().asString().contains(",\"value\":null,");
+    assertThat(entries(fx.file).get(0).value()).isNull();
+  }
+
   // ---------------------------------------------------------------- closing
 
   @Test
