@@ -111,4 +111,18 @@ class DataframeValuesTest {
     for (Table.Row r : files.dataframe("n")) rows.add(Arrays.asList(r.get("item"), r.get("item_value"), r.get("n")));
     assertThat(rows).containsExactly(Arrays.asList(0L, null, 0L), Arrays.asList(1L, null, 1L), Arrays.asList(2L, "third", 2L));
   }
+
+  @Test
+  void aNullValueAndALoopElementThatIsNoPlainValueAfterOneThatIsReadBackAsNull() {
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      w.log("nothing", null);
+      Object[] elements = {"a", new Object(), "c"};
+      for (int i = 0; i < elements.length; i++) w.log(new Frame(Frame.ROOT, "item", i, elements[i]), "n", (long) i);
+    }
+    assertThat(files.dataframe().row(0).toMap()).containsEntry("nothing", null);
+    assertThat(files.dataframe("nothing").row(0).toMap()).containsEntry("nothing", null);
+    List<Object> items = new ArrayList<>();
+    for (Table.Row r : files.dataframe("n")) items.add(r.get("item_value"));
+    assertThat(items).containsExactly("a", null, "c");
+  }
 }
