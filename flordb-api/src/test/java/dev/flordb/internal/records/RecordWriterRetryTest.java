@@ -147,6 +147,7 @@ class RecordWriterRetryTest {
     fx.recordChannel.spaceReturns();
     w.flush();
     assertThat(fx.spilled).doesNotExist();
+    assertThat(fx.spillChannel.isOpen()).as("the spill file is closed once written back").isFalse();
     assertThat(w.flushedSize()).as("the bytes written back count as written").isEqualTo(fx.size());
     assertThat(fx.warnings).last().isEqualTo(writtenAgain(fx));
     logValues(w, 20_010, 20_020);

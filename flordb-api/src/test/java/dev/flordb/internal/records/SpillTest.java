@@ -178,7 +178,8 @@ class SpillTest {
     String meta = Files.readString(this.meta, StandardCharsets.UTF_8);
     assertThat(meta).contains("\"record_file\":\"" + fx.file.toAbsolutePath() + "\"")
         .contains("\"offset\":" + Files.size(fx.file) + ",").contains("\"host\":\"" + Liveness.hostName() + "\"")
-        .contains("\"pid\":" + ProcessHandle.current().pid() + ",");
+        .contains("\"pid\":" + ProcessHandle.current().pid() + ",")
+        .contains("\"pid_start_ms\":" + ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli() + ",");
     assertThat(Files.readString(fx.spilled)).startsWith("{\"run\":\"20260101-000000-000-abcdef\",\"seq\":10,");
   }
 }
