@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,21 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  * encloses it, and nothing depends on the order of the names.
  */
 class DataframeRulesTest {
-  @TempDir static Path tmp;
-  static Path repo;
   static final List<String> NAMES = List.of("lr", "w_norm", "w2", "loss");
-  static String runA;
-  static String runB;
-  static String runC;
-  static String runD;
+  @TempDir Path tmp;
+  Path repo;
+  String runA;
+  String runB;
+  String runC;
+  String runD;
 
   /**
    * Four runs with values missing here and there: A logs everything but {@code w2} only in epochs
    * 0 and 2; B never logs {@code w2}; C logs only {@code lr}; D logs no {@code lr}, {@code w2} only
    * in epoch 1 and {@code loss} only in epoch 0.
    */
-  @BeforeAll
-  static void runsWithMissingValues() {
+  private void runsWithMissingValues() {
     repo = TestProjects.emptyRepo(tmp);
     try (Session s = session(repo, "--kwargs", "lr=0.1").start()) {
       runA = s.runId();
@@ -96,6 +94,7 @@ class DataframeRulesTest {
 
   @Test
   void everyOrderOfThreeOrFourNamesGivesTheSameRowsWithTheSameCells() {
+    runsWithMissingValues();
     List<List<String>> sets = new ArrayList<>();
     sets.add(NAMES);
     for (String left : NAMES) {
@@ -124,6 +123,7 @@ class DataframeRulesTest {
 
   @Test
   void aRunLevelValueIsOnEveryRowOfItsRunEvenWhereAnotherNameIsMissing() {
+    runsWithMissingValues();
     for (String[] order : new String[][] {{"lr", "w_norm", "w2"}, {"lr", "w2", "w_norm"}, {"w2", "w_norm", "lr"}}) {
       Table t = dataframe(repo, order);
       List<List<Object>> rows = new ArrayList<>();
@@ -142,6 +142,7 @@ class DataframeRulesTest {
 
   @Test
   void anEnclosingValueIsOnEveryInnerRowAndAPositionWithoutInnerValuesIsARowOfItsOwn() {
+    runsWithMissingValues();
     Table t = dataframe(repo, "w2", "loss");
     List<List<Object>> rows = new ArrayList<>();
     for (Table.Row r : t) {

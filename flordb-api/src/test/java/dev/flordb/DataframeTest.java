@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +24,11 @@ class DataframeTest {
   private static final double LR1 = 0.1;
   private static final double LR2 = 0.02;
 
-  @TempDir static Path tmp;
-  static Path repo;
+  @TempDir Path tmp;
+  Path repo;
 
-  @BeforeAll
-  static void twoRuns() {
+  @BeforeEach
+  void twoRuns() {
     repo = TestProjects.emptyRepo(tmp);
     train(repo, LR1, EPOCHS, STEPS);
     train(repo, LR2, EPOCHS, STEPS);

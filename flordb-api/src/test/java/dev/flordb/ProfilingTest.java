@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,16 +20,16 @@ class ProfilingTest {
   private static final int EPOCHS = 3;
   private static final int STEPS = 4;
 
-  @TempDir static Path tmp;
-  static Path repo;
+  @TempDir Path tmp;
+  Path repo;
 
-  @BeforeAll
-  static void oneRunWithNestedLoops() {
+  @BeforeEach
+  void oneRunWithNestedLoops() {
     repo = TestProjects.emptyRepo(tmp);
     TestProjects.train(repo, 0.1, EPOCHS, STEPS);
   }
 
-  private static List<List<Object>> prof(String name) {
+  private List<List<Object>> prof(String name) {
     return rows(query(repo, "SELECT loop, iteration, type, value FROM records WHERE name = '" + name + "' ORDER BY seq"));
   }
 

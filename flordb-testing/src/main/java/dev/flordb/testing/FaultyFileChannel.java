@@ -11,7 +11,8 @@ import java.nio.channels.WritableByteChannel;
 /**
  * A real file channel that fails on demand: a full disk (every write throws "No space left on
  * device" after taking {@link #bytesBeforeFull} more bytes), short writes (each write takes at
- * most {@link #maxBytesPerWrite}), and a failing {@code force}.
+ * most {@link #maxBytesPerWrite}), and a failing {@code force}; {@link #beforeWrite} holds or
+ * fails a write at the moment it starts, on the thread that writes.
  */
 public final class FaultyFileChannel extends FileChannel {
   private final FileChannel real;
@@ -19,6 +20,8 @@ public final class FaultyFileChannel extends FileChannel {
   public volatile long bytesBeforeFull = -1;
   public volatile int maxBytesPerWrite = Integer.MAX_VALUE;
   public volatile boolean failForce;
+  /** Run at the start of every write, on the writing thread (to hold it there, or to throw); null: nothing. */
+  public volatile Runnable beforeWrite;
   volatile int failedWrites;
 
   public FaultyFileChannel(FileChannel real) {
@@ -34,6 +37,8 @@ public final class FaultyFileChannel extends FileChannel {
   }
 
   private ByteBuffer limited(ByteBuffer src) throws IOException {
+    Runnable hook = beforeWrite;
+    if (hook != null) hook.run();
     long room = bytesBeforeFull;
     if (room == 0) {
       failedWrites++;

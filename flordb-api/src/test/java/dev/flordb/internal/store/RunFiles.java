@@ -1,0 +1,158 @@
+package dev.flordb.internal.store;
+
+import dev.flordb.Table;
+import dev.flordb.internal.records.Frame;
+import dev.flordb.internal.records.Liveness;
+import dev.flordb.internal.records.RecordFormat;
+import dev.flordb.internal.records.RecordWriter;
+import dev.flordb.internal.records.Values;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A project's {@code .flor/} whose record files a test writes itself, with the record writer that
+ * programs use: runs with the start times, processes and values the test chooses, and replays of
+ * them, read back through a {@link Store} of their own (no git: there are no snapshots).
+ */
+final class RunFiles {
+  /** The writers' flush period: never (the files are written when flushed or closed). */
+  private static final long NEVER = 3_600_000;
+  /** When every run here ends, as its end record says. */
+  static final long END_MS = 1_767_225_600_123L;
+
+  final Path florDir;
+  final List<String> warnings = new ArrayList<>();
+
+  RunFiles(Path tmp) {
+    florDir = tmp.resolve("proj/.flor");
+    try {
+      Files.createDirectories(florDir.resolve("records"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Path file(String name) {
+    return florDir.resolve("records").resolve(name);
+  }
+
+  /** A run started at {@code tstamp} by this (live) process; null tstamp: a header without one. */
+  Writer run(String id, String tstamp) {
+    ProcessHandle me = ProcessHandle.current();
+    return run(id, tstamp, me.pid(), me.info().startInstant().orElseThrow().toEpochMilli());
+  }
+
+  /** A run started at {@code tstamp} by the process {@code pid} (0: no process). */
+  Writer run(String id, String tstamp, long pid, long pidStartMs) {
+    Writer w = new Writer(file(id + RecordFormat.SUFFIX), id, "forward");
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("format", RecordFormat.VERSION);
+    h.put("projid", "proj");
+    if (tstamp != null) h.put("tstamp", tstamp);
+    h.put("filename", "Train.java");
+    h.put("pid", pid);
+    h.put("pid_start_ms", pidStartMs);
+    h.put("host", Liveness.hostName());
+    w.record(Frame.ROOT, "run", "run", h);
+    return w;
+  }
+
+  /** A replay of run {@code id} that will be verified at its end ({@link Writer#close} writes the verdict). */
+  Writer replay(String id, String stamp) {
+    Writer w = new Writer(file(id + ".replay-" + stamp + RecordFormat.SUFFIX), id, "replay");
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("format", RecordFormat.VERSION);
+    h.put("verdict", "at_end");
+    w.record(Frame.ROOT, "replay", "replay", h);
+    w.verdict = "verified";
+    return w;
+  }
+
+  Store open() {
+    return Store.open(florDir, null, warnings::add);
+  }
+
+  Table dataframe(String... names) {
+    try (Store s = open()) {
+      return s.dataframe(names);
+    }
+  }
+
+  Table query(String sql) {
+    try (Store s = open()) {
+      return s.query(sql);
+    }
+  }
+
+  static Frame at(String loop, long index) {
+    return new Frame(Frame.ROOT, loop, index, null);
+  }
+
+  static Frame at(Frame parent, String loop, long index) {
+    return new Frame(parent, loop, index, null);
+  }
+
+  /** One record file being written. */
+  static final class Writer implements AutoCloseable {
+    final RecordWriter w;
+    final String source;
+    /** The verdict a replay's file ends with; null: none (a run's file). */
+    String verdict;
+    /** The status of the end record; null: the run has no end (it runs on, or crashed). */
+    String end = "finished";
+
+    Writer(Path file, String runId, String source) {
+      try {
+        w = new RecordWriter(file, runId, NEVER, m -> {});
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      this.source = source;
+    }
+
+    Writer record(Frame ctx, String kind, String name, Object value) {
+      w.append(ctx, kind, name, Values.classify(value), value, source);
+      return this;
+    }
+
+    Writer log(Frame ctx, String name, Object value) {
+      return record(ctx, "log", name, value);
+    }
+
+    Writer log(String name, Object value) {
+      return log(Frame.ROOT, name, value);
+    }
+
+    Writer arg(String name, Object value) {
+      return record(Frame.ROOT, "arg", name, value);
+    }
+
+    /** Hands what was logged so far to the file, as the flusher does. */
+    Writer flush() {
+      w.flush();
+      return this;
+    }
+
+    /** Leaves the run without an end record. */
+    Writer noEnd() {
+      end = null;
+      return this;
+    }
+
+    @Override
+    public void close() {
+      if (verdict != null) {
+        record(Frame.ROOT, "verdict", "verdict", Map.of("status", verdict));
+      } else if (end != null) {
+        record(Frame.ROOT, "end", "end", Map.of("status", end, "end_ms", END_MS));
+      }
+      w.close();
+    }
+  }
+}
