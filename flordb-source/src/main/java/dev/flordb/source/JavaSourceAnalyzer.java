@@ -38,6 +38,16 @@ public final class JavaSourceAnalyzer implements SourceAnalyzer {
 
   @Override
   public Analysis analyze(String fileName, String source, Set<String> applied) {
+    return analyze(fileName, source, applied, false);
+  }
+
+  /** One reading of the file for every statement (a replay checks itself against all of them). */
+  @Override
+  public Analysis analyzeAll(String fileName, String source, Set<String> applied) {
+    return analyze(fileName, source, applied, true);
+  }
+
+  private Analysis analyze(String fileName, String source, Set<String> applied, boolean everyStatement) {
     Objects.requireNonNull(fileName, "fileName");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(applied, "applied");
@@ -55,10 +65,10 @@ public final class JavaSourceAnalyzer implements SourceAnalyzer {
     ProgramWalk walk = ProgramWalk.of(fileName, cu);
     Places places = new Places(walk);
     List<Statement> statements = new ArrayList<>();
-    if (!applied.isEmpty()) {
+    if (everyStatement || !applied.isEmpty()) {
       Dependences dependences = new Dependences(walk);
       for (MethodCallExpr log : logs) {
-        if (applied.contains(FlorCalls.nameOf(log))) statements.add(statement(log, places, dependences));
+        if (everyStatement || applied.contains(FlorCalls.nameOf(log))) statements.add(statement(log, places, dependences));
       }
     }
     return new Analysis(statements, places.sites(), places.outermostLoops());

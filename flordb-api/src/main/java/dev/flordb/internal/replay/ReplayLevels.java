@@ -107,11 +107,7 @@ public final class ReplayLevels {
     } catch (IOException e) {
       throw new FlorException("cannot read the program's source " + source + ": " + e.getMessage(), e);
     }
-    String name = source.getFileName().toString();
-    SourceAnalyzer.Analysis sites = analyzer.analyze(name, text, Set.of());
-    Set<String> all = new HashSet<>(sites.sites().keySet());
-    all.addAll(apply);
-    return all.isEmpty() ? sites : analyzer.analyze(name, text, all);
+    return analyzer.analyzeAll(source.getFileName().toString(), text, apply);
   }
 
   /** Why no strategy could be found: what to pass instead. */

@@ -29,6 +29,17 @@ public interface SourceAnalyzer {
    */
   Analysis analyze(String fileName, String source, Set<String> applied);
 
+  /**
+   * The statements of every name the file logs with a literal name, and the sites: what a replay
+   * checks itself against. The default reads the file twice; an implementation may read it once.
+   */
+  default Analysis analyzeAll(String fileName, String source, Set<String> applied) {
+    Analysis sites = analyze(fileName, source, Set.of());
+    Set<String> all = new java.util.HashSet<>(sites.sites().keySet());
+    all.addAll(applied);
+    return all.isEmpty() ? sites : analyze(fileName, source, all);
+  }
+
   /** The first implementation on the class path, or null when there is none (or it cannot be loaded). */
   static SourceAnalyzer find() {
     try {

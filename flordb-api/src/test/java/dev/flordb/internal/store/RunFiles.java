@@ -109,7 +109,7 @@ final class RunFiles {
 
     Writer(Path file, String runId, String source) {
       try {
-        w = new RecordWriter(file, runId, NEVER, m -> {});
+        w = new RecordWriter(file, runId, NEVER, m -> { }, System::currentTimeMillis);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
