@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,9 +94,6 @@ class StoreDurabilityTest {
   }
 
   @Test
-  @Disabled("a bug in RecordWriter.close: it interrupts the flusher while it writes, the interrupt closes the record"
-      + " file's channel (ClosedByInterruptException), and the rest of the run goes to the spill file; see"
-      + " RecordWriterTest.closingWhileTheFlusherWritesPutsEveryRecordInTheRecordFile")
   void unpackRestoresARecordFileLargerThanJgitKeepsInMemory() throws IOException {
     // Over 50 MiB: JGit hands such blobs out only as streams.
     String padding = "x".repeat(200);

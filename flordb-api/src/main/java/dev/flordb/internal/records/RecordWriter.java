@@ -226,7 +226,8 @@ public final class RecordWriter implements Closeable {
         firstSeq = seq - waiting;
         waiting = 0;
       }
-      if (batches.isEmpty() && !failing) return;
+      // nothing new, nothing failed, nothing left by a round that threw: nothing to do
+      if (batches.isEmpty() && !failing && out.length == 0 && unwritten.length == 0) return;
       long s = firstSeq;
       for (Batch b : batches) {
         encode(b, s);
@@ -398,6 +399,17 @@ public final class RecordWriter implements Closeable {
 
   @Override
   public void close() {
+    // a thread asked to stop still ends its run: its interrupt would close the channel mid-write,
+    // so the flag is set aside for the last writes and put back after them
+    boolean interrupted = Thread.interrupted();
+    try {
+      closeWriting();
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeWriting() {
     synchronized (this) {
       closing = true;
     }

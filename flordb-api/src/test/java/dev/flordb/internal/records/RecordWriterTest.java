@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -243,9 +242,6 @@ class RecordWriterTest {
   // ---------------------------------------------------------------- closing
 
   @Test
-  @Disabled("a bug in RecordWriter.close: a close (or sync) on a thread whose interrupt flag is set writes through an"
-      + " interruptible FileChannel, which closes the record file (ClosedByInterruptException); the writer takes it"
-      + " for a full disk and the run's last records and its end record go to the spill file")
   void closingFromAnInterruptedThreadPutsEveryRecordInTheRecordFile() throws IOException {
     RecordWriter w = fx.open();
     logValues(w, 0, 10);
@@ -261,9 +257,6 @@ class RecordWriterTest {
   }
 
   @Test
-  @Disabled("a bug in RecordWriter.close: it interrupts the flusher, and when the flusher is inside flush() the"
-      + " interrupt closes the record file's FileChannel (ClosedByInterruptException); the writer takes it for a full"
-      + " disk and every record not yet written, the end record too, goes to the spill file")
   void closingWhileTheFlusherWritesPutsEveryRecordInTheRecordFile() throws Exception {
     RecordWriter w = fx.open(1, 1 << 20);
     CountDownLatch flusherWriting = new CountDownLatch(1);
@@ -295,10 +288,6 @@ class RecordWriterTest {
   }
 
   @Test
-  @Disabled("a bug in RecordWriter.flush: when the flusher fails with an unchecked exception after encoding a round,"
-      + " the encoded bytes stay in its buffer, but the next flush returns at once when no record is new and nothing"
-      + " failed before (batches.isEmpty() && !failing), and close() does the same: the records are lost without a"
-      + " word beyond \"it tries again\"")
   void aFailureInsideTheFlusherIsReportedAndTheRecordsItHeldAreWrittenAfterwards() throws IOException {
     RecordWriter w = fx.open(5, 1 << 20);
     CountDownLatch failed = new CountDownLatch(1);
