@@ -191,10 +191,22 @@ public final class Store implements AutoCloseable {
       cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
       cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     }
-    try {
-      return DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
-    } catch (SQLException e) {
-      throw corruptOr(file, e, "open");
+    // A new database's switch to WAL takes it whole, and another process or thread opening it at
+    // that instant is told SQLITE_BUSY at once (the busy timeout does not cover it): try again.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return DriverManager.getConnection("jdbc:sqlite:" + file, cfg.toProperties());
+      } catch (SQLException e) {
+        boolean busy = e.getErrorCode() == SQLiteErrorCode.SQLITE_BUSY.code
+            || String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
+        if (!busy || attempt >= 100) throw corruptOr(file, e, "open");
+        try {
+          Thread.sleep(Math.min(100, 5L * attempt));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw corruptOr(file, e, "open");
+        }
+      }
     }
   }
 
