@@ -217,4 +217,33 @@ class RecordWriterRetryTest {
     assertThat(Files.readString(fx.spillRoot.resolve(fx.file.getFileName() + ".spill.json")))
         .contains("\"offset\":" + written + ",");
   }
+
+  @Test
+  void whenTheProgramEndsWithItsKeptRecordsOnlyInMemoryTheyGoToTheSpillFile() throws IOException {
+    WriterFixture fx = new WriterFixture(tmp);
+    RecordWriter w = fx.open(NEVER, 1 << 20);
+    fx.recordChannel.diskFull();
+    logValues(w, 0, 10); // well under the memory bound
+    w.flush();
+    assertThat(fx.spilled).doesNotExist();
+    w.close();
+    assertThat(fx.warnings).last().isEqualTo("the last records of this run could not be written to " + fx.file
+        + "; they are kept in " + fx.spilled + " and any flordb command puts them back once there is space");
+    assertThat(values(fx.spilled)).isEqualTo(range(10));
+  }
+
+  @Test
+  void whenNoSpillPlaceCanBeMadeTheRecordsStayInMemoryUntilSpaceReturns() throws IOException {
+    WriterFixture fx = new WriterFixture(tmp);
+    Files.writeString(tmp.resolve("elsewhere"), "a file where the spill directory would be");
+    RecordWriter w = fx.open(NEVER, 4096);
+    fx.recordChannel.diskFull();
+    logValues(w, 0, 3000); // beyond the memory bound
+    w.flush();
+    w.flush();
+    fx.recordChannel.spaceReturns();
+    w.close();
+    assertThat(values(fx.file)).isEqualTo(range(3000));
+    assertThat(fx.warnings).containsExactly(firstWarning(fx, 0), writtenAgain(fx));
+  }
 }

@@ -132,9 +132,20 @@ class RecordWriterTest {
   }
 
   @Test
-  void theFlusherIsADaemonThreadSoAProgramThatNeverClosesItsRunStillEnds() throws IOException {
+  void theFlusherIsADaemonThreadSoAProgramThatNeverClosesItsRunStillEnds() throws Exception {
     Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-    RecordWriter w = fx.open();
+    RecordWriter[] opened = new RecordWriter[1];
+    Thread program = new Thread(() -> { // a program's own thread, which its new threads take after
+      try {
+        opened[0] = fx.open();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, "program");
+    program.setDaemon(false);
+    program.start();
+    program.join();
+    RecordWriter w = opened[0];
     List<Thread> flushers = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (!before.contains(t) && t.getName().equals("flordb-record-flusher")) flushers.add(t);

@@ -75,6 +75,9 @@ class SpillTest {
     assertThat(said).containsExactly(fx.spilled + " holds records of " + fx.file.getFileName() + " from byte " + offset
         + ", but that file has " + (offset + 3) + " bytes; it is kept for you to look at");
     assertThat(fx.spilled).exists();
+    Files.write(fx.file, new byte[0]); // emptied
+    assertThat(Spill.recover(flor, List.of(fx.spillRoot))).containsExactly(fx.spilled + " holds records of "
+        + fx.file.getFileName() + " from byte " + offset + ", but that file has 0 bytes; it is kept for you to look at");
   }
 
   @Test

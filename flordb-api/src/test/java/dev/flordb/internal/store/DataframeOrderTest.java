@@ -157,4 +157,37 @@ class DataframeOrderTest {
     assertThat(rows(files.dataframe("loss"), "step", "loss"))
         .containsExactly(List.of(65_535L, 1.0), List.of(65_536L, 2.0), List.of(1_000_000L, 3.0));
   }
+
+  @Test
+  void loopColumnsFollowTheLoopsFirstAppearanceNotTheOrderOfTheNamesAskedFor() {
+    try (RunFiles.Writer w = files.run(A, "2026-01-01T00:00:00Z")) {
+      w.log(at("alpha", 0), "a_val", 1.0); // alpha appears first
+      w.log(at("beta", 0), "b_val", 2.0);
+    }
+    Table t = files.dataframe("b_val", "a_val");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "alpha", "beta", "b_val", "a_val");
+  }
+
+  @Test
+  void aLoopOutermostInOneRunIsAnOutermostColumn() {
+    try (RunFiles.Writer w = files.run(A, "2026-01-01T00:00:00Z")) {
+      w.log(at("step", 0), "loss", 1.0); // step outside every other loop
+    }
+    try (RunFiles.Writer w = files.run(B, "2026-01-02T00:00:00Z")) {
+      w.log(at(at("epoch", 0), "step", 0), "loss", 2.0); // step inside epoch
+    }
+    Table t = files.dataframe("loss");
+    assertThat(t.columns()).containsExactly("projid", "tstamp", "filename", "run_id", "step", "epoch", "loss");
+    assertThat(rows(t, "run_id", "step", "epoch", "loss"))
+        .containsExactly(Arrays.asList(A, 0L, null, 1.0), Arrays.asList(B, 0L, 0L, 2.0));
+  }
+
+  @Test
+  void runsStartedAtOnceAreOrderedByIdWhicheverWasReadFirst() {
+    run(E, "2026-01-02T00:00:00Z", 0.5, 1, 1);
+    assertThat(files.dataframe("lr").size()).isEqualTo(1); // E is read (and numbered) first
+    run(B, "2026-01-02T00:00:00Z", 0.2, 1, 1);
+    assertThat(rows(files.dataframe("lr", "loss"), "run_id", "lr")).containsExactly(List.of(B, 0.2), List.of(E, 0.5));
+    assertThat(rows(files.dataframe(), "run_id", "lr")).containsExactly(List.of(B, 0.2), List.of(E, 0.5));
+  }
 }

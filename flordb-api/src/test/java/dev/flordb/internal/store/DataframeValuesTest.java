@@ -115,7 +115,7 @@ class DataframeValuesTest {
   @Test
   void aNullValueAndALoopElementThatIsNoPlainValueAfterOneThatIsReadBackAsNull() {
     try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
-      w.log("nothing", null);
+      w.log("before", 5L).log("nothing", null);
       Object[] elements = {"a", new Object(), "c"};
       for (int i = 0; i < elements.length; i++) w.log(new Frame(Frame.ROOT, "item", i, elements[i]), "n", (long) i);
     }

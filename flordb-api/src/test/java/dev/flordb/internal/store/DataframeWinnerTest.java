@@ -146,6 +146,22 @@ class DataframeWinnerTest {
         .containsExactly(List.of(0L, "conv0", 0L), List.of(1L, "conv1", 8L), List.of(2L, "conv2", 16L));
   }
 
+  @Test
+  void replayedValuesOfTheRunsReadOnTheSecondThreadAreMarkedAsReplayed() {
+    String first = "20251231-000000-000-dddddd";
+    try (RunFiles.Writer w = files.run(first, "2025-12-31T00:00:00Z")) {
+      w.log(at("epoch", 0), "loss", 1.0);
+    }
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      w.log(at("epoch", 0), "loss", 2.0);
+    }
+    try (RunFiles.Writer r = files.replay(RUN, REPLAY)) {
+      r.log(at("epoch", 0), "norm", 3.0);
+    }
+    assertThat(rows(files.dataframe("loss", "norm"), "run_id", "loss", "norm", "source")).containsExactly(
+        Arrays.asList(first, 1.0, null, "forward"), Arrays.asList(RUN, 2.0, 3.0, "replay"));
+  }
+
   /** A run whose {@code acc} is late in its file, and a replay that logged {@code acc} too, early in its own. */
   private void aReplayedValueUnderAForwardOne() {
     try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {

@@ -25,6 +25,8 @@ final class RunFiles {
   private static final long NEVER = 3_600_000;
   /** When every run here ends, as its end record says. */
   static final long END_MS = 1_767_225_600_123L;
+  /** When every run here starts, as its header says. */
+  static final long START_MS = 1_767_225_500_000L;
 
   final Path florDir;
   final List<String> warnings = new ArrayList<>();
@@ -56,6 +58,7 @@ final class RunFiles {
     h.put("projid", "proj");
     if (tstamp != null) h.put("tstamp", tstamp);
     h.put("filename", "Train.java");
+    h.put("start_ms", START_MS);
     h.put("pid", pid);
     h.put("pid_start_ms", pidStartMs);
     h.put("host", Liveness.hostName());

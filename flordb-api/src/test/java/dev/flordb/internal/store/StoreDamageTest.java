@@ -181,4 +181,24 @@ class StoreDamageTest {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".unpack-"));
     }
   }
+
+  @Test
+  void aLineCutShortWhileItsRunRanIsNotReportedOnceItIsCompleteAndTheRunEnded() throws IOException {
+    RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z"); // this process: it runs on
+    w.log(at("step", 0), "x", 0L).flush();
+    List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    try (Store s = files.open()) { // one store, read twice, as a long-lived reader does
+      w.log(at("step", 1), "x", 1L).close();
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      String last = all.get(all.size() - 1);
+      String x1 = all.get(all.size() - 2);
+      write(lines);
+      Files.writeString(file, x1.substring(0, 20), java.nio.file.StandardOpenOption.APPEND); // being written
+      assertThat(s.query("SELECT count(*) AS n FROM logs WHERE name = 'x'").row(0).getLong("n")).isEqualTo(1);
+      Files.writeString(file, x1.substring(20) + "\n" + last + "\n", java.nio.file.StandardOpenOption.APPEND);
+      assertThat(s.query("SELECT count(*) AS n FROM logs WHERE name = 'x'").row(0).getLong("n")).isEqualTo(2);
+      assertThat(s.query("SELECT status FROM runs").column("status")).containsExactly("finished");
+    }
+    assertThat(files.warnings).isEmpty();
+  }
 }

@@ -66,6 +66,10 @@ class StoreReadTest {
     for (int i = 5; i < 8; i++) w.log(at("step", i), "loss", (double) i);
     w.close();
     assertThat(count("loss")).isEqualTo(8);
+    assertThat(files.dataframe("loss").column("loss")).as("every record is its run's")
+        .containsExactly(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    assertThat(files.query("SELECT path, run_id FROM files").row(0).toMap())
+        .containsEntry("path", RUN + ".jsonl").containsEntry("run_id", RUN);
     assertThat(files.query("SELECT offset, lines, bad_lines FROM files").row(0).toMap().values())
         .containsExactly(sizeOf(RUN + ".jsonl"), 10L, 0L); // header, 8 values, end
   }
@@ -85,12 +89,12 @@ class StoreReadTest {
     assertThat(files.query("SELECT args FROM runs").column("args")).containsExactly("{\"lr\":0.1}");
     w.arg("epochs", 3L).log("x", 1L);
     w.close();
-    Map<String, Object> run = files.query("SELECT run_id, projid, tstamp, filename, status, args, end_ms, header FROM runs")
+    Map<String, Object> run = files.query("SELECT run_id, projid, tstamp, filename, status, args, start_ms, end_ms, header FROM runs")
         .row(0).toMap();
     assertThat(run).containsEntry("run_id", RUN).containsEntry("projid", "proj")
         .containsEntry("tstamp", "2026-01-01T00:00:00Z").containsEntry("filename", "Train.java")
         .containsEntry("status", "finished").containsEntry("args", "{\"lr\":0.1,\"epochs\":3}")
-        .containsEntry("end_ms", RunFiles.END_MS);
+        .containsEntry("end_ms", RunFiles.END_MS).containsEntry("start_ms", RunFiles.START_MS);
     assertThat((String) run.get("header")).startsWith("{\"format\":1,\"projid\":\"proj\",");
     // each record's time is the one its line says
     List<Object> times = new ArrayList<>();

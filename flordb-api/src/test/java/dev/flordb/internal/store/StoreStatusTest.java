@@ -100,6 +100,7 @@ class StoreStatusTest {
     assertThat(status(RUN)).isEqualTo("crashed");
     Files.writeString(f, lines.get(0) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     assertThat(status(RUN)).isEqualTo("running");
+    assertThat(files.dataframe("x").column("x")).as("the record read before the header is the run's").containsExactly(1L);
   }
 
   // ---------------------------------------------------------------- schema versions
