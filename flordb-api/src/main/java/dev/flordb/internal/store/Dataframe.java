@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -916,6 +917,9 @@ public final class Dataframe {
   private Table runLevel() throws SQLException {
     Map<Long, Map<String, Object>> values = new LinkedHashMap<>();
     Map<Long, Boolean> replay = new HashMap<>();
+    // per run, the names whose shown value the run logged, and those a replay filled in
+    Map<Long, Set<String>> forward = new HashMap<>();
+    Map<Long, Set<String>> replayed = new HashMap<>();
     LinkedHashSet<String> names = new LinkedHashSet<>();
     List<Long> order = new ArrayList<>(runs.keySet());
     order.sort(Comparator.<Long, String>comparing(r -> (String) runs.get(r)[1], Comparator.nullsFirst(Comparator.naturalOrder()))
@@ -930,11 +934,20 @@ public final class Dataframe {
         names.add(name);
         Map<String, Object> m = values.computeIfAbsent(rid, k -> new LinkedHashMap<>());
         boolean isReplay = "replay".equals(rs.getString(5));
-        if (isReplay && m.containsKey(name)) continue; // forward values win
+        Set<String> forwardHere = forward.computeIfAbsent(rid, k -> new HashSet<>());
+        Set<String> replayedHere = replayed.computeIfAbsent(rid, k -> new HashSet<>());
+        // forward values win over replayed ones; of two of the same source, the later (higher seq)
+        if (isReplay && forwardHere.contains(name)) continue;
         m.put(name, Store.readValue(rs, 4, rs.getString(3)));
-        if (isReplay) replay.put(rid, true);
+        if (isReplay) {
+          replayedHere.add(name);
+        } else {
+          forwardHere.add(name);
+          replayedHere.remove(name);
+        }
       }
     }
+    for (Map.Entry<Long, Set<String>> e : replayed.entrySet()) if (!e.getValue().isEmpty()) replay.put(e.getKey(), true);
     List<String> cols = new ArrayList<>(RUN_COLUMNS);
     cols.addAll(names);
     boolean anyReplay = !replay.isEmpty();

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -189,10 +188,6 @@ class DataframeWinnerTest {
   }
 
   @Test
-  @Disabled("a bug in Dataframe.runLevel (the dataframe of no names): it marks a run's row as replayed when it reads a"
-      + " replayed value, before a forward value of the same name with a higher seq replaces it (records are read"
-      + " ORDER BY rid, seq, across the run's and the replay's files), so the row says source=replay although every"
-      + " value it shows is forward; dataframe(names) says forward")
   void withoutNamesARunWhoseReplayedValuesAllLostToForwardOnesShowsNoReplayedSource() {
     aReplayedValueUnderAForwardOne();
     Table all = files.dataframe();
@@ -207,9 +202,6 @@ class DataframeWinnerTest {
   }
 
   @Test
-  @Disabled("a bug in Dataframe.runLevel (the dataframe of no names): of two replayed values of a name outside every"
-      + " loop it keeps the first ('if (isReplay && m.containsKey(name)) continue'), while dataframe(name) and the"
-      + " class comment keep the last")
   void withoutNamesTheLaterOfTwoReplayedValuesWins() {
     aReplayedValueLoggedTwice();
     assertThat(rows(files.dataframe(), "norm")).containsExactly(List.of(2.0));
