@@ -177,7 +177,7 @@ public final class Flor {
    * @return the scope of the iteration; its {@code close()} throws nothing
    */
   public static Scope iteration(String name, long index, String value) {
-    return session().iteration(name, index, value);
+    return session().iteration(name, index, value)::close;
   }
 
   /**
@@ -186,7 +186,7 @@ public final class Flor {
    * @return the scope of the iteration; its {@code close()} throws nothing
    */
   public static Scope iteration(String name, long index) {
-    return session().iteration(name, index, null);
+    return session().iteration(name, index, null)::close;
   }
 
   /**
@@ -210,7 +210,7 @@ public final class Flor {
    *     close()} throws nothing
    */
   public static Scope checkpointing(Map<String, ?> namedObjects) {
-    return session().checkpointing(namedObjects);
+    return session().checkpointing(namedObjects)::close;
   }
 
   /**
@@ -286,9 +286,7 @@ public final class Flor {
    * names, one row per run with all its run-level values.
    */
   public static Table dataframe(String... names) {
-    Session s = session;
-    // reading is not a run: a program that only reads the store starts none
-    return s != null ? s.dataframe(names) : Session.read(Path.of(System.getProperty("user.dir")), st -> st.dataframe(names));
+    return Session.read(session, Path.of(System.getProperty("user.dir")), store -> store.dataframe(names));
   }
 
   /**
@@ -305,8 +303,7 @@ public final class Flor {
    * @throws FlorException if the query would write or attach, holds a second statement, or fails
    */
   public static Table query(String sql) {
-    Session s = session;
-    return s != null ? s.query(sql) : Session.read(Path.of(System.getProperty("user.dir")), st -> st.query(sql));
+    return Session.read(session, Path.of(System.getProperty("user.dir")), store -> store.query(sql));
   }
 
   /** Turns the echo of logged values and progress bars off (or on again). */

@@ -54,7 +54,7 @@ class BadInputTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("Flor.iteration name " + shown + " ");
       s.log("after", 1);
-      assertThat(s.dataframe("loss").column("loss")).containsExactly(0.5);
+      assertThat(s.read(st -> st.dataframe("loss")).column("loss")).containsExactly(0.5);
     }
     assertThat(dataframe(repo).row(0).toMap()).containsEntry("loss", 0.5).containsEntry("after", 1L);
     assertThat(query(repo, "SELECT status FROM runs").column("status")).containsExactly("finished");
@@ -216,10 +216,10 @@ class BadInputTest {
   void anEmptyDataframeNameIsRefused() {
     Path repo = TestProjects.emptyRepo(tmp);
     try (Session s = session(repo).start()) {
-      assertThatThrownBy(() -> s.dataframe("loss", " "))
+      assertThatThrownBy(() -> s.read(st -> st.dataframe("loss", " ")))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("must not be empty");
-      assertThatThrownBy(() -> s.query("  "))
+      assertThatThrownBy(() -> s.read(st -> st.query("  ")))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("the query is empty");
     }

@@ -148,7 +148,7 @@ class DataframeTest {
   void iterationGivesItsValuesANamedContextWithIndexAndValue(@TempDir Path dir) throws Exception {
     Path r = TestProjects.emptyRepo(dir);
     try (Session s = session(r).start()) {
-      try (Scope doc = s.iteration("doc", 7, "a.pdf")) {
+      try (var doc = s.iteration("doc", 7, "a.pdf")) {
         s.log("label", "invoice");
       }
       s.log("model", "v1");
@@ -191,8 +191,8 @@ class DataframeTest {
     Path r = TestProjects.emptyRepo(dir);
     try (Session s = session(r).start()) {
       s.log("x", 1);
-      assertThat(s.dataframe().column("x")).containsExactly(1L);
-      assertThat(s.query("SELECT status FROM runs").column("status")).containsExactly("running");
+      assertThat(s.read(st -> st.dataframe()).column("x")).containsExactly(1L);
+      assertThat(s.read(st -> st.query("SELECT status FROM runs")).column("status")).containsExactly("running");
     }
   }
 
@@ -203,7 +203,7 @@ class DataframeTest {
       for (int e : s.loop("epoch", 0, 3)) {
         s.log("acc", (double) e);
         if (e == 1) {
-          Table t = s.dataframe("acc");
+          Table t = s.read(st -> st.dataframe("acc"));
           assertThat(t.column("acc")).containsExactly(0.0, 1.0);
         }
       }

@@ -187,7 +187,7 @@ class RecordDamageTest {
     Path file;
     try (Session s = TestProjects.session(repo).start()) {
       s.log("x", 1);
-      s.dataframe("x"); // flushed
+      s.read(st -> st.dataframe("x")); // flushed
       file = s.recordFile();
       Files.writeString(file, "garbage\n", StandardOpenOption.APPEND);
       int line = lines(file).size();
@@ -215,9 +215,9 @@ class RecordDamageTest {
     deleteRunRef(repo, run.runId());
     TestProjects.Output out = new TestProjects.Output();
     try (Session s = TestProjects.session(repo, out).start()) {
-      s.dataframe("loss");
-      s.query("SELECT count(*) FROM logs");
-      s.dataframe("acc");
+      s.read(st -> st.dataframe("loss"));
+      s.read(st -> st.query("SELECT count(*) FROM logs"));
+      s.read(st -> st.dataframe("acc"));
     }
     assertThat(out.err()).isEqualTo("flordb: " + run.recordFile() + " line 3 is not a valid record (malformed JSON at"
         + " offset 8: expected true); it was skipped. It could not be repaired from the run's snapshot: the run has no"

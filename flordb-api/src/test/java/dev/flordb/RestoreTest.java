@@ -85,9 +85,9 @@ class RestoreTest {
     Trained trained = trainCheckpointingEveryEpoch();
 
     try (Session selector = session(repo).start()) {
-      Table best = selector.query("SELECT m.run_id, m.iteration AS epoch, m.value AS acc"
+      Table best = selector.read(st -> st.query("SELECT m.run_id, m.iteration AS epoch, m.value AS acc"
           + " FROM records m JOIN records c ON c.ctx = m.ctx AND c.name = 'ckpt::epoch'"
-          + " WHERE m.filename = 'Train.java' AND m.name = 'acc' ORDER BY acc DESC, m.tstamp DESC LIMIT 1");
+          + " WHERE m.filename = 'Train.java' AND m.name = 'acc' ORDER BY acc DESC, m.tstamp DESC LIMIT 1"));
       assertThat(best.row(0).getString("run_id")).isEqualTo(trained.runId());
       assertThat(best.row(0).getLong("epoch")).isEqualTo(2);
     }

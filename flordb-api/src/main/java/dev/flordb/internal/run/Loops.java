@@ -1,6 +1,5 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.Scope;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.records.Frame;
 import dev.flordb.internal.replay.ReplayLevels;
@@ -95,12 +94,12 @@ final class Loops {
   }
 
   /** An {@code iteration} block: its context until the returned scope is closed. */
-  Scope iteration(String name, long index, String value) {
+  Closing iteration(String name, long index, String value) {
     Thread me = Thread.currentThread();
     Frame parent = context();
     Frame f = Frame.iteration(parent, name, index, value);
     setContext(f);
-    return new Scope() {
+    return new Closing() {
       boolean done;
 
       @Override

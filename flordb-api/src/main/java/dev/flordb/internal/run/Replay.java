@@ -1,6 +1,6 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.FlorException;
+import static dev.flordb.internal.Failures.failure;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.records.Frame;
 import dev.flordb.internal.records.Json;
@@ -271,7 +271,7 @@ final class Replay implements ReplayHost {
     try {
       for (String w : checkpoints.restore(checkpoint)) console.warn(w);
     } catch (IOException e) {
-      throw new FlorException("cannot restore the checkpoint " + checkpoint + ": " + e.getMessage()
+      throw failure("cannot restore the checkpoint " + checkpoint + ": " + e.getMessage()
           + ". Delete it and replay again: replay recomputes missing checkpoints.", e);
     }
   }
@@ -331,7 +331,7 @@ final class Replay implements ReplayHost {
         started.add(pb.start());
       } catch (IOException e) {
         for (Process p : started) p.destroy();
-        throw new FlorException("cannot start a replay segment (" + String.join(" ", cmd) + "): " + e.getMessage()
+        throw failure("cannot start a replay segment (" + String.join(" ", cmd) + "): " + e.getMessage()
             + "; replay with --jobs 1", e);
       }
     }

@@ -1,6 +1,6 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.FlorException;
+import static dev.flordb.internal.Failures.failure;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.checkpoint.StateCodec;
 import dev.flordb.internal.store.Store;
@@ -66,7 +66,7 @@ final class Restore {
     }
     Store.CheckpointEntry at = loop == null && !written.isEmpty() ? written.get(0) : new Store.CheckpointEntry(loop, index);
     if (!written.contains(at)) {
-      throw new FlorException("run " + runId + " has no checkpoint" + (loop == null ? "" : " at " + at) + ": "
+      throw failure("run " + runId + " has no checkpoint" + (loop == null ? "" : " at " + at) + ": "
           + (written.isEmpty() ? "it wrote none (it enrolled nothing with Flor.checkpointing, ran with"
               + " FLOR_CHECKPOINTS=0, or ended before the end of an outermost iteration)"
               : "it has checkpoints at " + describe(written) + " (FLOR_CKPT_FRACTION=1 checkpoints every iteration)"));
@@ -76,11 +76,11 @@ final class Restore {
     try {
       state = Checkpoints.read(file);
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new FlorException("run " + runId + " wrote a checkpoint at " + at + ", but " + file + " is gone:"
+      throw failure("run " + runId + " wrote a checkpoint at " + at + ", but " + file + " is gone:"
           + " checkpoints are kept only under .flor/checkpoints of the machine that ran the run, not in git."
           + " Replaying the run rebuilds missing checkpoints.", e);
     } catch (IOException | IllegalArgumentException e) {
-      throw new FlorException("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
+      throw failure("cannot read the checkpoint " + file + ": " + e.getMessage(), e);
     }
     List<String> absent = new ArrayList<>(namedObjects.keySet());
     absent.removeAll(state.keySet());

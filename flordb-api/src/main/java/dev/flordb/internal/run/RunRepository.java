@@ -1,6 +1,6 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.FlorException;
+import static dev.flordb.internal.Failures.failure;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.records.RecordWriter;
 import dev.flordb.internal.store.Store;
@@ -44,7 +44,7 @@ final class RunRepository {
     this.console = console;
     this.args = args;
     this.start = snapshot ? openAndCapture(workTree, excluded)
-        : CompletableFuture.failedFuture(new FlorException("a replay writes no snapshot"));
+        : CompletableFuture.failedFuture(failure("a replay writes no snapshot"));
   }
 
   /**
@@ -76,7 +76,7 @@ final class RunRepository {
       if (git != null) git.close();
       console.warn("could not snapshot the working tree in git (" + e + "); the run's records are"
           + " kept in " + writer.file());
-      return CompletableFuture.failedFuture(new FlorException("snapshot failed: " + e.getMessage(), e));
+      return CompletableFuture.failedFuture(failure("snapshot failed: " + e.getMessage(), e));
     }
     return CompletableFuture.supplyAsync(() -> firstCommit(s), RunStart.daemonThreads("flordb-snapshot"));
   }

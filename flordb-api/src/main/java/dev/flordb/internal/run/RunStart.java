@@ -1,6 +1,6 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.FlorException;
+import static dev.flordb.internal.Failures.failure;
 import dev.flordb.internal.git.WorkTree;
 import dev.flordb.internal.records.Liveness;
 import dev.flordb.internal.records.RecordFormat;
@@ -54,7 +54,7 @@ final class RunStart {
       Files.createDirectories(florDir.resolve("records"));
       return excluded;
     } catch (IOException e) {
-      throw new FlorException("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
+      throw failure("cannot create FlorDB's store in " + florDir + ": " + e.getMessage()
           + ". Check that the directory is writable.", e);
     }
   }
@@ -119,9 +119,9 @@ final class RunStart {
         return new RecordFile(id, new RecordWriter(florDir.resolve("records").resolve(id + RecordFormat.SUFFIX), id,
             flushMillis, warn, millis));
       } catch (FileAlreadyExistsException e) {
-        if (attempt > 100) throw new FlorException("cannot find a free run id in " + florDir, e);
+        if (attempt > 100) throw failure("cannot find a free run id in " + florDir, e);
       } catch (IOException e) {
-        throw new FlorException("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
+        throw failure("cannot create the run's record file in " + florDir + ": " + e.getMessage(), e);
       }
     }
   }
@@ -134,7 +134,7 @@ final class RunStart {
       return new RecordWriter(florDir.resolve("records").resolve(runId + ".replay-" + stamp + RecordFormat.SUFFIX),
           runId, flushMillis, warn, millis);
     } catch (IOException e) {
-      throw new FlorException("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
+      throw failure("cannot create the replay's record file in " + florDir + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.flordb.internal.run;
 
-import dev.flordb.Scope;
-import dev.flordb.Table;
 import dev.flordb.internal.checkpoint.CheckpointPolicy;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.git.Snapshots;
@@ -219,7 +217,7 @@ public final class Session implements AutoCloseable {
     return replay == null ? loops.iterate(name, items, size, indexIsValue) : replay.iterator(name, items, size, indexIsValue);
   }
 
-  public Scope iteration(String name, long index, String value) {
+  public Closing iteration(String name, long index, String value) {
     names.check("Flor.iteration", name);
     return loops.iteration(name, index, value);
   }
@@ -230,7 +228,7 @@ public final class Session implements AutoCloseable {
    * handle is closed. Each is checked now: one that cannot be checkpointed is rejected with what
    * to do.
    */
-  public Scope checkpointing(Map<String, ?> namedObjects) {
+  public Closing checkpointing(Map<String, ?> namedObjects) {
     if (namedObjects == null || namedObjects.isEmpty()) {
       throw new IllegalArgumentException("Flor.checkpointing needs the objects to keep, by name, for example"
           + " Flor.checkpointing(Map.of(\"model\", model, \"rng\", rng))");
@@ -273,7 +271,7 @@ public final class Session implements AutoCloseable {
    * Reads the store of the repository around {@code dir} without starting a run (a program that
    * only reads, or a command).
    */
-  public static Table read(Path dir, Function<Store, Table> reading) {
+  public static <T> T read(Path dir, Function<Store, T> reading) {
     Path workTree = WorkTree.find(dir);
     Path florDir = workTree.resolve(".flor");
     try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git, w -> System.err.println("flordb: " + w))) {
@@ -281,14 +279,19 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  public Table dataframe(String... names) {
-    writer.flush();
-    return repository.store().dataframe(names);
+  /**
+   * Reads the store: the running session's, with everything logged so far in it, or with {@code
+   * running} null the store of the repository around {@code dir}, without starting a run (reading
+   * is not a run).
+   */
+  public static <T> T read(Session running, Path dir, Function<Store, T> reading) {
+    return running == null ? read(dir, reading) : running.read(reading);
   }
 
-  public Table query(String sql) {
+  /** Reads this run's store, with everything logged so far in it. */
+  public <T> T read(Function<Store, T> reading) {
     writer.flush();
-    return repository.store().query(sql);
+    return reading.apply(repository.store());
   }
 
   public void quiet(boolean quiet) {
