@@ -3,8 +3,8 @@ package dev.flordb.internal.replay;
 import java.util.Map;
 
 import dev.flordb.FlorException;
+import dev.flordb.internal.source.AnalysisCache;
 import dev.flordb.internal.source.SourceAnalyzer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,20 +94,17 @@ public final class ReplayLevels {
 
   /**
    * The analysis of every literal-named statement of the program whose place is known, and of the
-   * statements of {@code apply}; null when the source or the analyser is not at hand.
+   * statements of {@code apply} (kept in {@code florDir}'s cache: every replayed run of a version
+   * but the first reads it there); null when the source or the analyser is not at hand.
    *
    * @throws IllegalArgumentException when the source does not parse
    */
-  public static SourceAnalyzer.Analysis analyzeAll(Path source, Set<String> apply) {
-    SourceAnalyzer analyzer = SourceAnalyzer.find();
-    if (source == null || analyzer == null) return null;
-    String text;
-    try {
-      text = Files.readString(source);
-    } catch (IOException e) {
-      throw new FlorException("cannot read the program's source " + source + ": " + e.getMessage(), e);
-    }
-    return analyzer.analyzeAll(source.getFileName().toString(), text, apply);
+  public static SourceAnalyzer.Analysis analyzeAll(Path florDir, Path source, Set<String> apply) {
+    if (source == null || SourceAnalyzer.find() == null) return null;
+    if (!Files.isReadable(source)) throw new FlorException("cannot read the program's source " + source);
+    AnalysisCache cache = AnalysisCache.of(florDir, source);
+    if (cache == null) throw new FlorException("cannot read the program's source " + source);
+    return cache.all(apply);
   }
 
   /** Why no strategy could be found: what to pass instead. */

@@ -3,7 +3,7 @@ package dev.flordb.internal.run;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.records.Frame;
 import dev.flordb.internal.replay.ReplayLevels;
-import dev.flordb.internal.source.SiteCache;
+import dev.flordb.internal.source.AnalysisCache;
 import dev.flordb.internal.source.Sites;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,15 +136,15 @@ final class Loops {
   void findSites(Launch launch, Path workTree, Path florDir) {
     Path source = ReplayLevels.sourceOf(launch.details, workTree, null);
     if (source == null) return;
-    SiteCache cache = SiteCache.of(florDir, source);
+    AnalysisCache cache = AnalysisCache.of(florDir, source);
     if (cache == null) return;
-    sites = cache.cached();
+    sites = cache.cachedSites();
     if (sites != null) return;
     if (cache.mayLeaveALoop()) {
       // a program that can leave a loop by break: where its statements are must be known before
       // the first value after such a loop is logged, so the first run of this code reads it now
       try {
-        sites = cache.analyze();
+        sites = cache.sites();
       } catch (RuntimeException e) {
         // does not parse, or the analyser failed: said at the end if it mattered
       }
@@ -152,7 +152,7 @@ final class Loops {
     }
     CompletableFuture.runAsync(() -> {
       try {
-        sites = cache.analyze();
+        sites = cache.sites();
       } catch (RuntimeException e) {
         // a program that does not parse, or an analyser that failed: no sites, said at the end if it mattered
       }

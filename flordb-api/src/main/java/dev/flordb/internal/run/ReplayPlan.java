@@ -31,14 +31,14 @@ record ReplayPlan(ReplayOptions options, RecordedRun recorded, CompletableFuture
     if (given != null) {
       analysis = CompletableFuture.completedFuture(given);
     } else if (options.level == null) {
-      SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(source, options.apply); // the strategy needs it now
+      SourceAnalyzer.Analysis found = ReplayLevels.analyzeAll(florDir, source, options.apply); // the strategy needs it now
       if (found == null) throw ReplayLevels.noAnalysis(source, options.apply);
       analysis = CompletableFuture.completedFuture(found);
     } else {
       // The strategy was given: the analysis only says which statements to check, while the program sets up.
       analysis = CompletableFuture.supplyAsync(() -> {
         try {
-          return ReplayLevels.analyzeAll(source, options.apply);
+          return ReplayLevels.analyzeAll(florDir, source, options.apply);
         } catch (RuntimeException e) {
           console.warn("could not analyse the program's source (" + e.getMessage() + "); the replay checks every"
               + " statement of the program it executes again");
