@@ -230,10 +230,12 @@ public final class ReplayDriver {
   }
 
   private static Result judge(Attempt a, List<String> missing) {
-    // the engine counts a statement that never ran as a divergence of the run's shape, its only one
+    // the engine counts a statement that never ran as a divergence of the run's shape; a replay
+    // that diverged in a value or a state stopped there, so what it never ran says nothing more
     if (a.exit() == DIVERGED_EXIT) {
-      boolean neverRan = a.verdict() != null && !a.verdict().neverLogged().isEmpty();
-      return neverRan && !missing.isEmpty() ? Result.MISSING : Result.DIVERGED;
+      boolean onlyNeverRan = a.verdict() != null && !a.verdict().neverLogged().isEmpty()
+          && a.verdict().divergences().stream().allMatch(d -> "shape".equals(d.kind()));
+      return onlyNeverRan && !missing.isEmpty() ? Result.MISSING : Result.DIVERGED;
     }
     if (a.exit() != 0) return Result.FAILED;
     return missing.isEmpty() ? Result.VERIFIED : Result.MISSING;
