@@ -34,7 +34,7 @@ public final class ConcurrentWriterProgram {
         s.log("v", base + i);
         if (i == count / 2) s.commit();
       }
-      System.out.println("records " + s.query("SELECT count(*) AS n FROM logs").row(0).get("n"));
+      System.out.println("records " + s.read(st -> st.query("SELECT count(*) AS n FROM logs")).row(0).get("n"));
     }
   }
 }
