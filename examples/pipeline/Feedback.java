@@ -35,7 +35,9 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * The app is one run that lasts until it is stopped (Ctrl-C); every request is served on a thread
- * of a pool, so several people can correct at once: each request's values carry its own item.
+ * of a pool, so several people can correct at once: each request's values carry its own item. It
+ * listens on the loopback address; {@code --kwargs host=0.0.0.0} lets in the people of your
+ * network (there is no login).
  *
  * <ul>
  *   <li>{@code GET /}: the review queue, the labelled items whose label the model disagrees with

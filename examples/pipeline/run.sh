@@ -4,6 +4,10 @@
 #   ./run.sh feedback      the feedback app, as `make feedback` (PORT=8000 by default)
 #   ./run.sh corrections   corrections.csv entered without a browser, as `make corrections`
 set -e
+case "${1:-}" in
+  ""|feedback|corrections) ;;
+  *) echo "run.sh: unknown step '$1'; give none (a turn), feedback or corrections" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")"
 cp="$(../../flordb classpath)"
 cp="$(printf '%s\n' "$cp" | tail -n 1)" # the jar is the last line
@@ -11,8 +15,6 @@ export FLOR_CKPT_FRACTION=1
 case "${1:-}" in
   feedback) exec java -cp "$cp" Feedback.java --kwargs port="${PORT:-8000}" ;;
   corrections) exec java -cp "$cp" Feedback.java --kwargs corrections=corrections.csv ;;
-  "") ;;
-  *) echo "run.sh: unknown step '$1'; give none (a turn), feedback or corrections" >&2; exit 2 ;;
 esac
 mkdir -p out
 if [ ! -e out/featurised ]; then
