@@ -42,6 +42,8 @@ class FeedbackAppTest {
   static Path pipeline;
   static ChildJvm.Running app;
   static URI url;
+  /** The app's run: it is running for as long as the app is up. */
+  static String appRun;
 
   @BeforeAll
   static void oneTurnOfThePipelineThenTheAppServingItsPredictions() {
@@ -54,8 +56,17 @@ class FeedbackAppTest {
     PipelineExampleTest.step(pipeline, "Select.java");
     PipelineExampleTest.step(pipeline, "Infer.java");
     app = ChildJvm.source(pipeline, "Feedback.java", "--kwargs", "port=0").start();
+    url = urlOf(app);
+    Table runs = project.query("SELECT run_id, status FROM runs WHERE filename = '" + DIR + "Feedback.java'");
+    assertThat(runs.size()).isEqualTo(1);
+    assertThat(runs.row(0).getString("status")).isEqualTo("running");
+    appRun = runs.row(0).getString("run_id");
+  }
+
+  /** Where the app says it is. */
+  private static URI urlOf(ChildJvm.Running app) {
     String line = app.awaitLine(l -> l.startsWith("The feedback app is at http://")).text();
-    url = URI.create(line.split(" ")[5]);
+    return URI.create(line.split(" ")[5]);
   }
 
   @AfterAll
@@ -84,7 +95,7 @@ class FeedbackAppTest {
         go.await();
         List<String> got = new ArrayList<>();
         for (long item : items) {
-          HttpResponse<String> r = post(person, "item=" + item + "&label=" + item * 7 % 10);
+          HttpResponse<String> r = post(person, url, "item=" + item + "&label=" + item * 7 % 10);
           got.add(r.statusCode() + " " + r.headers().firstValue("Location").orElse("no Location") + " " + r.body().trim());
         }
         return got;
@@ -103,24 +114,45 @@ class FeedbackAppTest {
     List<String> expected = new ArrayList<>();
     sent.forEach((item, label) -> expected.add("item=" + item + " " + label));
     List<String> recorded = new ArrayList<>();
-    project.query("SELECT position, value FROM records WHERE run_id = '" + appRun() + "' AND name = 'label'"
+    project.query("SELECT position, value FROM records WHERE run_id = '" + appRun + "' AND name = 'label'"
         + " AND iteration >= " + LABELLED).forEach(r -> recorded.add(r.get("position") + " " + r.get("value")));
     assertThat(recorded).containsExactlyInAnyOrderElementsOf(expected);
+    // ... and versioned: the run's snapshot commit holds every one of them.
+    String committed = project.fileInCommit(project.runRef(appRun), ".flor/records/" + appRun + ".jsonl");
+    sent.forEach((item, label) -> assertThat(committed)
+        .contains("\"ctx\":[[\"item\"," + item + ",null]],\"kind\":\"log\",\"name\":\"label\",\"type\":\"int\",\"value\":" + label + ","));
   }
 
   @Test
   void aCorrectionWithABadFieldIsRefusedNamingItAndNothingIsLogged() throws Exception {
     HttpClient person = HttpClient.newHttpClient();
-    HttpResponse<String> label = post(person, "item=296&label=12");
+    HttpResponse<String> label = post(person, url, "item=296&label=12");
     assertThat(label.statusCode()).isEqualTo(400);
     assertThat(label.body()).isEqualTo("'label' must be a whole number from 0 to 9, but was '12'");
-    HttpResponse<String> item = post(person, "item=" + FEATURISED + "&label=1");
+    HttpResponse<String> item = post(person, url, "item=" + FEATURISED + "&label=1");
     assertThat(item.statusCode()).isEqualTo(400);
     assertThat(item.body()).isEqualTo("item 300 has no prediction: the items are those Infer.java predicted");
-    HttpResponse<String> none = post(person, "label=1");
+    HttpResponse<String> none = post(person, url, "label=1");
     assertThat(none.body()).isEqualTo("the request has no field 'item'");
-    assertThat(project.query("SELECT count(*) AS n FROM records WHERE run_id = '" + appRun() + "' AND name = 'label'"
+    assertThat(project.query("SELECT count(*) AS n FROM records WHERE run_id = '" + appRun + "' AND name = 'label'"
         + " AND iteration >= 296").row(0).getLong("n")).isZero();
+  }
+
+  @Test
+  void aSecondAppBesideTheFirstStoppedAsCtrlCStopsItEndsItsRunFinishedWithItsCorrection() throws Exception {
+    String second;
+    try (ChildJvm.Running other = ChildJvm.source(pipeline, "Feedback.java", "--kwargs", "port=0").start()) {
+      URI otherUrl = urlOf(other);
+      assertThat(otherUrl).isNotEqualTo(url);
+      assertThat(post(HttpClient.newHttpClient(), otherUrl, "item=297&label=4").statusCode()).isEqualTo(303);
+      second = project.query("SELECT run_id FROM runs WHERE filename = '" + DIR + "Feedback.java' AND run_id <> '" + appRun + "'")
+          .row(0).getString("run_id");
+      assertThat(other.terminate()).as("the exit code of a JVM ended by SIGTERM").isEqualTo(143);
+    }
+    assertThat(project.query("SELECT status FROM runs WHERE run_id = '" + second + "'").row(0).getString("status"))
+        .isEqualTo("finished");
+    assertThat(project.query("SELECT position, value FROM records WHERE run_id = '" + second + "' AND name = 'label'")
+        .row(0).toMap()).containsEntry("position", "item=297").containsEntry("value", 4L);
   }
 
   @Test
@@ -148,7 +180,7 @@ class FeedbackAppTest {
       assertThat(saved.getText()).isEqualTo("Saved: item " + item + " labelled " + correction + ".");
       assertThat(browser.driver().findElements(By.id("item-" + item))).as("a corrected item leaves the queue").isEmpty();
     }
-    assertThat(project.query("SELECT position, value FROM records WHERE run_id = '" + appRun() + "' AND name = 'label'"
+    assertThat(project.query("SELECT position, value FROM records WHERE run_id = '" + appRun + "' AND name = 'label'"
         + " AND iteration = " + item).column("value")).containsExactly(correction);
 
     // The next `make`, while the app is still up: its training labels include the correction.
@@ -160,8 +192,8 @@ class FeedbackAppTest {
 
   // ---------------------------------------------------------------- helpers
 
-  private static HttpResponse<String> post(HttpClient client, String form) throws Exception {
-    return client.send(HttpRequest.newBuilder(url.resolve("/label"))
+  private static HttpResponse<String> post(HttpClient client, URI app, String form) throws Exception {
+    return client.send(HttpRequest.newBuilder(app.resolve("/label"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -171,14 +203,6 @@ class FeedbackAppTest {
     PipelineExampleTest.step(pipeline, "Train.java", "epochs=3");
     return project.query("SELECT run_id FROM runs WHERE filename = '" + DIR + "Train.java' ORDER BY tstamp DESC LIMIT 1")
         .row(0).getString("run_id");
-  }
-
-  /** The app's run: it is running for as long as the app is up. */
-  private static String appRun() {
-    Table runs = project.query("SELECT run_id, status FROM runs WHERE filename = '" + DIR + "Feedback.java'");
-    assertThat(runs.size()).isEqualTo(1);
-    assertThat(runs.row(0).getString("status")).isEqualTo("running");
-    return runs.row(0).getString("run_id");
   }
 
   private static Object runLevel(String run, String name) {
