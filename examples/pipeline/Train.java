@@ -19,9 +19,9 @@ import java.util.TreeMap;
  *
  * The training set is every item that has features and a label, with its latest label: a
  * correction logged by Feedback.java replaces the annotator's. Items 4, 9, 14, ... are held out
- * to measure {@code val_acc}. Logged: the arguments; {@code train_items}, {@code val_items} and
- * {@code feedback_labels} (how many of the labels are corrections); per epoch {@code loss} (mean
- * cross-entropy) and {@code val_acc}.
+ * to measure {@code val_acc}. Logged: the arguments; {@code train_items}, {@code val_items},
+ * {@code feedback_labels} (how many of the labels are corrections) and {@code feedback_items}
+ * (which items those are); per epoch {@code loss} (mean cross-entropy) and {@code val_acc}.
  */
 public class Train {
   static final int CLASSES = 10;
@@ -35,21 +35,22 @@ public class Train {
     long asOf = Flor.arg("as_of", System.currentTimeMillis());
 
     Map<Long, Table.Row> features = latest("features", asOf);
-    Map<Long, Table.Row> labels = latest("label", asOf);
+    Map<Long, Table.Row> labels = latestLabels(asOf);
     Examples train = new Examples();
     Examples val = new Examples();
-    int corrected = 0;
+    List<Long> corrected = new ArrayList<>();
     for (Map.Entry<Long, Table.Row> e : labels.entrySet()) {
       Table.Row f = features.get(e.getKey());
       if (f == null) continue;
       Examples set = e.getKey() % 5 == 4 ? val : train;
       set.add(inputs((List<?>) f.get("features")), e.getValue().getLong("label").intValue());
       String program = e.getValue().getString("filename"); // its path in the repository
-      if (program.equals("Feedback.java") || program.endsWith("/Feedback.java")) corrected++;
+      if (program.equals("Feedback.java") || program.endsWith("/Feedback.java")) corrected.add(e.getKey());
     }
     Flor.log("train_items", train.size());
     Flor.log("val_items", val.size());
-    Flor.log("feedback_labels", corrected);
+    Flor.log("feedback_labels", corrected.size());
+    Flor.log("feedback_items", corrected);
     if (train.size() == 0) throw new IllegalStateException("no item has features and a label yet: run Featurise.java and Label.java first");
 
     Random rng = new Random(seed);
@@ -60,6 +61,22 @@ public class Train {
         Flor.log("val_acc", accuracy(weights, val));
       }
     }
+  }
+
+  /**
+   * Each item's latest label among those logged before {@code asOf}, with the program that logged
+   * it. By when each label was logged ({@code logs.t}), not when its run started: the feedback app
+   * is one run that takes corrections for as long as it is up, before and after this run starts.
+   */
+  static Map<Long, Table.Row> latestLabels(long asOf) {
+    Map<Long, Table.Row> latest = new TreeMap<>();
+    for (Table.Row r : Flor.query("SELECT c.idx AS item, l.value AS label, r.filename FROM logs l"
+        + " JOIN runs r ON r.rid = l.rid JOIN ctx c ON c.id = l.ctx"
+        + " WHERE l.kind = 'log' AND l.name = 'label' AND c.loop = 'item' AND l.t < " + asOf
+        + " ORDER BY l.t, r.tstamp, l.seq")) {
+      latest.put(r.getLong("item"), r);
+    }
+    return latest;
   }
 
   /**

@@ -166,7 +166,8 @@ public final class Flor {
    * One iteration of a named context without a loop, for servers and apps ("this document",
    * "this request"): values logged on this thread until the scope is closed carry it, as they
    * would carry a loop's position. {@code value} is kept as the iteration's element, like a
-   * loop's {@code <loop>_value} column.
+   * loop's {@code <loop>_value} column. An iteration is its thread's alone: requests served at
+   * once, each on a thread of a pool, each log in their own.
    *
    * <pre>{@code
    * try (Scope doc = Flor.iteration("document", docId, docName)) {

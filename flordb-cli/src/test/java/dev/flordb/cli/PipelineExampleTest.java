@@ -86,7 +86,7 @@ class PipelineExampleTest {
     step("Train.java", EPOCHS);
     step("Select.java");
     step("Infer.java");
-    step("Feedback.java");
+    step("Feedback.java", "corrections=corrections.csv"); // the app's way of entering them, without a browser
   }
 
   @Test
@@ -155,6 +155,8 @@ class PipelineExampleTest {
     assertThat(correctedWithFeatures).isEqualTo(30);
     Map<String, Object> second = runLevel(trainRuns.get(1));
     assertThat(second).containsEntry("feedback_labels", correctedWithFeatures)
+        .containsEntry("feedback_items", corrections.keySet().stream().filter(item -> item < FEATURISED)
+            .map(String::valueOf).collect(Collectors.joining(",", "[", "]")))
         .containsEntry("val_items", 50L).containsEntry("train_items", 250 - 50 + 5L);
 
     for (String run : trainRuns.subList(0, 2)) {
@@ -233,10 +235,15 @@ class PipelineExampleTest {
   // ---------------------------------------------------------------- running the steps
 
   private static ChildJvm.Finished step(String program, String... kwargs) {
+    return step(pipeline, program, kwargs);
+  }
+
+  /** One step of the example in {@code dir}, run as the Makefile runs it; it must succeed and print no error. */
+  static ChildJvm.Finished step(Path dir, String program, String... kwargs) {
     List<String> args = new ArrayList<>();
     if (kwargs.length > 0) args.add("--kwargs");
     args.addAll(List.of(kwargs));
-    ChildJvm.Finished f = ChildJvm.source(pipeline, program, args.toArray(new String[0])).run().assertSucceeded();
+    ChildJvm.Finished f = ChildJvm.source(dir, program, args.toArray(new String[0])).run().assertSucceeded();
     assertThat(f.err()).as("what %s printed on standard error", program).isEmpty();
     return f;
   }

@@ -219,6 +219,12 @@ public final class ChildJvm {
       }
     }
 
+    /** SIGTERM on Linux and macOS (how Ctrl-C or a service manager stops a program): shutdown hooks run. Returns the exit code. */
+    public int terminate() {
+      process.destroy();
+      return awaitExit();
+    }
+
     /** SIGKILL on Linux and macOS ({@code kill -9}): no shutdown hook runs. Waits until the child is gone. */
     public void kill9() {
       process.destroyForcibly();

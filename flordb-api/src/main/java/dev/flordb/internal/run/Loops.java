@@ -60,7 +60,18 @@ final class Loops {
     Place looping = loopingPlace;
     if (Thread.currentThread() == looping.thread) return looping.top;
     Place mine = context.get();
-    return mine != null ? mine.top : looping.top;
+    return mine != null ? mine.top : outsideIterations(looping.top);
+  }
+
+  /**
+   * The looping thread's context as another thread without a context of its own sees it: its loop
+   * positions, but none of its {@code iteration} blocks, which are that thread's alone (in a
+   * server, another request's).
+   */
+  private static Frame outsideIterations(Frame top) {
+    Frame outside = top;
+    for (Frame f = top; f != Frame.ROOT; f = f.parent) if (f.iteration) outside = f.parent;
+    return outside;
   }
 
   void setContext(Frame f) {
@@ -81,8 +92,9 @@ final class Loops {
 
   /**
    * A thread's context. The place of the thread that last entered a loop position is also the
-   * context of threads that run no loop (helpers, pools); they read its {@code top} without a
-   * lock, and since a Frame is immutable they read a whole frame, if a moment late.
+   * context of threads that run no loop (helpers, pools), without its iteration blocks; they read
+   * its {@code top} without a lock, and since a Frame is immutable they read a whole frame, if a
+   * moment late.
    */
   private static final class Place {
     final Thread thread;
