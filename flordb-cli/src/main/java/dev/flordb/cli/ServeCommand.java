@@ -41,7 +41,12 @@ final class ServeCommand implements Callable<Integer> {
     try (ProjectOptions.Project p = project.open()) {
       dir = p.git.workTree();
     }
-    FlorServer server = FlorServer.start(dir, host, port, FlorCli.programClassPath());
+    FlorServer server;
+    try {
+      server = FlorServer.start(dir, host, port, FlorCli.programClassPath());
+    } catch (IllegalArgumentException e) { // an address that is not this machine's
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

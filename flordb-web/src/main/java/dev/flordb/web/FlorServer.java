@@ -103,7 +103,7 @@ public final class FlorServer implements AutoCloseable {
       config.routes.exception(IllegalArgumentException.class, (e, ctx) -> fail(ctx, 400, e.getMessage()));
       config.routes.exception(Exception.class, (e, ctx) -> fail(ctx, 500, "the server failed: " + e));
       config.routes.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
+        if (ctx.attribute(FAILED) == null) {
           fail(ctx, 404, "there is no page " + ctx.path() + " here; the pages are /, /runs/RUN, /compare?runs=A,B and"
               + " /replay, the API is under /api/ (see the README)");
         }
@@ -132,6 +132,7 @@ public final class FlorServer implements AutoCloseable {
 
   /** A failed request: JSON under /api/, a small page elsewhere; always saying what was wrong. */
   static void fail(Context ctx, int status, String message) {
+    ctx.attribute(FAILED, Boolean.TRUE);
     ctx.status(status);
     if (ctx.path().startsWith("/api/")) {
       ctx.contentType("application/json").result(Json.write(Map.of("error", message, "status", status)));
@@ -179,4 +180,6 @@ public final class FlorServer implements AutoCloseable {
   }
 
   static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+  /** Set on a request whose failure was already written, so that the 404 handler leaves it as it is. */
+  private static final String FAILED = "flordb.failed";
 }

@@ -132,6 +132,12 @@ class ApiTest {
     Reply page = get(server, "/runs/nope");
     assertThat(page.status()).isEqualTo(404);
     assertThat(page.body()).contains("There is no run nope").doesNotContain("Exception");
+    Reply nowhere = get(server, "/nowhere");
+    assertThat(nowhere.status()).isEqualTo(404);
+    assertThat(nowhere.body()).contains("there is no page /nowhere here");
+    Reply noEndpoint = get(server, "/api/nothing");
+    assertThat(noEndpoint.status()).isEqualTo(404);
+    assertThat(noEndpoint.map().get("error").toString()).contains("there is no page /api/nothing");
   }
 
   @Test

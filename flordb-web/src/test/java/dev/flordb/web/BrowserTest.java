@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flordb.testing.Browser;
+import dev.flordb.testing.ChildJvm;
 import dev.flordb.testing.TempRepo;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +65,6 @@ class BrowserTest {
     String table = d.findElement(By.id("runs")).getText();
     assertThat(table).contains("finished").contains("Train.java").contains("0.05").contains("0.2");
     assertThat(d.findElement(By.cssSelector("header .project")).getText()).isEqualTo("proj");
-    browser.screenshot(SHOTS.resolve("runs.png"));
 
     d.findElement(By.id("where")).sendKeys("lr > 0.1");
     d.findElement(By.cssSelector("#filter button")).click();
@@ -170,5 +171,21 @@ class BrowserTest {
     String id = d.findElements(By.cssSelector("tr.outcome")).get(0).getAttribute("data-run");
     open("/runs/" + id);
     browser.until(x -> !x.findElements(By.cssSelector(".chart[data-metric=w0][data-replayed='3']")).isEmpty());
+    browser.screenshot(SHOTS.resolve("run-replayed.png"));
+  }
+
+  @Test
+  @Order(7)
+  void aRunningRunAppearsAsRunningAndTurnsFinishedWithoutAReload() throws Exception {
+    WebDriver d = open("/");
+    browser.until(x -> rows(x).size() == 2);
+    Path go = tmp.resolve("go");
+    try (ChildJvm.Running run = ChildJvm.mainClass(project.dir, SlowTrainer.class, go.toString()).start()) {
+      browser.until(x -> rows(x).size() == 3 && rows(x).stream().anyMatch(r -> "running".equals(r.getAttribute("data-status"))));
+      Files.createFile(go);
+      assertThat(run.awaitExit()).isZero();
+    }
+    browser.until(x -> rows(x).size() == 3 && rows(x).stream().allMatch(r -> "finished".equals(r.getAttribute("data-status"))));
+    browser.screenshot(SHOTS.resolve("runs.png"));
   }
 }
