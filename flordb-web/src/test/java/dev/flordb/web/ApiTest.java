@@ -96,6 +96,14 @@ class ApiTest {
   }
 
   @Test
+  void theRunsExportAsCsvWithTheColumnsAskedFor() throws Exception {
+    Reply csv = get(server, "/api/runs?format=csv&columns=" + enc("args.lr,status,metrics.loss.count") + "&where=" + enc("lr > 0.1"));
+    assertThat(csv.status()).isEqualTo(200);
+    assertThat(csv.raw().headers().firstValue("content-disposition")).hasValueSatisfying(d -> assertThat(d).contains("runs.csv"));
+    assertThat(csv.body().replace("\r\n", "\n")).isEqualTo("args.lr,status,metrics.loss.count\n0.2,finished,15\n");
+  }
+
+  @Test
   void aConditionFiltersTheRunsAsReplayWhereDoesAndABadOneSaysWhy() throws Exception {
     assertThat(runs(get(server, "/api/runs?where=" + enc("lr > 0.1")))).hasSize(1);
     Reply bad = get(server, "/api/runs?where=" + enc("learning_rate > 0.1"));
