@@ -129,6 +129,19 @@ final class Api {
 
   // ---------------------------------------------------------------- runs
 
+  /** Computes the runs' summaries ahead of the first request (a large store takes seconds the first time). */
+  void warmUp() {
+    Thread t = new Thread(() -> {
+      try {
+        fresh();
+      } catch (RuntimeException e) {
+        // the first request computes them again and says what is wrong
+      }
+    }, "flordb-serve-warm-up");
+    t.setDaemon(true);
+    t.start();
+  }
+
   private void fresh() {
     store.sync();
     summaries.refresh(reads);

@@ -92,6 +92,12 @@ public final class FlorServer implements AutoCloseable {
       config.routes.before(ctx -> {
         Integer refused = access.refuse(ctx);
         if (refused != null) throw new ApiError(refused, refusal(refused));
+        if (access.token != null && ctx.queryParam("token") != null && !ctx.path().startsWith("/api/")) {
+          // the link's token is now a cookie: keep it out of the address bar, history and bookmarks
+          ctx.status(303).header("Location", ctx.path());
+          ctx.skipRemainingHandlers();
+          return;
+        }
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("Referrer-Policy", "no-referrer");
@@ -118,6 +124,7 @@ public final class FlorServer implements AutoCloseable {
       throw new IllegalStateException("cannot serve on " + host + ":" + port + ": " + e.getMessage()
           + (port != 0 ? " (is the port taken? --port 0 takes a free one)" : ""), e);
     }
+    api.warmUp();
     return new FlorServer(app, git, store, reads, access, host, project);
   }
 

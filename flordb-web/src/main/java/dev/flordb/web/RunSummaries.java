@@ -57,6 +57,9 @@ final class RunSummaries {
     }
   }
 
+  /** A row whose value is a number (NaN and infinities are stored as text, and are not). */
+  private static final String NUMBER = "type IN ('float', 'int') AND typeof(value) IN ('integer', 'real')";
+
   private final Map<Long, Run> byRid = new HashMap<>();
   private final Map<Long, String> runIds = new HashMap<>();
   private long seen;
@@ -80,49 +83,60 @@ final class RunSummaries {
     }
     if (max == seen) return;
     long from = seen;
-    // loop metrics: numbers logged inside some loop
-    reads.each("SELECT rid, name, count(*), min(value), max(value), max(rowid) FROM logs"
-        + " WHERE rowid > ? AND rowid <= ? AND kind = 'log' AND ctx != 0 AND type IN ('float', 'int')"
-        + " AND typeof(value) IN ('integer', 'real') GROUP BY rid, name", r -> {
-          Metric m = run((Long) r[0]).metrics.computeIfAbsent((String) r[1], k -> new Metric());
-          m.count += (Long) r[2];
-          m.min = Math.min(m.min, ((Number) r[3]).doubleValue());
-          m.max = Math.max(m.max, ((Number) r[4]).doubleValue());
-        }, from, max);
-    // the last value of each: the row with the greatest rowid of its run and name
-    reads.each("SELECT l.rid, l.name, l.value, l.type, l.rowid FROM logs l WHERE l.rowid IN (SELECT max(rowid) FROM logs"
-        + " WHERE rowid > ? AND rowid <= ? AND kind = 'log' AND ctx != 0 AND type IN ('float', 'int') GROUP BY rid, name)",
-        r -> {
-          Metric m = run((Long) r[0]).metrics.get((String) r[1]);
-          if (m != null && (Long) r[4] > m.lastRow) {
-            m.last = typed(r[2], (String) r[3]);
-            m.lastRow = (Long) r[4];
+    // One scan of the new rows: per run, kind, name and whether in a loop, the numbers' count, least
+    // and greatest, and the last row (whose value is then read by rowid). What people said is the
+    // last record of its kind and name, so the same grouping finds it.
+    List<Object[]> groups = new ArrayList<>();
+    reads.each("SELECT rid, kind, name, ctx != 0,"
+        + " count(CASE WHEN " + NUMBER + " THEN 1 END), min(CASE WHEN " + NUMBER + " THEN value END),"
+        + " max(CASE WHEN " + NUMBER + " THEN value END), max(rowid)"
+        + " FROM logs WHERE rowid > ? AND rowid <= ?"
+        + " AND (kind = 'log' OR (source = 'human' AND kind IN ('tag', 'note', 'hide')))"
+        + " GROUP BY rid, kind, name, ctx != 0", groups::add, from, max);
+    Map<Long, Object[]> last = new HashMap<>();
+    List<Long> rows = new ArrayList<>();
+    for (Object[] g : groups) rows.add((Long) g[7]);
+    for (int at = 0; at < rows.size(); at += 500) {
+      List<Long> chunk = rows.subList(at, Math.min(rows.size(), at + 500));
+      reads.each("SELECT rowid, value, type FROM logs WHERE rowid IN (" + String.join(",", java.util.Collections.nCopies(chunk.size(), "?"))
+          + ")", r -> last.put((Long) r[0], r), chunk.toArray());
+    }
+    for (Object[] g : groups) {
+      Run run = run((Long) g[0]);
+      String kind = (String) g[1];
+      String name = (String) g[2];
+      boolean inLoop = ((Long) g[3]) != 0;
+      long lastRow = (Long) g[7];
+      Object[] l = last.get(lastRow);
+      Object value = l == null ? null : typed(l[1], (String) l[2]);
+      switch (kind) {
+        case "log" -> {
+          if (inLoop) {
+            long n = (Long) g[4];
+            if (n == 0) continue; // not a number: no chart, no summary
+            Metric m = run.metrics.computeIfAbsent(name, k -> new Metric());
+            m.count += n;
+            m.min = Math.min(m.min, ((Number) g[5]).doubleValue());
+            m.max = Math.max(m.max, ((Number) g[6]).doubleValue());
+            if (lastRow > m.lastRow) {
+              m.last = value;
+              m.lastRow = lastRow;
+            }
+          } else if (lastRow > run.valueRows.getOrDefault(name, 0L)) {
+            run.values.put(name, value);
+            run.valueRows.put(name, lastRow);
           }
-        }, from, max);
-    // run-level values: the last value of each name logged outside every loop
-    reads.each("SELECT l.rid, l.name, l.value, l.type, l.rowid FROM logs l WHERE l.rowid IN (SELECT max(rowid) FROM logs"
-        + " WHERE rowid > ? AND rowid <= ? AND kind = 'log' AND ctx = 0 GROUP BY rid, name)", r -> {
-          Run run = run((Long) r[0]);
-          String name = (String) r[1];
-          if ((Long) r[4] > run.valueRows.getOrDefault(name, 0L)) {
-            run.values.put(name, typed(r[2], (String) r[3]));
-            run.valueRows.put(name, (Long) r[4]);
-          }
-        }, from, max);
-    // what people said, in the order they said it (the last word holds)
-    reads.each("SELECT rid, kind, name, value FROM logs WHERE rowid > ? AND rowid <= ? AND source = 'human'"
-        + " AND kind IN ('tag', 'note', 'hide') ORDER BY rowid", r -> {
-          Run run = run((Long) r[0]);
-          switch ((String) r[1]) {
-            case "tag" -> run.tags.put((String) r[2], truthy(r[3]));
-            case "note" -> run.note = r[3] == null || r[3].toString().isEmpty() ? null : r[3].toString();
-            default -> run.hidden = truthy(r[3]);
-          }
-        }, from, max);
+        }
+        case "tag" -> run.tags.put(name, truthy(value));
+        case "note" -> run.note = value == null || value.toString().isEmpty() ? null : value.toString();
+        default -> run.hidden = truthy(value);
+      }
+    }
     seen = max;
   }
 
   private static boolean truthy(Object v) {
+    if (v instanceof Boolean b) return b;
     return v instanceof Number n ? n.longValue() != 0 : Boolean.parseBoolean(String.valueOf(v));
   }
 

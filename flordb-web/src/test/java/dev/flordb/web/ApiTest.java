@@ -222,7 +222,8 @@ class ApiTest {
       assertThat(without.map().get("error").toString()).contains("token");
       assertThat(get(s, "/").status()).isEqualTo(401);
       Reply link = get(s, "/?token=" + s.token());
-      assertThat(link.status()).isEqualTo(200);
+      assertThat(link.status()).as("the token goes from the address into a cookie").isEqualTo(303);
+      assertThat(link.raw().headers().firstValue("location")).hasValue("/");
       String cookie = link.raw().headers().firstValue("set-cookie").orElseThrow();
       assertThat(cookie).contains(Access.COOKIE + "=" + s.token()).containsIgnoringCase("HttpOnly");
       HttpResponse<String> withCookie = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/api/runs"))
@@ -231,6 +232,16 @@ class ApiTest {
       HttpResponse<String> wrong = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/api/runs"))
           .header("Authorization", "Bearer nope").build(), HttpResponse.BodyHandlers.ofString());
       assertThat(wrong.statusCode()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void onLoopbackARequestNamingAnotherHostIsRefusedAsAPageElsewhereWouldSendIt() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.getOutputStream().write(("GET /api/runs HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(reply).startsWith("HTTP/1.1 421").contains("answers only to its loopback address");
     }
   }
 
