@@ -87,6 +87,7 @@ class BrowserTest {
     assertThat(loss.getAttribute("data-drawn")).isEqualTo("15");
     assertThat(loss.findElements(By.tagName("canvas"))).isNotEmpty();
     assertThat(d.findElement(By.id("args")).getText()).contains("lr").contains("0.05");
+    assertThat(d.findElement(By.id("summary")).getText()).contains("finished").contains("Train.java").doesNotContain("null");
     assertThat(d.findElement(By.id("files")).getText()).contains("Train.java");
     d.findElement(By.id("log-scale")).click();
     browser.until(x -> x.findElement(By.cssSelector(".chart[data-metric=loss]")).getAttribute("data-drawn").equals("15"));

@@ -60,9 +60,9 @@
     document.title = run.run_id + ' · FlorDB';
     $('#title').textContent = 'Run ' + run.run_id;
     const secs = run.end_ms && run.start_ms ? ((run.end_ms - run.start_ms) / 1000).toFixed(1) + ' s' : '';
-    $('#summary').replaceChildren(Flor.status(run.status), Flor.el('span', {text: run.filename}),
+    $('#summary').replaceChildren(...[Flor.status(run.status), Flor.el('span', {text: run.filename}),
       Flor.el('span', {class: 'muted', text: Flor.when(run.tstamp) + ' UTC'}), Flor.el('span', {class: 'muted', text: secs}),
-      run.error && run.error !== 'null' ? Flor.el('span', {class: 'error', text: run.error}) : null);
+      run.error ? Flor.el('span', {class: 'error', text: run.error}) : null].filter(Boolean));
     renderTags();
     if (first) $('#note').value = run.note || '';
     kv($('#args'), run.args);
