@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * query database), of the first {@code GET /api/runs} (which computes the runs' summaries), of
  * {@code /api/runs} once the server is warm (what the runs page loads, and reloads every few
  * seconds while a run runs), and of one run's page data ({@code /api/runs/RUN} and its chart data
- * {@code /api/runs/RUN/series}). {@code -Druns=N -Dsteps=N} change the size; {@code -Drepo=DIR}
+ * {@code /api/runs/RUN/series}), and of {@code /api/runs} once one more run has ended (its record
+ * file read, its summary added: what the page's live update costs). {@code -Druns=N -Dsteps=N} change the size; {@code -Drepo=DIR}
  * reuses a repository kept by {@code -Dkeep=true}.
  */
 public final class WebBench {
@@ -64,6 +65,16 @@ public final class WebBench {
         double page = time(http, base + "/")[0];
         System.out.printf("  GET /api/runs, warm (median of %d): %.3f s, %,d bytes (target <= 1 s); the page itself %.3f s%n",
             rounds, Repos.median(warm), bytes, page);
+        // a new run while the server serves: what the page's live update pays to see it
+        try (Session s = Session.builder(repo).program("Bench.java").quiet(true).start()) {
+          s.arg("lr", 0.5);
+          for (int e : s.loop("epoch", 0, epochs)) {
+            for (int step : s.loop("step", 0, steps)) s.log("loss", 1.0 / ((long) e * steps + step + 1));
+          }
+        }
+        double[] after = time(http, base + "/api/runs");
+        System.out.printf("  GET /api/runs after one more run of %,d records (its file read, its summary added): %.3f s%n",
+            epochs * steps, after[0]);
         String body = http.send(HttpRequest.newBuilder(URI.create(base + "/api/runs")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("\"run_id\":\"([^\"]+)\"").matcher(body);
@@ -83,6 +94,7 @@ public final class WebBench {
         System.out.printf("RESULT web_runs_first_s %.3f%n", first[0]);
         System.out.printf("RESULT web_runs_warm_s %.3f%n", Repos.median(warm));
         System.out.printf("RESULT web_run_chart_s %.3f%n", Repos.median(chart));
+        System.out.printf("RESULT web_runs_after_new_run_s %.3f%n", after[0]);
       }
     } finally {
       if (Boolean.getBoolean("keep") || kept != null) {

@@ -57,8 +57,8 @@ final class RunSummaries {
     }
   }
 
-  /** A row whose value is a number (NaN and infinities are stored as text, and are not). */
-  private static final String NUMBER = "type IN ('float', 'int') AND typeof(value) IN ('integer', 'real')";
+  /** New rows beyond which a reading goes through the index rather than the rowid range (tests set it). */
+  static long bigPass = 1_000_000;
 
   private final Map<Long, Run> byRid = new HashMap<>();
   private final Map<Long, String> runIds = new HashMap<>();
@@ -83,46 +83,54 @@ final class RunSummaries {
     }
     if (max == seen) return;
     long from = seen;
-    // One scan of the new rows: per run, kind, name and whether in a loop, the numbers' count, least
-    // and greatest, and the last row (whose value is then read by rowid). What people said is the
-    // last record of its kind and name, so the same grouping finds it.
-    List<Object[]> groups = new ArrayList<>();
-    reads.each("SELECT rid, kind, name, ctx != 0,"
-        + " count(CASE WHEN " + NUMBER + " THEN 1 END), min(CASE WHEN " + NUMBER + " THEN value END),"
-        + " max(CASE WHEN " + NUMBER + " THEN value END), max(rowid)"
-        + " FROM logs WHERE rowid > ? AND rowid <= ?"
-        + " AND (kind = 'log' OR (source = 'human' AND kind IN ('tag', 'note', 'hide')))"
-        + " GROUP BY rid, kind, name, ctx != 0", groups::add, from, max);
-    Map<Long, Object[]> last = new HashMap<>();
+    // Two scans of the new rows. Numbers logged in loops: per name and run, their count, least,
+    // greatest and last row; a first reading goes through the index on logs(name, rid), already
+    // in that order, and a later one (a few new rows) through the rowid range, sorting only those.
+    // Run-level values and what people said: the last row of each name, run and kind (the last
+    // word holds), few rows, always through the rowid range.
+    boolean firstPass = max - from > bigPass;
+    List<Object[]> metrics = new ArrayList<>();
+    reads.each("SELECT name, rid, count(*), min(value), max(value), max(rowid) FROM logs" + (firstPass ? "" : " NOT INDEXED")
+        + " WHERE rowid > ? AND rowid <= ? AND kind = 'log' AND ctx != 0 AND type IN ('float', 'int')"
+        + " GROUP BY name, rid", metrics::add, from, max);
+    List<Object[]> others = new ArrayList<>();
+    reads.each("SELECT name, rid, kind, max(rowid) FROM logs NOT INDEXED WHERE rowid > ? AND rowid <= ? AND ctx = 0"
+        + " AND (kind = 'log' OR (kind IN ('tag', 'note', 'hide') AND source = 'human')) GROUP BY name, rid, kind",
+        others::add, from, max);
     List<Long> rows = new ArrayList<>();
-    for (Object[] g : groups) rows.add((Long) g[7]);
-    for (int at = 0; at < rows.size(); at += 500) {
-      List<Long> chunk = rows.subList(at, Math.min(rows.size(), at + 500));
-      reads.each("SELECT rowid, value, type FROM logs WHERE rowid IN (" + String.join(",", java.util.Collections.nCopies(chunk.size(), "?"))
-          + ")", r -> last.put((Long) r[0], r), chunk.toArray());
+    for (Object[] g : metrics) rows.add((Long) g[5]);
+    for (Object[] g : others) rows.add((Long) g[3]);
+    Map<Long, Object> last = values(reads, rows);
+    for (Object[] g : metrics) {
+      String name = (String) g[0];
+      long rid = (Long) g[1];
+      Object lo = g[3];
+      Object hi = g[4];
+      if (!(lo instanceof Number) || !(hi instanceof Number)) { // NaN and infinities are stored as text
+        Map<String, Object> exact = reads.rows("SELECT min(value) AS lo, max(value) AS hi FROM logs WHERE name = ? AND rid = ?"
+            + " AND rowid > ? AND rowid <= ? AND kind = 'log' AND ctx != 0 AND typeof(value) IN ('integer', 'real')",
+            name, rid, from, max).get(0);
+        lo = exact.get("lo");
+        hi = exact.get("hi");
+      }
+      Metric m = run(rid).metrics.computeIfAbsent(name, k -> new Metric());
+      m.count += (Long) g[2];
+      if (lo instanceof Number n) m.min = Math.min(m.min, n.doubleValue());
+      if (hi instanceof Number n) m.max = Math.max(m.max, n.doubleValue());
+      long lastRow = (Long) g[5];
+      if (lastRow > m.lastRow) {
+        m.last = last.get(lastRow);
+        m.lastRow = lastRow;
+      }
     }
-    for (Object[] g : groups) {
-      Run run = run((Long) g[0]);
-      String kind = (String) g[1];
-      String name = (String) g[2];
-      boolean inLoop = ((Long) g[3]) != 0;
-      long lastRow = (Long) g[7];
-      Object[] l = last.get(lastRow);
-      Object value = l == null ? null : typed(l[1], (String) l[2]);
-      switch (kind) {
+    for (Object[] g : others) {
+      String name = (String) g[0];
+      Run run = run((Long) g[1]);
+      long lastRow = (Long) g[3];
+      Object value = last.get(lastRow);
+      switch ((String) g[2]) {
         case "log" -> {
-          if (inLoop) {
-            long n = (Long) g[4];
-            if (n == 0) continue; // not a number: no chart, no summary
-            Metric m = run.metrics.computeIfAbsent(name, k -> new Metric());
-            m.count += n;
-            m.min = Math.min(m.min, ((Number) g[5]).doubleValue());
-            m.max = Math.max(m.max, ((Number) g[6]).doubleValue());
-            if (lastRow > m.lastRow) {
-              m.last = value;
-              m.lastRow = lastRow;
-            }
-          } else if (lastRow > run.valueRows.getOrDefault(name, 0L)) {
+          if (lastRow > run.valueRows.getOrDefault(name, 0L)) {
             run.values.put(name, value);
             run.valueRows.put(name, lastRow);
           }
@@ -133,6 +141,18 @@ final class RunSummaries {
       }
     }
     seen = max;
+  }
+
+  /** The values of these rows, by rowid, as their types say. */
+  private static Map<Long, Object> values(Reads reads, List<Long> rows) {
+    Map<Long, Object> out = new HashMap<>();
+    for (int at = 0; at < rows.size(); at += 500) {
+      List<Long> chunk = rows.subList(at, Math.min(rows.size(), at + 500));
+      reads.each("SELECT rowid, value, type FROM logs WHERE rowid IN ("
+          + String.join(",", java.util.Collections.nCopies(chunk.size(), "?")) + ")",
+          r -> out.put((Long) r[0], typed(r[1], (String) r[2])), chunk.toArray());
+    }
+    return out;
   }
 
   private static boolean truthy(Object v) {
