@@ -354,9 +354,10 @@ final class Api {
       java.util.Set<String> metrics = new java.util.TreeSet<>();
       java.util.Set<String> values = new java.util.TreeSet<>();
       for (Map<String, Object> r : runs) {
-        args.addAll(((Map<String, ?>) r.get("args")).keySet());
-        metrics.addAll(((Map<String, ?>) r.get("metrics")).keySet());
-        values.addAll(((Map<String, ?>) r.get("values")).keySet());
+        for (String group : List.of("args", "metrics", "values")) {
+          java.util.Set<String> into = group.equals("args") ? args : group.equals("metrics") ? metrics : values;
+          if (r.get(group) instanceof Map<?, ?> g) for (Object k : g.keySet()) into.add(String.valueOf(k));
+        }
       }
       for (String a : args) cols.add("args." + a);
       for (String v : values) cols.add("values." + v);

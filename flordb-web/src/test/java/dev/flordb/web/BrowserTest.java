@@ -89,9 +89,9 @@ class BrowserTest {
     assertThat(d.findElement(By.id("args")).getText()).contains("lr").contains("0.05");
     assertThat(d.findElement(By.id("summary")).getText()).contains("finished").contains("Train.java").doesNotContain("null");
     assertThat(d.findElement(By.id("files")).getText()).contains("Train.java");
+    browser.screenshot(SHOTS.resolve("run.png"));
     d.findElement(By.id("log-scale")).click();
     browser.until(x -> x.findElement(By.cssSelector(".chart[data-metric=loss]")).getAttribute("data-drawn").equals("15"));
-    browser.screenshot(SHOTS.resolve("run.png"));
   }
 
   @Test
