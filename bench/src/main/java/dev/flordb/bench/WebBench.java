@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * {@code /api/runs} once the server is warm (what the runs page loads, and reloads every few
  * seconds while a run runs), and of one run's page data ({@code /api/runs/RUN} and its chart data
  * {@code /api/runs/RUN/series}), and of {@code /api/runs} once one more run has ended (its record
- * file read, its summary added: what the page's live update costs). {@code -Druns=N -Dsteps=N} change the size; {@code -Drepo=DIR}
+ * file read, its summary added: what the page's live update costs); then of the first {@code
+ * /api/runs} of a server started again, which takes the summaries the first one kept. {@code -Druns=N -Dsteps=N} change the size; {@code -Drepo=DIR}
  * reuses a repository kept by {@code -Dkeep=true}.
  */
 public final class WebBench {
@@ -47,6 +48,7 @@ public final class WebBench {
         }
         System.out.printf("  %,d runs x %,d records logged in %.1f s%n", runs, epochs * (steps + 1), (System.nanoTime() - t0) / 1e9);
       }
+      java.nio.file.Files.deleteIfExists(repo.resolve(".flor/cache/serve-summaries.json")); // the first server computes them
       long s0 = System.nanoTime();
       try (FlorServer server = FlorServer.start(repo, "127.0.0.1", 0, System.getProperty("java.class.path"))) {
         double start = (System.nanoTime() - s0) / 1e9;
@@ -95,6 +97,15 @@ public final class WebBench {
         System.out.printf("RESULT web_runs_warm_s %.3f%n", Repos.median(warm));
         System.out.printf("RESULT web_run_chart_s %.3f%n", Repos.median(chart));
         System.out.printf("RESULT web_runs_after_new_run_s %.3f%n", after[0]);
+      }
+      // a server started again finds the summaries the last one kept, and folds in only what is new
+      long r0 = System.nanoTime();
+      try (FlorServer server = FlorServer.start(repo, "127.0.0.1", 0, System.getProperty("java.class.path"))) {
+        double started = (System.nanoTime() - r0) / 1e9;
+        double[] first = time(HttpClient.newHttpClient(), "http://127.0.0.1:" + server.port() + "/api/runs");
+        System.out.printf("  a server started again: start %.2f s, first GET /api/runs %.3f s (the summaries kept by the last one)%n",
+            started, first[0]);
+        System.out.printf("RESULT web_restart_runs_first_s %.3f%n", first[0]);
       }
     } finally {
       if (Boolean.getBoolean("keep") || kept != null) {

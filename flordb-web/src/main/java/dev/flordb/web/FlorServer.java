@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FlorServer implements AutoCloseable {
   private final Javalin app;
+  private final Api api;
   private final Snapshots git;
   private final Store store;
   private final Reads reads;
@@ -39,8 +40,10 @@ public final class FlorServer implements AutoCloseable {
   private final String host;
   private final String project;
 
-  private FlorServer(Javalin app, Snapshots git, Store store, Reads reads, Access access, String host, String project) {
+  private FlorServer(Javalin app, Api api, Snapshots git, Store store, Reads reads, Access access, String host,
+      String project) {
     this.app = app;
+    this.api = api;
     this.git = git;
     this.store = store;
     this.reads = reads;
@@ -125,7 +128,7 @@ public final class FlorServer implements AutoCloseable {
           + (port != 0 ? " (is the port taken? --port 0 takes a free one)" : ""), e);
     }
     api.warmUp();
-    return new FlorServer(app, git, store, reads, access, host, project);
+    return new FlorServer(app, api, git, store, reads, access, host, project);
   }
 
   private static String refusal(int status) {
@@ -172,6 +175,7 @@ public final class FlorServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    api.saveSummaries();
     reads.close();
     store.close();
     git.close();

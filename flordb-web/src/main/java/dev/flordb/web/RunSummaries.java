@@ -183,6 +183,99 @@ final class RunSummaries {
     return byRid.computeIfAbsent(rid, k -> new Run());
   }
 
+  // ---------------------------------------------------------------- kept between servers
+
+  /** The format of the file {@link #save} writes; another is not read. */
+  static final int FILE_VERSION = 1;
+
+  /** The last row folded in, as (run, seq, name): the same row under the same rowid means the same store. */
+  private static String fingerprint(Reads reads, long row) {
+    java.util.List<java.util.Map<String, Object>> r = reads.rows("SELECT rid, seq, name FROM logs WHERE rowid = ?", row);
+    return r.isEmpty() ? null : r.get(0).get("rid") + "/" + r.get(0).get("seq") + "/" + r.get(0).get("name");
+  }
+
+  /**
+   * Writes the summaries to {@code file} (a cache in {@code .flor/cache/}: a server started later
+   * folds in only what was added since, instead of scanning the whole store again).
+   */
+  synchronized void save(Reads reads, java.nio.file.Path file) throws java.io.IOException {
+    if (seen == 0) return;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("version", FILE_VERSION);
+    out.put("seen", seen);
+    out.put("fingerprint", fingerprint(reads, seen));
+    Map<String, Object> ids = new TreeMap<>();
+    runIds.forEach((rid, id) -> ids.put(String.valueOf(rid), id));
+    out.put("run_ids", ids);
+    Map<String, Object> runs = new TreeMap<>();
+    byRid.forEach((rid, r) -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      Map<String, Object> metrics = new TreeMap<>();
+      r.metrics.forEach((name, x) -> metrics.put(name, java.util.Arrays.asList(x.last, x.min, x.max, x.count, x.lastRow)));
+      m.put("metrics", metrics);
+      m.put("values", r.values);
+      m.put("value_rows", r.valueRows);
+      m.put("tags", r.tags);
+      m.put("note", r.note);
+      m.put("hidden", r.hidden);
+      runs.put(String.valueOf(rid), m);
+    });
+    out.put("runs", runs);
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    java.nio.file.Files.writeString(tmp, Json.write(out));
+    java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Reads what {@link #save} wrote, if it describes this store as it is (else nothing: the first refresh scans). */
+  synchronized boolean load(Reads reads, java.nio.file.Path file) {
+    if (!java.nio.file.Files.isRegularFile(file)) return false;
+    try {
+      Map<?, ?> in = (Map<?, ?>) Json.parse(java.nio.file.Files.readString(file));
+      if (!Long.valueOf(FILE_VERSION).equals(in.get("version"))) return false;
+      long at = ((Number) in.get("seen")).longValue();
+      if (at <= 0 || !java.util.Objects.equals(fingerprint(reads, at), in.get("fingerprint"))) return false;
+      Map<Long, String> ids = new HashMap<>();
+      ((Map<?, ?>) in.get("run_ids")).forEach((k, v) -> ids.put(Long.parseLong(k.toString()), v.toString()));
+      Map<Long, String> now = new HashMap<>();
+      reads.each("SELECT rid, run_id FROM runs", r -> now.put((Long) r[0], (String) r[1]));
+      for (Map.Entry<Long, String> e : ids.entrySet()) if (!e.getValue().equals(now.get(e.getKey()))) return false;
+      Map<Long, Run> runs = new HashMap<>();
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) in.get("runs")).entrySet()) {
+        Map<?, ?> m = (Map<?, ?>) e.getValue();
+        Run r = new Run();
+        ((Map<?, ?>) m.get("metrics")).forEach((name, x) -> {
+          List<?> l = (List<?>) x;
+          Metric metric = new Metric();
+          metric.last = l.get(0);
+          metric.min = number(l.get(1));
+          metric.max = number(l.get(2));
+          metric.count = ((Number) l.get(3)).longValue();
+          metric.lastRow = ((Number) l.get(4)).longValue();
+          r.metrics.put(name.toString(), metric);
+        });
+        ((Map<?, ?>) m.get("values")).forEach((k, v) -> r.values.put(k.toString(), v));
+        ((Map<?, ?>) m.get("value_rows")).forEach((k, v) -> r.valueRows.put(k.toString(), ((Number) v).longValue()));
+        ((Map<?, ?>) m.get("tags")).forEach((k, v) -> r.tags.put(k.toString(), Boolean.TRUE.equals(v)));
+        r.note = m.get("note") == null ? null : m.get("note").toString();
+        r.hidden = Boolean.TRUE.equals(m.get("hidden"));
+        runs.put(Long.parseLong(e.getKey().toString()), r);
+      }
+      clear();
+      byRid.putAll(runs);
+      runIds.putAll(ids);
+      seen = at;
+      return true;
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // a cache: what cannot be read is computed again
+    }
+  }
+
+  private static double number(Object o) {
+    return o instanceof Number n ? n.doubleValue() : Double.parseDouble(o.toString()); // "Infinity" as JSON writes it
+  }
+
   private void clear() {
     byRid.clear();
     runIds.clear();

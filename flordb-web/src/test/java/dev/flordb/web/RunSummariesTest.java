@@ -61,4 +61,34 @@ class RunSummariesTest {
       assertThat(s.names().get("metrics")).containsExactly("loss");
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void aServerStartedLaterTakesTheSummariesKeptByTheLastOneOnlyWhileTheyDescribeTheStore(@TempDir Path tmp)
+      throws Exception {
+    TempRepo repo = TempRepo.init(tmp.resolve("proj"));
+    repo.write("Bench.java", "class Bench {}\n");
+    run(repo.dir, 3.0, 1.0);
+    Path cache = repo.dir.resolve(".flor/cache/serve-summaries.json");
+    try (Snapshots git = Snapshots.open(repo.dir); Store store = Store.open(repo.dir.resolve(".flor"), git);
+        Reads reads = new Reads(repo.dir.resolve(".flor").resolve(Store.DB_FILE))) {
+      store.sync();
+      RunSummaries first = new RunSummaries();
+      first.refresh(reads);
+      first.save(reads, cache);
+
+      run(repo.dir, 7.0);
+      store.sync();
+      RunSummaries later = new RunSummaries();
+      assertThat(later.load(reads, cache)).isTrue();
+      assertThat(later.of(2).metrics).isEmpty(); // not folded in yet
+      later.refresh(reads);
+      assertThat(later.of(1).metrics.get("loss").count).isEqualTo(2);
+      assertThat(later.of(1).metrics.get("loss").min).isEqualTo(1.0);
+      assertThat(later.of(2).metrics.get("loss").last).isEqualTo(7.0);
+
+      java.nio.file.Files.writeString(cache, java.nio.file.Files.readString(cache).replaceFirst("\"fingerprint\":\"[^\"]*\"",
+          "\"fingerprint\":\"1/0/elsewhere\""));
+      assertThat(new RunSummaries().load(reads, cache)).as("a cache of another store").isFalse();
+    }
+  }
 }
