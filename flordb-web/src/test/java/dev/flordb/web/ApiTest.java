@@ -159,6 +159,20 @@ class ApiTest {
   }
 
   @Test
+  void aReplayOfANameTodaysCodeDoesNotLogIsRefusedBeforeAnythingRunsSayingWhy() throws Exception {
+    Reply plan = get(server, "/api/replay/plan?names=grad_norm");
+    assertThat(plan.status()).isEqualTo(400);
+    assertThat(plan.map().get("error").toString()).contains("today's code has no Flor.log(\"grad_norm\"");
+    Reply none = get(server, "/api/replay/plan");
+    assertThat(none.status()).isEqualTo(400);
+    assertThat(none.map().get("error").toString()).contains("name what to fill in");
+    Reply start = post(server, "/api/replay", "names=" + enc("x; rm -rf /"), true);
+    assertThat(start.status()).isEqualTo(400);
+    assertThat(start.map().get("error").toString()).contains("is not a logged name");
+    assertThat(get(server, "/api/replay").map().get("state")).isEqualTo("none");
+  }
+
+  @Test
   void theDataframeEndpointAnswersTheTableOfTheNamedValues() throws Exception {
     Reply r = get(server, "/api/dataframe?names=lr,acc");
     assertThat(r.body()).contains("\"columns\":[\"projid\",\"tstamp\",\"filename\"");
