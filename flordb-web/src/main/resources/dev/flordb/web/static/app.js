@@ -57,6 +57,9 @@ const Flor = {
   // One line chart: series [{name, x, y, replay}], with log scale and smoothing.
   chart(div, seriesList, opts) {
     const chart = echarts.getInstanceByDom(div) || echarts.init(div, null, {renderer: 'canvas'});
+    // a log scale cannot show zero or less: such a chart stays linear, and says why
+    const logOk = !opts.log || seriesList.every(s => s.y.every(y => y > 0));
+    div.title = logOk ? '' : 'values of zero or less: shown on a linear scale';
     const series = [];
     for (const s of seriesList) {
       const ys = Flor.smooth(s.y, opts.smoothing);
@@ -72,7 +75,7 @@ const Flor = {
       tooltip: {trigger: 'axis'},
       legend: {type: 'scroll', top: 0},
       xAxis: {type: 'value', name: opts.xName || '', nameLocation: 'middle', nameGap: 24, scale: true, minInterval: 1},
-      yAxis: {type: opts.log ? 'log' : 'value', scale: true},
+      yAxis: {type: opts.log && logOk ? 'log' : 'value', scale: true},
       series,
     }, true);
     div.dataset.drawn = String(series.reduce((n, s) => n + s.data.length, 0));
