@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       UnpackCommand.class,
       StatCommand.class,
       dev.flordb.cli.ReplayCommand.class,
+      ServeCommand.class,
       ClasspathCommand.class,
       CommandLine.HelpCommand.class,
     },

@@ -29,6 +29,8 @@ final class UnpackCommand implements Callable<Integer> {
       out.println("restored " + r.filesRestored() + " record file" + (r.filesRestored() == 1 ? "" : "s")
           + (r.replayFilesRestored() == 0 ? "" : " and " + r.replayFilesRestored() + " replay record file"
               + (r.replayFilesRestored() == 1 ? "" : "s"))
+          + (r.noteFilesRestored() == 0 ? "" : " and " + r.noteFilesRestored() + " notes file"
+              + (r.noteFilesRestored() == 1 ? "" : "s"))
           + " from git; rebuilt " + p.florDir.resolve(Store.DB_FILE) + ": " + r.runs() + " run"
           + (r.runs() == 1 ? "" : "s") + ", " + r.records() + " records");
       out.flush();

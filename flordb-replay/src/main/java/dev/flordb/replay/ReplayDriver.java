@@ -115,6 +115,11 @@ public final class ReplayDriver {
     public boolean ok() {
       return result == Result.VERIFIED;
     }
+
+    /** How it ended, in a word: verified, diverged, missing or failed. */
+    public String status() {
+      return result.name().toLowerCase(Locale.ROOT);
+    }
   }
 
   private final Snapshots git;
@@ -126,6 +131,7 @@ public final class ReplayDriver {
   private final Map<ReplaySchedule.Version, Future<Prepared>> prepared = new HashMap<>();
   private final AtomicInteger done = new AtomicInteger();
   private int total;
+  private volatile java.util.function.Consumer<Outcome> listener = o -> {};
 
   /** A version ready to launch: where it lies and how to start it (without the run's arguments). */
   private record Prepared(Path tree, List<String> command) {}
@@ -137,6 +143,12 @@ public final class ReplayDriver {
     this.florDir = florDir;
     this.logs = florDir.resolve("replays").resolve(schedule.stamp);
     this.out = out;
+  }
+
+  /** Also tells {@code listener} of each run's outcome as it comes (the web page shows them live). */
+  public ReplayDriver onOutcome(java.util.function.Consumer<Outcome> listener) {
+    this.listener = listener;
+    return this;
   }
 
   public List<Outcome> run() throws IOException, InterruptedException {
@@ -541,6 +553,7 @@ public final class ReplayDriver {
       for (String line : describe(o)) out.println("        " + line);
       out.flush();
     }
+    listener.accept(o);
   }
 
   /** What happened in each attempt, for the console: divergences, names left unfilled, the failure. */

@@ -67,6 +67,16 @@ public final class ReplaySchedule {
       this.files = files;
     }
 
+    /** "v1", "v2", ... as the schedule prints it. */
+    public String label() {
+      return label;
+    }
+
+    /** The runs of this version that the replay takes. */
+    public List<PastRun> runs() {
+      return List.copyOf(runs);
+    }
+
     public boolean runnable() {
       return !apply.isEmpty() && (layout.kind() != ProgramLayout.Kind.CUSTOM || layout.reason() == null);
     }
@@ -558,6 +568,29 @@ public final class ReplaySchedule {
         int k = segmentsPerRun(v);
         return "inner loop: " + iterations + " in full" + (k > 1 ? ", " + k + " segments" : "");
     }
+  }
+
+  /**
+   * The schedule's rows as {@link #print} shows them, one per run: {@code run}, {@code tstamp},
+   * {@code version}, {@code fill_in}, {@code strategy} (with what forced it) and {@code
+   * estimate_s} (seconds, NaN when the run has no timings).
+   */
+  public List<Map<String, Object>> rows() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Version v : versions) {
+      if (!v.runnable()) continue;
+      for (PastRun r : v.runs) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("run", r.runId());
+        row.put("tstamp", r.tstamp());
+        row.put("version", v.label);
+        row.put("fill_in", new ArrayList<>(v.apply));
+        row.put("strategy", strategy(v, r) + chosen());
+        row.put("estimate_s", estimate(v, r));
+        out.add(row);
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------ printing

@@ -25,7 +25,7 @@ public final class RunFilter {
   private RunFilter() {}
 
   /** The ids of the runs that satisfy {@code condition}. */
-  static Set<String> matching(Store store, String condition) {
+  public static Set<String> matching(Store store, String condition) {
     Set<String> names = new LinkedHashSet<>();
     StringBuilder rewritten = new StringBuilder();
     Matcher m = TOKEN.matcher(condition);

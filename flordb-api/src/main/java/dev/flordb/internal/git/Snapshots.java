@@ -60,6 +60,10 @@ public final class Snapshots implements AutoCloseable {
   public static final String REPLAY_REF_PREFIX = "refs/flor/replays/";
   /** What a replay's record file has in its name: {@code <run>.replay-<stamp>.jsonl}. */
   public static final String REPLAY_RECORDS_INFIX = ".replay-";
+  /** Where a run's notes (tags, notes, hiding, from {@code flordb serve}) are committed: {@code refs/flor/notes/<run>}. */
+  public static final String NOTES_REF_PREFIX = "refs/flor/notes/";
+  /** Notes record files are named {@code <run>.notes-<stamp>.jsonl}. */
+  public static final String NOTES_RECORDS_INFIX = ".notes-";
 
   private static final String SHA1_IMPLEMENTATION = "org.eclipse.jgit.util.sha1.implementation";
 
@@ -365,17 +369,55 @@ public final class Snapshots implements AutoCloseable {
    * blob id; where two commits hold a file of the same name, the longer one.
    */
   public Map<String, ObjectId> replayRecordFiles() throws IOException {
+    return recordFilesUnder(REPLAY_REF_PREFIX, REPLAY_RECORDS_INFIX);
+  }
+
+  /**
+   * The notes record files kept in notes commits (see {@link #commitNotes}), file name to blob
+   * id; where two commits hold a file of the same name, the longer one.
+   */
+  public Map<String, ObjectId> noteRecordFiles() throws IOException {
+    return recordFilesUnder(NOTES_REF_PREFIX, NOTES_RECORDS_INFIX);
+  }
+
+  /**
+   * Commits a run's notes record files on {@code refs/flor/notes/<run>}, as {@code
+   * .flor/records/<file name>}, with the ref's previous commit as parent: every change a person
+   * makes to a run's tags, notes or visibility is a version of its own. Returns the commit id.
+   */
+  public synchronized ObjectId commitNotes(String runId, List<Path> recordFiles, String message) throws IOException {
+    String ref = NOTES_REF_PREFIX + runId;
+    Ref current = repo.exactRef(ref);
+    try (ObjectInserter ins = repo.newObjectInserter()) {
+      DirCache dc = DirCache.newInCore();
+      DirCacheBuilder b = dc.builder();
+      for (Path f : new java.util.TreeSet<>(recordFiles)) {
+        DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + f.getFileName());
+        rec.setFileMode(FileMode.REGULAR_FILE);
+        long length = Files.size(f);
+        try (InputStream in = Files.newInputStream(f)) {
+          rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
+        }
+        rec.setLength(length);
+        b.add(rec);
+      }
+      b.finish();
+      return commit(ins, dc, current == null ? null : current.getObjectId(), message, ref);
+    }
+  }
+
+  private Map<String, ObjectId> recordFilesUnder(String refPrefix, String infix) throws IOException {
     Map<String, ObjectId> out = new java.util.TreeMap<>();
     Map<String, Long> sizes = new java.util.HashMap<>();
     try (RevWalk rw = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
-      for (Ref r : repo.getRefDatabase().getRefsByPrefix(REPLAY_REF_PREFIX)) {
+      for (Ref r : repo.getRefDatabase().getRefsByPrefix(refPrefix)) {
         RevCommit c = rw.parseCommit(r.getObjectId());
         try (TreeWalk tw = TreeWalk.forPath(reader, RECORDS_DIR.substring(0, RECORDS_DIR.length() - 1), c.getTree())) {
           if (tw == null || !tw.isSubtree()) continue;
           tw.enterSubtree();
           while (tw.next()) {
             String file = tw.getNameString();
-            if (tw.isSubtree() || !file.contains(REPLAY_RECORDS_INFIX) || !file.endsWith(RecordFormat.SUFFIX)) continue;
+            if (tw.isSubtree() || !file.contains(infix) || !file.endsWith(RecordFormat.SUFFIX)) continue;
             long size = reader.getObjectSize(tw.getObjectId(0), Constants.OBJ_BLOB);
             if (size > sizes.getOrDefault(file, -1L)) {
               sizes.put(file, size);

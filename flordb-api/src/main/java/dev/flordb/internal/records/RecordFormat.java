@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code run}: the run id ({@code yyyyMMdd-HHmmss-SSS-xxxxxx}: the start time in UTC and
  *       six random hex digits; see {@link #isRunId}), which is also the file's name: {@code
- *       <run>.jsonl} for the run's own file, {@code <run>.replay-<stamp>.jsonl} for a replay's
- *       ({@link #runOfFile}); every record of a file belongs to that run. {@code seq}: 0, 1, 2... in file order;
+ *       <run>.jsonl} for the run's own file, {@code <run>.replay-<stamp>.jsonl} for a replay's,
+ *       {@code <run>.notes-<stamp>.jsonl} for what people said of the run from {@code flordb
+ *       serve} (tags, notes, hiding; {@link #runOfFile}); every record of a file belongs to that run. {@code seq}: 0, 1, 2... in file order;
  *       {@code t}: wall-clock milliseconds when the record was made.
  *   <li>{@code ctx}: the loop context, outermost loop first, as {@code [loop, index, value]}
  *       triples; {@code index} counts from 0; {@code value} is the loop's element where it is a
@@ -41,8 +42,11 @@ import java.util.regex.Pattern;
  *       as the strings "NaN", "Infinity", "-Infinity"), {@code bool}, {@code str}, {@code json}
  *       (arrays, lists and maps of plain values, inline), {@code repr} (the string form of
  *       anything else).
- *   <li>{@code src}: {@code forward} (the run logged it) or {@code replay} (hindsight logging
- *       filled it in later; such records never rewrite forward ones).
+ *   <li>{@code src}: {@code forward} (the run logged it), {@code replay} (hindsight logging
+ *       filled it in later; such records never rewrite forward ones) or {@code human} (a person
+ *       tagged, annotated or hid the run: kinds {@code tag} (name the tag, value true or false),
+ *       {@code note} (name {@code note}, value the text) and {@code hide} (name {@code hidden},
+ *       value true or false); the last record of a name is what holds).
  * </ul>
  *
  * A run whose file has no {@code end} record either is still running or crashed; a last line
@@ -54,7 +58,7 @@ public final class RecordFormat {
   /** What a run id looks like, for messages. */
   public static final String RUN_ID_EXAMPLE = "20261126-055006-123-4f3a9c";
   private static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}");
-  private static final Pattern FILE = Pattern.compile("(" + RUN_ID.pattern() + ")(\\.replay-" + RUN_ID.pattern() + ")?"
+  private static final Pattern FILE = Pattern.compile("(" + RUN_ID.pattern() + ")(\\.(?:replay|notes)-" + RUN_ID.pattern() + ")?"
       + Pattern.quote(SUFFIX));
 
   /** Whether {@code id} is a run id (or a replay's stamp), as {@code Session.newId} makes them. */

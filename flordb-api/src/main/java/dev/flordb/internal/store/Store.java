@@ -736,18 +736,21 @@ public final class Store implements AutoCloseable {
    * What {@link #unpack} did: the runs' record files and replays' record files it restored from
    * git, and what the rebuilt database holds.
    */
-  public record UnpackReport(int filesRestored, int replayFilesRestored, int runs, long records, List<String> warnings) {}
+  public record UnpackReport(int filesRestored, int replayFilesRestored, int noteFilesRestored, int runs, long records,
+      List<String> warnings) {}
 
   /**
    * Rebuilds the query database from the record files, first restoring from git any record file
    * that is missing here (or shorter than the committed one): each run's from its snapshot commit,
-   * each verified replay's from the replay's commit ({@link Snapshots#replayRecordFiles}). The new
+   * each verified replay's from the replay's commit ({@link Snapshots#replayRecordFiles}), each
+   * run's notes from its notes commit ({@link Snapshots#noteRecordFiles}). The new
    * database is built beside the old one and moved over it only when complete.
    */
   public static UnpackReport unpack(Path florDir, Snapshots git) {
     Path records = florDir.resolve("records");
     int restored = 0;
     int replaysRestored = 0;
+    int notesRestored = 0;
     try {
       Files.createDirectories(records);
       if (git != null) {
@@ -757,6 +760,9 @@ public final class Store implements AutoCloseable {
         }
         for (Map.Entry<String, ObjectId> f : git.replayRecordFiles().entrySet()) {
           if (restore(git.open(f.getValue()), records.resolve(f.getKey()))) replaysRestored++;
+        }
+        for (Map.Entry<String, ObjectId> f : git.noteRecordFiles().entrySet()) {
+          if (restore(git.open(f.getValue()), records.resolve(f.getKey()))) notesRestored++;
         }
       }
       Path fresh = florDir.resolve(DB_FILE + ".unpack-" + ProcessHandle.current().pid());
@@ -775,7 +781,7 @@ public final class Store implements AutoCloseable {
           runs = rs.getLong(1);
           recs = rs.getLong(2);
         }
-        report = new UnpackReport(restored, replaysRestored, (int) runs, recs, s.warnings());
+        report = new UnpackReport(restored, replaysRestored, notesRestored, (int) runs, recs, s.warnings());
       }
       Path db = florDir.resolve(DB_FILE);
       Files.deleteIfExists(florDir.resolve(DB_FILE + "-wal"));
