@@ -58,11 +58,11 @@ public final class Dataframe {
   static final List<String> RUN_COLUMNS = List.of("projid", "tstamp", "filename", "run_id");
 
   // The packed column of the cell query: seq << SEQ_SHIFT | loop << LOOP_SHIFT | flags.
-  private static final int T_FLOAT = 0;
-  private static final int T_INT = 1;
-  private static final int T_BOOL = 2;
-  private static final int T_JSON = 3;
-  private static final int T_TEXT = 4;
+  static final int T_FLOAT = 0;
+  static final int T_INT = 1;
+  static final int T_BOOL = 2;
+  static final int T_JSON = 3;
+  static final int T_TEXT = 4;
   private static final int TYPE_MASK = 7;
   private static final int REPLAY = 8;
   private static final int HAS_LOOP_VALUE = 16;
@@ -74,6 +74,8 @@ public final class Dataframe {
   private final Connection conn;
   /** Another connection to the same database, to read on two threads; or null. */
   private final Connection second;
+  /** Whether the cells are read from the packs ({@link CellPacks}) rather than from the rows of logs and ctx. */
+  private final boolean packed;
   private final Map<Long, Object[]> runs = new HashMap<>(); // rid -> projid, tstamp, filename, run_id
   /** Loop names by id: the ids of the query's codes first, then names read as text. */
   private final List<String> loopNames = new ArrayList<>();
@@ -90,12 +92,18 @@ public final class Dataframe {
   private record Duplicate(int name, int positions, String runId, String where) {}
 
   Dataframe(Connection conn) {
-    this(conn, null);
+    this(conn, null, false);
   }
 
-  Dataframe(Connection conn, Connection second) {
+  /**
+   * A dataframe of the database of {@code conn}; with {@code second}, read on two threads; with
+   * {@code packed}, the cells are read from the packs (which {@link Store} writes with the rows),
+   * else from the rows of {@code logs} and {@code ctx} alone, by SQL any database answers.
+   */
+  Dataframe(Connection conn, Connection second, boolean packed) {
     this.conn = conn;
     this.second = second;
+    this.packed = packed;
   }
 
   /** A loop position that encloses cells. */
@@ -301,7 +309,7 @@ public final class Dataframe {
    * read on another thread: reading is most of the work, and cells of different runs never meet.
    */
   private Cells cellsOf(String name) throws SQLException {
-    int[] codes = loopCodes(name);
+    int[] codes = packed ? null : loopCodes(name);
     List<Long> rids = new ArrayList<>(runs.keySet());
     if (second == null || rids.size() < 2) return cellsOf(conn, name, codes, Long.MIN_VALUE, Long.MAX_VALUE);
     rids.sort(null);
@@ -381,12 +389,27 @@ public final class Dataframe {
   }
 
   private Cells cellsOf(Connection db, String name, int[] codes, long ridFrom, long ridTo) throws SQLException {
-    Cells c = new Cells();
-    // One cell per (run, position). Position ids are unique across runs and mostly come in
-    // increasing order, so a map of them is built only once one comes out of order.
-    long maxCtx = 0;
-    LongIntMap byCtx = null;
-    Map<Long, Integer> byRun = new HashMap<>(); // cells outside every loop
+    CellsBuilder c = new CellsBuilder();
+    if (packed) {
+      try (PreparedStatement ps = db.prepareStatement(
+          "SELECT n, data FROM packs WHERE name = ? AND rid >= ? AND rid < ? ORDER BY rid, id")) {
+        ps.setString(1, name);
+        ps.setLong(2, ridFrom);
+        ps.setLong(3, ridTo);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            CellPacks.Reader r = new CellPacks.Reader(rs.getBytes(2), rs.getInt(1));
+            int[] ids = new int[r.loops.length];
+            for (int i = 0; i < ids.length; i++) ids[i] = loopId(r.loops[i]);
+            while (r.next()) {
+              long flags = (r.seq << SEQ_SHIFT) | r.type | (r.replay ? REPLAY : 0);
+              c.add(r.anchor, r.ctx, flags, readValue(r.value, r.type), r.loop < 0 ? -1 : ids[r.loop], r.idx, r.element);
+            }
+          }
+        }
+      }
+      return c.cells;
+    }
     try (PreparedStatement ps = db.prepareStatement(cellQuery(codes.length))) {
       for (int i = 0; i < codes.length; i++) ps.setString(i + 1, loopName(codes[i]));
       ps.setString(codes.length + 1, name);
@@ -396,38 +419,11 @@ public final class Dataframe {
         while (rs.next()) {
           long anchor = rs.getLong(1);
           long ctx = rs.getLong(2);
-          long packed = rs.getLong(3);
-          Object value = readValue(rs.getObject(4), (int) packed & TYPE_MASK);
-          int row;
-          if (ctx == 0) {
-            Integer known = byRun.get(anchor);
-            row = known == null ? -1 : known;
-            if (row < 0) byRun.put(anchor, c.n);
-          } else if (ctx > maxCtx) {
-            maxCtx = ctx;
-            row = -1;
-            if (byCtx != null) byCtx.put(ctx, c.n);
-          } else {
-            if (byCtx == null) {
-              byCtx = new LongIntMap();
-              for (int r = 0; r < c.n; r++) if (c.ctx[r] != 0) byCtx.put(c.ctx[r], r);
-            }
-            row = byCtx.get(ctx);
-            if (row < 0) byCtx.put(ctx, c.n);
-          }
-          if (row >= 0) {
-            if (((c.packed[row] ^ packed) & REPLAY) == 0) c.duplicate(row);
-            if (better(c.packed[row], packed)) continue;
-          } else {
-            row = c.add();
-          }
-          c.anchor[row] = anchor;
-          c.ctx[row] = ctx;
-          c.packed[row] = packed;
-          c.value[row] = value;
+          long packedColumn = rs.getLong(3);
+          Object value = readValue(rs.getObject(4), (int) packedColumn & TYPE_MASK);
           int loop = -1; // no position of its own: outside every loop (or its position is missing)
           if (ctx != 0) {
-            int code = (int) (packed >>> LOOP_SHIFT) & OTHER_LOOP;
+            int code = (int) (packedColumn >>> LOOP_SHIFT) & OTHER_LOOP;
             if (code != OTHER_LOOP) {
               loop = codes[code];
             } else {
@@ -435,20 +431,71 @@ public final class Dataframe {
               if (loopName != null) loop = loopId(loopName);
             }
           }
-          c.loop[row] = loop;
+          long idx = 0;
           Object lv = null;
           if (loop >= 0) {
-            c.idx[row] = rs.getLong(5);
-            if ((packed & HAS_LOOP_VALUE) != 0) {
+            idx = rs.getLong(5);
+            if ((packedColumn & HAS_LOOP_VALUE) != 0) {
               lv = rs.getObject(7);
               if (lv instanceof Integer) lv = ((Integer) lv).longValue();
             }
           }
-          c.setLoopValue(row, lv);
+          c.add(anchor, ctx, packedColumn, value, loop, idx, lv);
         }
       }
     }
-    return c;
+    return c.cells;
+  }
+
+  /**
+   * Keeps one cell per (run, position) of the records given in the order they were stored: the
+   * forward value over a replayed one, else the later.
+   */
+  private static final class CellsBuilder {
+    final Cells cells = new Cells();
+    // Position ids are unique across runs and mostly come in increasing order, so a map of them
+    // is built only once one comes out of order.
+    private long maxCtx;
+    private LongIntMap byCtx;
+    private final Map<Long, Integer> byRun = new HashMap<>(); // cells outside every loop
+
+    /**
+     * A record: its enclosing position (or minus the run), its own (0: none), the packed integer
+     * (seq, type and REPLAY are read from it), its value, loop id (-1: none), index and element.
+     */
+    void add(long anchor, long ctx, long packed, Object value, int loop, long idx, Object loopValue) {
+      Cells c = cells;
+      int row;
+      if (ctx == 0) {
+        Integer known = byRun.get(anchor);
+        row = known == null ? -1 : known;
+        if (row < 0) byRun.put(anchor, c.n);
+      } else if (ctx > maxCtx) {
+        maxCtx = ctx;
+        row = -1;
+        if (byCtx != null) byCtx.put(ctx, c.n);
+      } else {
+        if (byCtx == null) {
+          byCtx = new LongIntMap();
+          for (int r = 0; r < c.n; r++) if (c.ctx[r] != 0) byCtx.put(c.ctx[r], r);
+        }
+        row = byCtx.get(ctx);
+        if (row < 0) byCtx.put(ctx, c.n);
+      }
+      if (row >= 0) {
+        if (((c.packed[row] ^ packed) & REPLAY) == 0) c.duplicate(row);
+        if (better(c.packed[row], packed)) return;
+      } else {
+        row = c.add();
+      }
+      c.anchor[row] = anchor;
+      c.ctx[row] = ctx;
+      c.packed[row] = packed;
+      c.value[row] = value;
+      c.loop[row] = loop;
+      c.idx[row] = loop >= 0 ? idx : 0;
+      c.setLoopValue(row, loop >= 0 ? loopValue : null);
+    }
   }
 
   /** True if the record packed as {@code a} should be kept over {@code b}: forward, else later. */
