@@ -107,6 +107,10 @@ public final class Table implements Iterable<Table.Row> {
 
   /** The cell itself, or for a list, map or array an unmodifiable copy (recursively). */
   private static Object frozen(Object cell) {
+    if (cell == null) return null;
+    Class<?> k = cell.getClass();
+    // most cells: checked by class alone, before the interface checks below (slower on these)
+    if (k == Double.class || k == Long.class || k == String.class || k == Boolean.class) return cell;
     if (cell instanceof List) {
       List<Object> l = new ArrayList<>(((List<?>) cell).size());
       for (Object e : (List<?>) cell) l.add(frozen(e));

@@ -818,26 +818,36 @@ public final class Dataframe {
     if (anyReplay) cols.add("source");
     int width = cols.size();
     LongBoxes boxes = new LongBoxes();
-    List<Object[]> out = new ArrayList<>(n);
-    for (int p = 0; p < n; p++) {
-      int r = perm[p];
-      Object[] run = runOf[r];
-      Object[] o = new Object[width];
-      int c = 0;
-      o[c++] = run[0];
-      o[c++] = run[1];
-      o[c++] = run[2];
-      o[c++] = run[3];
-      for (int li = 0; li < nl; li++) {
-        long[] col = rows.idx[li];
-        if (col == null) continue;
-        o[c++] = col[r] == ABSENT ? null : boxes.of(col[r]);
-        if (hasValue[li]) o[c++] = rows.loopValue[li][r];
+    boolean[] valueColumn = hasValue;
+    boolean replayColumn = anyReplay;
+    // Each row is made as Table.of asks for it (it copies every row): one array per row alive, not two.
+    List<Object[]> out = new java.util.AbstractList<>() {
+      @Override
+      public Object[] get(int p) {
+        int r = perm[p];
+        Object[] run = runOf[r];
+        Object[] o = new Object[width];
+        int c = 0;
+        o[c++] = run[0];
+        o[c++] = run[1];
+        o[c++] = run[2];
+        o[c++] = run[3];
+        for (int li = 0; li < nl; li++) {
+          long[] col = rows.idx[li];
+          if (col == null) continue;
+          o[c++] = col[r] == ABSENT ? null : boxes.of(col[r]);
+          if (valueColumn[li]) o[c++] = rows.loopValue[li][r];
+        }
+        for (Object[] v : rows.values) o[c++] = v == null ? null : v[r];
+        if (replayColumn) o[c] = rows.replay[r] ? "replay" : "forward";
+        return o;
       }
-      for (Object[] v : rows.values) o[c++] = v == null ? null : v[r];
-      if (anyReplay) o[c] = rows.replay[r] ? "replay" : "forward";
-      out.add(o);
-    }
+
+      @Override
+      public int size() {
+        return n;
+      }
+    };
     return Table.of(cols, out);
   }
 
@@ -945,9 +955,12 @@ public final class Dataframe {
       }
     }
 
+    /**
+     * Position ids come densely, mostly in order: their own low bits keep neighbours in
+     * neighbouring slots (a scattering hash made every look-up of a large table a cache miss).
+     */
     private static int slot(long key, int mask) {
-      long h = key * 0x9E3779B97F4A7C15L;
-      return (int) (h ^ (h >>> 32)) & mask;
+      return (int) (key ^ (key >>> 32)) & mask;
     }
 
     private void grow() {
