@@ -445,6 +445,23 @@ public final class Store implements AutoCloseable {
     return "It could not be repaired from the run's snapshot: " + (why != null ? why : "its run is still running") + ".";
   }
 
+  /**
+   * Stores what one record file holds beyond what the database has, and nothing more: no statuses,
+   * snapshot versions, repairs or damage reports, which the next {@link #sync} does (damage found
+   * here is kept in {@code files} for it). The end of a run calls it on the run's own file, so
+   * that the first read after the run finds the store current.
+   */
+  public synchronized void storeRecords(Path file) {
+    try {
+      if (RecordFormat.runOfFile(file.getFileName().toString()) == null || !Files.exists(file)) return;
+      if (ReplayVerdict.ingestible(file)) ingest(file);
+    } catch (IOException e) {
+      throw new FlorException("cannot read the record file " + file + ": " + e.getMessage(), e);
+    } catch (SQLException e) {
+      throw failure(e, "update");
+    }
+  }
+
   /** Problems seen while reading record files (damage, repairs) and notes on dataframes, each once, for the user. */
   public synchronized List<String> warnings() {
     return new ArrayList<>(warnings);
