@@ -1,6 +1,7 @@
 package dev.flordb.internal.store;
 
 import dev.flordb.internal.records.Json;
+import dev.flordb.internal.records.TableRows;
 
 import dev.flordb.Table;
 import java.sql.Connection;
@@ -518,7 +519,7 @@ public final class Dataframe {
       case T_BOOL:
         return ((Number) raw).longValue() != 0;
       case T_JSON:
-        return Json.parse(raw.toString());
+        return TableRows.frozen(Json.parse(raw.toString())); // the table keeps it as it is
       default:
         return raw.toString();
     }
@@ -820,8 +821,12 @@ public final class Dataframe {
     LongBoxes boxes = new LongBoxes();
     boolean[] valueColumn = hasValue;
     boolean replayColumn = anyReplay;
-    // Each row is made as Table.of asks for it (it copies every row): one array per row alive, not two.
-    List<Object[]> out = new java.util.AbstractList<>() {
+    long[][] idxColumns = rows.idx;
+    Object[][] loopValues = rows.loopValue;
+    Object[][] values = rows.values;
+    boolean[] replay = rows.replay;
+    // The table keeps these columns, and makes a row when it is read (no copy of ten million rows).
+    return Table.of(cols, new TableRows() {
       @Override
       public Object[] get(int p) {
         int r = perm[p];
@@ -833,13 +838,13 @@ public final class Dataframe {
         o[c++] = run[2];
         o[c++] = run[3];
         for (int li = 0; li < nl; li++) {
-          long[] col = rows.idx[li];
+          long[] col = idxColumns[li];
           if (col == null) continue;
           o[c++] = col[r] == ABSENT ? null : boxes.of(col[r]);
-          if (valueColumn[li]) o[c++] = rows.loopValue[li][r];
+          if (valueColumn[li]) o[c++] = loopValues[li][r];
         }
-        for (Object[] v : rows.values) o[c++] = v == null ? null : v[r];
-        if (replayColumn) o[c] = rows.replay[r] ? "replay" : "forward";
+        for (Object[] v : values) o[c++] = v == null ? null : v[r];
+        if (replayColumn) o[c] = replay[r] ? "replay" : "forward";
         return o;
       }
 
@@ -847,8 +852,7 @@ public final class Dataframe {
       public int size() {
         return n;
       }
-    };
-    return Table.of(cols, out);
+    });
   }
 
   /** Shares one Long per small loop index across the rows of a table. */
