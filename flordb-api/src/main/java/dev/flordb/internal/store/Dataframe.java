@@ -606,7 +606,7 @@ public final class Dataframe {
    * parent. A position's key is its ctx id, a run's root is minus the run id.
    */
   private final class Positions {
-    final LongIntMap index;
+    final PositionIndex index;
     int n;
     long[] key;
     long[] parentKey;
@@ -616,22 +616,22 @@ public final class Dataframe {
     Object[] loopValue;
     long[] rid;
 
-    Positions(int expected) {
+    Positions(int expected, long lowest, long highest) {
       int cap = Math.max(16, expected);
-      index = new LongIntMap(expected);
+      index = new PositionIndex(expected, lowest, highest);
       key = new long[cap];
       parentKey = new long[cap];
       loop = new int[cap];
       idx = new long[cap];
-      loopValue = new Object[cap];
-      rid = new long[cap];
+      rid = new long[cap]; // loopValue: made when a position has an element
     }
 
     /** Adds a position unless it is there already; returns its index. */
     int add(long key, long parentKey, int loop, long idx, Object loopValue, long rid) {
       int known = index.putIfAbsent(key, n);
+      if (loopValue != null && this.loopValue == null) this.loopValue = new Object[this.key.length];
       if (known >= 0) {
-        if (this.loopValue[known] == null && loopValue != null) this.loopValue[known] = loopValue;
+        if (loopValue != null && this.loopValue[known] == null) this.loopValue[known] = loopValue;
         return known;
       }
       if (n == this.key.length) {
@@ -640,14 +640,14 @@ public final class Dataframe {
         this.parentKey = Arrays.copyOf(this.parentKey, cap);
         this.loop = Arrays.copyOf(this.loop, cap);
         this.idx = Arrays.copyOf(this.idx, cap);
-        this.loopValue = Arrays.copyOf(this.loopValue, cap);
+        if (this.loopValue != null) this.loopValue = Arrays.copyOf(this.loopValue, cap);
         this.rid = Arrays.copyOf(this.rid, cap);
       }
       this.key[n] = key;
       this.parentKey[n] = parentKey;
       this.loop[n] = loop;
       this.idx[n] = idx;
-      this.loopValue[n] = loopValue;
+      if (this.loopValue != null) this.loopValue[n] = loopValue;
       this.rid[n] = rid;
       return n++;
     }
@@ -682,7 +682,21 @@ public final class Dataframe {
   private Part pivot(List<Cells> cells, int[] column) {
     int expected = nodes.size() + runs.size();
     for (Cells c : cells) expected += c.n;
-    Positions pos = new Positions(expected);
+    long lowest = Long.MAX_VALUE;
+    long highest = Long.MIN_VALUE;
+    for (Node x : nodes.values()) {
+      lowest = Math.min(lowest, x.id);
+      highest = Math.max(highest, x.id);
+    }
+    for (Cells c : cells) {
+      for (int r = 0; r < c.n; r++) {
+        long x = c.ctx[r];
+        if (x <= 0) continue;
+        if (x < lowest) lowest = x;
+        if (x > highest) highest = x;
+      }
+    }
+    Positions pos = new Positions(expected, lowest, highest);
     for (Node x : nodes.values()) {
       pos.add(x.id, x.parentId > 0 ? x.parentId : -x.rid, x.loop, x.idx, x.value, x.rid);
     }
@@ -736,7 +750,7 @@ public final class Dataframe {
         if (pos.loop[x] < 0) continue;
         int li = column[pos.loop[x]];
         out.idxColumn(li)[i] = pos.idx[x];
-        Object v = pos.loopValue[x];
+        Object v = pos.loopValue == null ? null : pos.loopValue[x];
         Object[] lvs = v != null ? out.loopValueColumn(li) : out.loopValue[li];
         if (lvs != null) lvs[i] = v;
       }
@@ -895,6 +909,44 @@ public final class Dataframe {
       b = t;
     }
     return a;
+  }
+
+  /**
+   * Position keys to their dense index: the ids of positions are given densely (one after the
+   * other, by each reading), so those in {@code [lowest, highest]} are looked up in an array when
+   * that range is not much larger than the positions; the runs' roots (negative keys) and any
+   * others in a hash map.
+   */
+  private static final class PositionIndex {
+    private final long lowest;
+    private final int[] dense;
+    private final LongIntMap others;
+
+    PositionIndex(int expected, long lowest, long highest) {
+      long span = highest - lowest + 1;
+      boolean useDense = lowest <= highest && span <= 4L * Math.max(expected, 1024) && span < Integer.MAX_VALUE - 8;
+      this.lowest = lowest;
+      this.dense = useDense ? new int[(int) span] : null;
+      if (dense != null) Arrays.fill(dense, -1);
+      this.others = new LongIntMap(dense != null ? 1024 : expected);
+    }
+
+    /** Maps {@code key} to {@code value} unless it is mapped already; returns the value it had, or -1. */
+    int putIfAbsent(long key, int value) {
+      if (dense != null && key >= lowest && key - lowest < dense.length) {
+        int i = (int) (key - lowest);
+        int known = dense[i];
+        if (known < 0) dense[i] = value;
+        return known;
+      }
+      return others.putIfAbsent(key, value);
+    }
+
+    /** The value of {@code key}, or -1. */
+    int get(long key) {
+      if (dense != null && key >= lowest && key - lowest < dense.length) return dense[(int) (key - lowest)];
+      return others.get(key);
+    }
   }
 
   /** A map from long keys (never Long.MIN_VALUE) to ints, with open addressing. */
