@@ -161,6 +161,11 @@ public final class Dataframe {
       return n++;
     }
 
+    /** Makes room for {@code cells} in all. */
+    void reserve(int cells) {
+      if (cells > ctx.length) resize(cells);
+    }
+
     private void resize(int cap) {
       anchor = Arrays.copyOf(anchor, cap);
       ctx = Arrays.copyOf(ctx, cap);
@@ -392,6 +397,14 @@ public final class Dataframe {
   private Cells cellsOf(Connection db, String name, int[] codes, long ridFrom, long ridTo) throws SQLException {
     CellsBuilder c = new CellsBuilder();
     if (packed) {
+      try (PreparedStatement ps = db.prepareStatement("SELECT sum(n) FROM packs WHERE name = ? AND rid >= ? AND rid < ?")) {
+        ps.setString(1, name);
+        ps.setLong(2, ridFrom);
+        ps.setLong(3, ridTo);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) c.cells.reserve((int) Math.min(rs.getLong(1), Integer.MAX_VALUE - 8)); // no growing copies
+        }
+      }
       try (PreparedStatement ps = db.prepareStatement(
           "SELECT n, data FROM packs WHERE name = ? AND rid >= ? AND rid < ? ORDER BY rid, id")) {
         ps.setString(1, name);
