@@ -45,13 +45,18 @@ import java.util.Set;
  *
  * <h2>How it is computed</h2>
  *
- * A dataframe of a million values reads a million rows through JDBC, where every column fetched
- * costs a native call: the query for a name therefore reads each row's value, its position index,
- * its loop-position ids and one integer that packs the record's sequence number, type, source and
- * loop (see {@link #cellQuery}); everything per-run or per-loop (run metadata, enclosing loop
- * positions) is read once. Given a second connection, the later half of the runs is read on a
- * second thread. The positions are kept in primitive arrays indexed through a hash table of
- * primitive keys, and each row finds its cells by walking up from its position.
+ * The cells of a name are read from the store's packs ({@link CellPacks}: per run and name, a
+ * blob of the records' positions, sequence numbers, types, sources and values), a few blobs per
+ * run instead of a JDBC row per record; or, built without packs (a database that has only the
+ * rows, such as another SQL store), by one query over {@code logs} and {@code ctx} that reads each
+ * row's value, its position index, its loop-position ids and one integer that packs the record's
+ * sequence number, type, source and loop (see {@link #cellQuery}). Both give the same cells, in
+ * the order the records were stored, and everything after that is the same. Per-run and per-loop
+ * data (run metadata, enclosing loop positions) is read once. Given a second connection, the
+ * later half of the runs is read on a second thread. The positions are kept in primitive arrays
+ * indexed densely by their ids (a hash table for others), each row finds its cells by walking up
+ * from its position, and the table keeps the columns, making a row when it is read ({@link
+ * TableRows}).
  */
 public final class Dataframe {
   private static final long ABSENT = Long.MIN_VALUE;
