@@ -1,9 +1,9 @@
 package dev.flordb;
 
 import dev.flordb.internal.records.Json;
+import dev.flordb.internal.records.TableRows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Array;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -92,6 +92,13 @@ public final class Table implements Iterable<Table.Row> {
    */
   public static Table of(List<String> columns, List<Object[]> rows) {
     List<String> cols = List.copyOf(columns);
+    if (rows instanceof TableRows) { // made for a table, never changed (the dataframe's): kept, not copied
+      if (!rows.isEmpty() && rows.get(0).length != cols.size()) {
+        throw new IllegalArgumentException("a row has " + rows.get(0).length + " cells but the table has "
+            + cols.size() + " columns " + cols);
+      }
+      return new Table(cols, rows);
+    }
     List<Object[]> copy = new ArrayList<>(rows.size());
     for (Object[] r : rows) {
       if (r.length != cols.size()) {
@@ -99,31 +106,10 @@ public final class Table implements Iterable<Table.Row> {
             + cols.size() + " columns " + cols);
       }
       Object[] cells = r.clone();
-      for (int c = 0; c < cells.length; c++) cells[c] = frozen(cells[c]);
+      for (int c = 0; c < cells.length; c++) cells[c] = TableRows.frozen(cells[c]);
       copy.add(cells);
     }
     return new Table(cols, Collections.unmodifiableList(copy));
-  }
-
-  /** The cell itself, or for a list, map or array an unmodifiable copy (recursively). */
-  private static Object frozen(Object cell) {
-    if (cell instanceof List) {
-      List<Object> l = new ArrayList<>(((List<?>) cell).size());
-      for (Object e : (List<?>) cell) l.add(frozen(e));
-      return Collections.unmodifiableList(l);
-    }
-    if (cell instanceof Map) {
-      Map<Object, Object> m = new LinkedHashMap<>();
-      for (Map.Entry<?, ?> e : ((Map<?, ?>) cell).entrySet()) m.put(e.getKey(), frozen(e.getValue()));
-      return Collections.unmodifiableMap(m);
-    }
-    if (cell != null && cell.getClass().isArray()) {
-      int n = Array.getLength(cell);
-      List<Object> l = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) l.add(frozen(Array.get(cell, i)));
-      return Collections.unmodifiableList(l);
-    }
-    return cell;
   }
 
   /** The column names, in order (unmodifiable). A name can appear twice in a query's table. */

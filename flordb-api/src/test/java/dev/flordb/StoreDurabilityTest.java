@@ -56,6 +56,29 @@ class StoreDurabilityTest {
     for (String f : List.of("flor.db", "flor.db-wal", "flor.db-shm")) Files.deleteIfExists(florDir(repo).resolve(f));
   }
 
+  @Test
+  void aRunOfAMebibyteOfRecordsIsInTheStoreWhenItEndsAndReadsAsItsRecordFileSays() throws Exception {
+    TestProjects.Run big = train(repo, 0.5, 4, 2_000);
+    long size = Files.size(big.recordFile());
+    assertThat(size).isGreaterThanOrEqualTo(1 << 20);
+    // the database as the runs left it, read without a sync: the large run's file whole, the small ones not yet
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + florDir(repo).resolve(Store.DB_FILE));
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT f.path, f.offset, f.lines, r.status,"
+            + " (SELECT count(*) FROM logs l WHERE l.rid = r.rid) FROM files f JOIN runs r ON r.run_id = f.run_id")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo(big.recordFile().getFileName().toString());
+      assertThat(rs.getLong(2)).isEqualTo(size);
+      assertThat(rs.getLong(3)).isEqualTo(lines(big.recordFile()).size());
+      assertThat(rs.getString(4)).isEqualTo("finished");
+      assertThat(rs.getLong(5)).isEqualTo(lines(big.recordFile()).size() - 1); // the header is the run's row
+      assertThat(rs.next()).isFalse();
+    }
+    String stored = everything();
+    deleteDatabase();
+    assertThat(everything()).isEqualTo(stored);
+  }
+
   private static long count(Table t) {
     return t.row(0).getLong(t.columns().get(0));
   }
@@ -259,7 +282,7 @@ class StoreDurabilityTest {
     }
     String expected = dataframe(repo, "loss").toCsv(); // read through the migrated database
 
-    assertThat(query(repo, "SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("2");
+    assertThat(query(repo, "SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("3");
     assertThat(query(repo, "SELECT count(*) AS n FROM runs WHERE code_version IS NOT NULL").row(0).getLong("n")).isEqualTo(2L);
     assertThat(query(repo, "SELECT DISTINCT position FROM records WHERE name = 'acc' ORDER BY position").column("position"))
         .containsExactly("epoch=0", "epoch=1");

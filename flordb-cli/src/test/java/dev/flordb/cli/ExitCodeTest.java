@@ -103,6 +103,9 @@ class ExitCodeTest {
   void aStoredValueThatIsNotJsonIsAFailure() throws SQLException {
     assertThat(project.cli("dataframe", "tags").exit()).isZero();
     sql("UPDATE logs SET value = '[1,' WHERE name = 'tags'");
+    // the dataframe reads the packed copy of the rows, which a store of schema 2 makes from its rows when opened
+    sql("DELETE FROM packs");
+    sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     Project.Cli c = project.cli("dataframe", "tags");
     assertThat(c.exit()).as(c.toString()).isEqualTo(1);
     assertThat(c.out()).isEmpty();

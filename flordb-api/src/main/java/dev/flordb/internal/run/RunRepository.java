@@ -131,6 +131,33 @@ final class RunRepository {
     return lastCommit;
   }
 
+  /**
+   * Record files from this size on are stored in the query database at the end of their run: below
+   * it, the next read stores them in well under a second (and a small program does not load SQLite
+   * at its end).
+   */
+  static final long STORE_AT_END_BYTES = 1 << 20;
+
+  private static long sizeOf(Path file) {
+    try {
+      return java.nio.file.Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Stores the run's records in the query database. A failure is not said here: the store is a
+   * cache of the record files, and the next read stores them (and names any damage).
+   */
+  private void storeRecords() {
+    try {
+      store().storeRecords(writer.file());
+    } catch (RuntimeException e) {
+      // the next read stores the records and reports what is wrong
+    }
+  }
+
   /** The store, opened on first use. */
   Store store() {
     // Wait for the background start outside the lock: its first commit takes the same lock.
@@ -153,9 +180,19 @@ final class RunRepository {
     }
   }
 
-  /** At the end of the run, with its record file closed: the last snapshot commit, then the store and the repository are closed. */
+  /**
+   * At the end of the run, with its record file closed: the last snapshot commit and, for a
+   * forward run of at least {@link #STORE_AT_END_BYTES} of records, the records stored in the
+   * query database at the same time (on another thread), so that the first read after the run
+   * finds it current; then the store and the repository are closed.
+   */
   void close() {
+    CompletableFuture<Void> stored = null;
+    if (!start.isCompletedExceptionally() && sizeOf(writer.file()) >= STORE_AT_END_BYTES) {
+      stored = CompletableFuture.runAsync(this::storeRecords, RunStart.daemonThreads("flordb-store"));
+    }
     snapshotNow();
+    if (stored != null) stored.join();
     synchronized (this) {
       if (store != null) store.close();
     }

@@ -1,6 +1,7 @@
 package dev.flordb.internal.store;
 
 import dev.flordb.internal.records.Json;
+import dev.flordb.internal.records.TableRows;
 
 import dev.flordb.Table;
 import java.sql.Connection;
@@ -44,13 +45,18 @@ import java.util.Set;
  *
  * <h2>How it is computed</h2>
  *
- * A dataframe of a million values reads a million rows through JDBC, where every column fetched
- * costs a native call: the query for a name therefore reads each row's value, its position index,
- * its loop-position ids and one integer that packs the record's sequence number, type, source and
- * loop (see {@link #cellQuery}); everything per-run or per-loop (run metadata, enclosing loop
- * positions) is read once. Given a second connection, the later half of the runs is read on a
- * second thread. The positions are kept in primitive arrays indexed through a hash table of
- * primitive keys, and each row finds its cells by walking up from its position.
+ * The cells of a name are read from the store's packs ({@link CellPacks}: per run and name, a
+ * blob of the records' positions, sequence numbers, types, sources and values), a few blobs per
+ * run instead of a JDBC row per record; or, built without packs (a database that has only the
+ * rows, such as another SQL store), by one query over {@code logs} and {@code ctx} that reads each
+ * row's value, its position index, its loop-position ids and one integer that packs the record's
+ * sequence number, type, source and loop (see {@link #cellQuery}). Both give the same cells, in
+ * the order the records were stored, and everything after that is the same. Per-run and per-loop
+ * data (run metadata, enclosing loop positions) is read once. Given a second connection, the
+ * later half of the runs is read on a second thread. The positions are kept in primitive arrays
+ * indexed densely by their ids (a hash table for others), each row finds its cells by walking up
+ * from its position, and the table keeps the columns, making a row when it is read ({@link
+ * TableRows}).
  */
 public final class Dataframe {
   private static final long ABSENT = Long.MIN_VALUE;
@@ -58,11 +64,11 @@ public final class Dataframe {
   static final List<String> RUN_COLUMNS = List.of("projid", "tstamp", "filename", "run_id");
 
   // The packed column of the cell query: seq << SEQ_SHIFT | loop << LOOP_SHIFT | flags.
-  private static final int T_FLOAT = 0;
-  private static final int T_INT = 1;
-  private static final int T_BOOL = 2;
-  private static final int T_JSON = 3;
-  private static final int T_TEXT = 4;
+  static final int T_FLOAT = 0;
+  static final int T_INT = 1;
+  static final int T_BOOL = 2;
+  static final int T_JSON = 3;
+  static final int T_TEXT = 4;
   private static final int TYPE_MASK = 7;
   private static final int REPLAY = 8;
   private static final int HAS_LOOP_VALUE = 16;
@@ -74,6 +80,8 @@ public final class Dataframe {
   private final Connection conn;
   /** Another connection to the same database, to read on two threads; or null. */
   private final Connection second;
+  /** Whether the cells are read from the packs ({@link CellPacks}) rather than from the rows of logs and ctx. */
+  private final boolean packed;
   private final Map<Long, Object[]> runs = new HashMap<>(); // rid -> projid, tstamp, filename, run_id
   /** Loop names by id: the ids of the query's codes first, then names read as text. */
   private final List<String> loopNames = new ArrayList<>();
@@ -90,12 +98,18 @@ public final class Dataframe {
   private record Duplicate(int name, int positions, String runId, String where) {}
 
   Dataframe(Connection conn) {
-    this(conn, null);
+    this(conn, null, false);
   }
 
-  Dataframe(Connection conn, Connection second) {
+  /**
+   * A dataframe of the database of {@code conn}; with {@code second}, read on two threads; with
+   * {@code packed}, the cells are read from the packs (which {@link Store} writes with the rows),
+   * else from the rows of {@code logs} and {@code ctx} alone, by SQL any database answers.
+   */
+  Dataframe(Connection conn, Connection second, boolean packed) {
     this.conn = conn;
     this.second = second;
+    this.packed = packed;
   }
 
   /** A loop position that encloses cells. */
@@ -150,6 +164,11 @@ public final class Dataframe {
     int add() {
       if (n == ctx.length) resize(n << 1);
       return n++;
+    }
+
+    /** Makes room for {@code cells} in all. */
+    void reserve(int cells) {
+      if (cells > ctx.length) resize(cells);
     }
 
     private void resize(int cap) {
@@ -301,7 +320,7 @@ public final class Dataframe {
    * read on another thread: reading is most of the work, and cells of different runs never meet.
    */
   private Cells cellsOf(String name) throws SQLException {
-    int[] codes = loopCodes(name);
+    int[] codes = packed ? null : loopCodes(name);
     List<Long> rids = new ArrayList<>(runs.keySet());
     if (second == null || rids.size() < 2) return cellsOf(conn, name, codes, Long.MIN_VALUE, Long.MAX_VALUE);
     rids.sort(null);
@@ -381,12 +400,35 @@ public final class Dataframe {
   }
 
   private Cells cellsOf(Connection db, String name, int[] codes, long ridFrom, long ridTo) throws SQLException {
-    Cells c = new Cells();
-    // One cell per (run, position). Position ids are unique across runs and mostly come in
-    // increasing order, so a map of them is built only once one comes out of order.
-    long maxCtx = 0;
-    LongIntMap byCtx = null;
-    Map<Long, Integer> byRun = new HashMap<>(); // cells outside every loop
+    CellsBuilder c = new CellsBuilder();
+    if (packed) {
+      try (PreparedStatement ps = db.prepareStatement("SELECT sum(n) FROM packs WHERE name = ? AND rid >= ? AND rid < ?")) {
+        ps.setString(1, name);
+        ps.setLong(2, ridFrom);
+        ps.setLong(3, ridTo);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) c.cells.reserve((int) Math.min(rs.getLong(1), Integer.MAX_VALUE - 8)); // no growing copies
+        }
+      }
+      try (PreparedStatement ps = db.prepareStatement(
+          "SELECT n, data FROM packs WHERE name = ? AND rid >= ? AND rid < ? ORDER BY rid, id")) {
+        ps.setString(1, name);
+        ps.setLong(2, ridFrom);
+        ps.setLong(3, ridTo);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            CellPacks.Reader r = new CellPacks.Reader(rs.getBytes(2), rs.getInt(1));
+            int[] ids = new int[r.loops.length];
+            for (int i = 0; i < ids.length; i++) ids[i] = loopId(r.loops[i]);
+            while (r.next()) {
+              long flags = (r.seq << SEQ_SHIFT) | r.type | (r.replay ? REPLAY : 0);
+              c.add(r.anchor, r.ctx, flags, readValue(r.value, r.type), r.loop < 0 ? -1 : ids[r.loop], r.idx, r.element);
+            }
+          }
+        }
+      }
+      return c.cells;
+    }
     try (PreparedStatement ps = db.prepareStatement(cellQuery(codes.length))) {
       for (int i = 0; i < codes.length; i++) ps.setString(i + 1, loopName(codes[i]));
       ps.setString(codes.length + 1, name);
@@ -396,38 +438,11 @@ public final class Dataframe {
         while (rs.next()) {
           long anchor = rs.getLong(1);
           long ctx = rs.getLong(2);
-          long packed = rs.getLong(3);
-          Object value = readValue(rs.getObject(4), (int) packed & TYPE_MASK);
-          int row;
-          if (ctx == 0) {
-            Integer known = byRun.get(anchor);
-            row = known == null ? -1 : known;
-            if (row < 0) byRun.put(anchor, c.n);
-          } else if (ctx > maxCtx) {
-            maxCtx = ctx;
-            row = -1;
-            if (byCtx != null) byCtx.put(ctx, c.n);
-          } else {
-            if (byCtx == null) {
-              byCtx = new LongIntMap();
-              for (int r = 0; r < c.n; r++) if (c.ctx[r] != 0) byCtx.put(c.ctx[r], r);
-            }
-            row = byCtx.get(ctx);
-            if (row < 0) byCtx.put(ctx, c.n);
-          }
-          if (row >= 0) {
-            if (((c.packed[row] ^ packed) & REPLAY) == 0) c.duplicate(row);
-            if (better(c.packed[row], packed)) continue;
-          } else {
-            row = c.add();
-          }
-          c.anchor[row] = anchor;
-          c.ctx[row] = ctx;
-          c.packed[row] = packed;
-          c.value[row] = value;
+          long packedColumn = rs.getLong(3);
+          Object value = readValue(rs.getObject(4), (int) packedColumn & TYPE_MASK);
           int loop = -1; // no position of its own: outside every loop (or its position is missing)
           if (ctx != 0) {
-            int code = (int) (packed >>> LOOP_SHIFT) & OTHER_LOOP;
+            int code = (int) (packedColumn >>> LOOP_SHIFT) & OTHER_LOOP;
             if (code != OTHER_LOOP) {
               loop = codes[code];
             } else {
@@ -435,20 +450,71 @@ public final class Dataframe {
               if (loopName != null) loop = loopId(loopName);
             }
           }
-          c.loop[row] = loop;
+          long idx = 0;
           Object lv = null;
           if (loop >= 0) {
-            c.idx[row] = rs.getLong(5);
-            if ((packed & HAS_LOOP_VALUE) != 0) {
+            idx = rs.getLong(5);
+            if ((packedColumn & HAS_LOOP_VALUE) != 0) {
               lv = rs.getObject(7);
               if (lv instanceof Integer) lv = ((Integer) lv).longValue();
             }
           }
-          c.setLoopValue(row, lv);
+          c.add(anchor, ctx, packedColumn, value, loop, idx, lv);
         }
       }
     }
-    return c;
+    return c.cells;
+  }
+
+  /**
+   * Keeps one cell per (run, position) of the records given in the order they were stored: the
+   * forward value over a replayed one, else the later.
+   */
+  private static final class CellsBuilder {
+    final Cells cells = new Cells();
+    // Position ids are unique across runs and mostly come in increasing order, so a map of them
+    // is built only once one comes out of order.
+    private long maxCtx;
+    private LongIntMap byCtx;
+    private final Map<Long, Integer> byRun = new HashMap<>(); // cells outside every loop
+
+    /**
+     * A record: its enclosing position (or minus the run), its own (0: none), the packed integer
+     * (seq, type and REPLAY are read from it), its value, loop id (-1: none), index and element.
+     */
+    void add(long anchor, long ctx, long packed, Object value, int loop, long idx, Object loopValue) {
+      Cells c = cells;
+      int row;
+      if (ctx == 0) {
+        Integer known = byRun.get(anchor);
+        row = known == null ? -1 : known;
+        if (row < 0) byRun.put(anchor, c.n);
+      } else if (ctx > maxCtx) {
+        maxCtx = ctx;
+        row = -1;
+        if (byCtx != null) byCtx.put(ctx, c.n);
+      } else {
+        if (byCtx == null) {
+          byCtx = new LongIntMap();
+          for (int r = 0; r < c.n; r++) if (c.ctx[r] != 0) byCtx.put(c.ctx[r], r);
+        }
+        row = byCtx.get(ctx);
+        if (row < 0) byCtx.put(ctx, c.n);
+      }
+      if (row >= 0) {
+        if (((c.packed[row] ^ packed) & REPLAY) == 0) c.duplicate(row);
+        if (better(c.packed[row], packed)) return;
+      } else {
+        row = c.add();
+      }
+      c.anchor[row] = anchor;
+      c.ctx[row] = ctx;
+      c.packed[row] = packed;
+      c.value[row] = value;
+      c.loop[row] = loop;
+      c.idx[row] = loop >= 0 ? idx : 0;
+      c.setLoopValue(row, loop >= 0 ? loopValue : null);
+    }
   }
 
   /** True if the record packed as {@code a} should be kept over {@code b}: forward, else later. */
@@ -471,7 +537,7 @@ public final class Dataframe {
       case T_BOOL:
         return ((Number) raw).longValue() != 0;
       case T_JSON:
-        return Json.parse(raw.toString());
+        return TableRows.frozen(Json.parse(raw.toString())); // the table keeps it as it is
       default:
         return raw.toString();
     }
@@ -558,7 +624,7 @@ public final class Dataframe {
    * parent. A position's key is its ctx id, a run's root is minus the run id.
    */
   private final class Positions {
-    final LongIntMap index;
+    final PositionIndex index;
     int n;
     long[] key;
     long[] parentKey;
@@ -568,22 +634,22 @@ public final class Dataframe {
     Object[] loopValue;
     long[] rid;
 
-    Positions(int expected) {
+    Positions(int expected, long lowest, long highest) {
       int cap = Math.max(16, expected);
-      index = new LongIntMap(expected);
+      index = new PositionIndex(expected, lowest, highest);
       key = new long[cap];
       parentKey = new long[cap];
       loop = new int[cap];
       idx = new long[cap];
-      loopValue = new Object[cap];
-      rid = new long[cap];
+      rid = new long[cap]; // loopValue: made when a position has an element
     }
 
     /** Adds a position unless it is there already; returns its index. */
     int add(long key, long parentKey, int loop, long idx, Object loopValue, long rid) {
       int known = index.putIfAbsent(key, n);
+      if (loopValue != null && this.loopValue == null) this.loopValue = new Object[this.key.length];
       if (known >= 0) {
-        if (this.loopValue[known] == null && loopValue != null) this.loopValue[known] = loopValue;
+        if (loopValue != null && this.loopValue[known] == null) this.loopValue[known] = loopValue;
         return known;
       }
       if (n == this.key.length) {
@@ -592,14 +658,14 @@ public final class Dataframe {
         this.parentKey = Arrays.copyOf(this.parentKey, cap);
         this.loop = Arrays.copyOf(this.loop, cap);
         this.idx = Arrays.copyOf(this.idx, cap);
-        this.loopValue = Arrays.copyOf(this.loopValue, cap);
+        if (this.loopValue != null) this.loopValue = Arrays.copyOf(this.loopValue, cap);
         this.rid = Arrays.copyOf(this.rid, cap);
       }
       this.key[n] = key;
       this.parentKey[n] = parentKey;
       this.loop[n] = loop;
       this.idx[n] = idx;
-      this.loopValue[n] = loopValue;
+      if (this.loopValue != null) this.loopValue[n] = loopValue;
       this.rid[n] = rid;
       return n++;
     }
@@ -634,7 +700,21 @@ public final class Dataframe {
   private Part pivot(List<Cells> cells, int[] column) {
     int expected = nodes.size() + runs.size();
     for (Cells c : cells) expected += c.n;
-    Positions pos = new Positions(expected);
+    long lowest = Long.MAX_VALUE;
+    long highest = Long.MIN_VALUE;
+    for (Node x : nodes.values()) {
+      lowest = Math.min(lowest, x.id);
+      highest = Math.max(highest, x.id);
+    }
+    for (Cells c : cells) {
+      for (int r = 0; r < c.n; r++) {
+        long x = c.ctx[r];
+        if (x <= 0) continue;
+        if (x < lowest) lowest = x;
+        if (x > highest) highest = x;
+      }
+    }
+    Positions pos = new Positions(expected, lowest, highest);
     for (Node x : nodes.values()) {
       pos.add(x.id, x.parentId > 0 ? x.parentId : -x.rid, x.loop, x.idx, x.value, x.rid);
     }
@@ -688,7 +768,7 @@ public final class Dataframe {
         if (pos.loop[x] < 0) continue;
         int li = column[pos.loop[x]];
         out.idxColumn(li)[i] = pos.idx[x];
-        Object v = pos.loopValue[x];
+        Object v = pos.loopValue == null ? null : pos.loopValue[x];
         Object[] lvs = v != null ? out.loopValueColumn(li) : out.loopValue[li];
         if (lvs != null) lvs[i] = v;
       }
@@ -771,27 +851,40 @@ public final class Dataframe {
     if (anyReplay) cols.add("source");
     int width = cols.size();
     LongBoxes boxes = new LongBoxes();
-    List<Object[]> out = new ArrayList<>(n);
-    for (int p = 0; p < n; p++) {
-      int r = perm[p];
-      Object[] run = runOf[r];
-      Object[] o = new Object[width];
-      int c = 0;
-      o[c++] = run[0];
-      o[c++] = run[1];
-      o[c++] = run[2];
-      o[c++] = run[3];
-      for (int li = 0; li < nl; li++) {
-        long[] col = rows.idx[li];
-        if (col == null) continue;
-        o[c++] = col[r] == ABSENT ? null : boxes.of(col[r]);
-        if (hasValue[li]) o[c++] = rows.loopValue[li][r];
+    boolean[] valueColumn = hasValue;
+    boolean replayColumn = anyReplay;
+    long[][] idxColumns = rows.idx;
+    Object[][] loopValues = rows.loopValue;
+    Object[][] values = rows.values;
+    boolean[] replay = rows.replay;
+    // The table keeps these columns, and makes a row when it is read (no copy of ten million rows).
+    return Table.of(cols, new TableRows() {
+      @Override
+      public Object[] get(int p) {
+        int r = perm[p];
+        Object[] run = runOf[r];
+        Object[] o = new Object[width];
+        int c = 0;
+        o[c++] = run[0];
+        o[c++] = run[1];
+        o[c++] = run[2];
+        o[c++] = run[3];
+        for (int li = 0; li < nl; li++) {
+          long[] col = idxColumns[li];
+          if (col == null) continue;
+          o[c++] = col[r] == ABSENT ? null : boxes.of(col[r]);
+          if (valueColumn[li]) o[c++] = loopValues[li][r];
+        }
+        for (Object[] v : values) o[c++] = v == null ? null : v[r];
+        if (replayColumn) o[c] = replay[r] ? "replay" : "forward";
+        return o;
       }
-      for (Object[] v : rows.values) o[c++] = v == null ? null : v[r];
-      if (anyReplay) o[c] = rows.replay[r] ? "replay" : "forward";
-      out.add(o);
-    }
-    return Table.of(cols, out);
+
+      @Override
+      public int size() {
+        return n;
+      }
+    });
   }
 
   /** Shares one Long per small loop index across the rows of a table. */
@@ -834,6 +927,44 @@ public final class Dataframe {
       b = t;
     }
     return a;
+  }
+
+  /**
+   * Position keys to their dense index: the ids of positions are given densely (one after the
+   * other, by each reading), so those in {@code [lowest, highest]} are looked up in an array when
+   * that range is not much larger than the positions; the runs' roots (negative keys) and any
+   * others in a hash map.
+   */
+  private static final class PositionIndex {
+    private final long lowest;
+    private final int[] dense;
+    private final LongIntMap others;
+
+    PositionIndex(int expected, long lowest, long highest) {
+      long span = highest - lowest + 1;
+      boolean useDense = lowest <= highest && span <= 4L * Math.max(expected, 1024) && span < Integer.MAX_VALUE - 8;
+      this.lowest = lowest;
+      this.dense = useDense ? new int[(int) span] : null;
+      if (dense != null) Arrays.fill(dense, -1);
+      this.others = new LongIntMap(dense != null ? 1024 : expected);
+    }
+
+    /** Maps {@code key} to {@code value} unless it is mapped already; returns the value it had, or -1. */
+    int putIfAbsent(long key, int value) {
+      if (dense != null && key >= lowest && key - lowest < dense.length) {
+        int i = (int) (key - lowest);
+        int known = dense[i];
+        if (known < 0) dense[i] = value;
+        return known;
+      }
+      return others.putIfAbsent(key, value);
+    }
+
+    /** The value of {@code key}, or -1. */
+    int get(long key) {
+      if (dense != null && key >= lowest && key - lowest < dense.length) return dense[(int) (key - lowest)];
+      return others.get(key);
+    }
   }
 
   /** A map from long keys (never Long.MIN_VALUE) to ints, with open addressing. */
@@ -898,9 +1029,12 @@ public final class Dataframe {
       }
     }
 
+    /**
+     * Position ids come densely, mostly in order: their own low bits keep neighbours in
+     * neighbouring slots (a scattering hash made every look-up of a large table a cache miss).
+     */
     private static int slot(long key, int mask) {
-      long h = key * 0x9E3779B97F4A7C15L;
-      return (int) (h ^ (h >>> 32)) & mask;
+      return (int) (key ^ (key >>> 32)) & mask;
     }
 
     private void grow() {

@@ -15,7 +15,6 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -62,6 +61,7 @@ final class RecordIngest implements AutoCloseable {
 
   private final Rows logs;
   private final Rows ctxRows;
+  private final CellPacks.Writer packs;
   private final PreparedStatement childrenOf;
 
   private final Map<String, Long> rids = new HashMap<>();
@@ -84,7 +84,15 @@ final class RecordIngest implements AutoCloseable {
 
   /** The ids of the positions of the last line, outermost first, in run {@link #chainRid}. */
   private long[] chain = new long[16];
+  /** The loop, index and stored element of each position of {@link #chain}. */
+  private String[] chainLoop = new String[16];
+  private long[] chainIdx = new long[16];
+  private Object[] chainElement = new Object[16];
   private int chainDepth;
+  /** The loop, index and stored element of the position {@link #position} gave last. */
+  private String posLoop;
+  private long posIdx;
+  private Object posElement;
   private long chainRid = -1;
 
   RecordIngest(Connection conn, String file) throws SQLException {
@@ -98,7 +106,8 @@ final class RecordIngest implements AutoCloseable {
     nextCtx = firstNewCtx;
     logs = new Rows(conn, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
     ctxRows = new Rows(conn, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
-    childrenOf = conn.prepareStatement("SELECT id, loop, idx FROM ctx WHERE rid = ? AND parent = ?");
+    packs = new CellPacks.Writer(conn);
+    childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
   }
 
   /** How far a reading got: the offset after the last whole line, the lines read and skipped, the bytes of a cut-off line. */
@@ -193,7 +202,13 @@ final class RecordIngest implements AutoCloseable {
     long rid = rid(fileRun);
     int depth = p.depth[i];
     int reused = p.reused[i];
-    if (chain.length < depth) chain = java.util.Arrays.copyOf(chain, Math.max(depth, chain.length * 2));
+    if (chain.length < depth) {
+      int cap = Math.max(depth, chain.length * 2);
+      chain = java.util.Arrays.copyOf(chain, cap);
+      chainLoop = java.util.Arrays.copyOf(chainLoop, cap);
+      chainIdx = java.util.Arrays.copyOf(chainIdx, cap);
+      chainElement = java.util.Arrays.copyOf(chainElement, cap);
+    }
     if (reused > 0 && (chainRid != rid || chainDepth < reused)) {
       throw new IllegalStateException("line " + p.lineNo[i] + " of " + file + " shares positions with a line not read");
     }
@@ -201,6 +216,9 @@ final class RecordIngest implements AutoCloseable {
     for (int d = reused; d < depth; d++, at++) {
       long parent = d == 0 ? 0 : chain[d - 1];
       chain[d] = position(rid, parent, d, p.loops[at], p.idx[at], p.loopValues[at]);
+      chainLoop[d] = posLoop;
+      chainIdx[d] = posIdx;
+      chainElement[d] = posElement;
     }
     chainDepth = depth;
     chainRid = rid;
@@ -208,6 +226,13 @@ final class RecordIngest implements AutoCloseable {
     Object v = p.value[i];
     if (v instanceof Boolean) v = ((Boolean) v) ? 1L : 0L;
     logs.add(rid, p.seq[i], ctx, p.kind[i], p.name[i], p.type[i].wire, v, p.source[i], p.t[i]);
+    if (CellPacks.packed(p.kind[i])) {
+      long parent = depth < 2 ? 0 : chain[depth - 2];
+      int d = depth - 1;
+      packs.add(rid, p.name[i], parent > 0 ? parent : -rid, ctx, p.seq[i], CellPacks.typeCode(p.type[i].wire),
+          "replay".equals(p.source[i]), v, depth == 0 ? null : chainLoop[d], depth == 0 ? 0 : chainIdx[d],
+          depth == 0 ? null : chainElement[d]);
+    }
     return true;
   }
 
@@ -385,8 +410,20 @@ final class RecordIngest implements AutoCloseable {
       if (a == null) args.put(rid, a = loadArgs(rid));
       a.put(e.name(), e.value());
     }
-    long ctx = ctxOf(rid, e.ctx());
-    logs.add(rid, e.seq(), ctx, e.kind(), e.name(), e.type().wire, Store.storedValue(e.type(), e.value()), e.source(), e.t());
+    long parent = 0;
+    long ctx = 0;
+    for (int depth = 0; depth < e.ctx().size(); depth++) {
+      RecordFormat.Position p = e.ctx().get(depth);
+      parent = ctx;
+      ctx = position(rid, ctx, depth, p.loop(), p.index(), p.value());
+    }
+    Object v = Store.storedValue(e.type(), e.value());
+    logs.add(rid, e.seq(), ctx, e.kind(), e.name(), e.type().wire, v, e.source(), e.t());
+    if (CellPacks.packed(e.kind())) {
+      boolean inLoop = ctx != 0;
+      packs.add(rid, e.name(), parent > 0 ? parent : -rid, ctx, e.seq(), CellPacks.typeCode(e.type().wire),
+          "replay".equals(e.source()), v, inLoop ? posLoop : null, inLoop ? posIdx : 0, inLoop ? posElement : null);
+    }
     return true;
   }
 
@@ -399,6 +436,7 @@ final class RecordIngest implements AutoCloseable {
   void finish() throws SQLException {
     ctxRows.flush();
     logs.flush();
+    packs.flush();
     try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET args = ? WHERE rid = ?")) {
       for (Map.Entry<Long, Map<String, Object>> a : args.entrySet()) {
         ps.setString(1, Json.write(a.getValue()));
@@ -412,30 +450,32 @@ final class RecordIngest implements AutoCloseable {
   public void close() throws SQLException {
     logs.close();
     ctxRows.close();
+    packs.close();
     childrenOf.close();
   }
 
   // ---------------------------------------------------------------- loop positions
 
-  private long ctxOf(long rid, List<RecordFormat.Position> ctx) throws SQLException {
-    long parent = 0;
-    int depth = 0;
-    for (RecordFormat.Position p : ctx) {
-      parent = position(rid, parent, depth++, p.loop(), p.index(), p.value());
-    }
-    return parent;
-  }
-
-  /** The id of a loop position, stored (in the next batch) if it is new. */
+  /**
+   * The id of a loop position, stored (in the next batch) if it is new; its loop, index and stored
+   * element are left in {@link #posLoop}, {@link #posIdx} and {@link #posElement}.
+   */
   private long position(long rid, long parent, int depth, String loop, long idx, Object value) throws SQLException {
     long key = parent == 0 ? -rid : parent;
     Children known = children.get(key);
     if (known == null) known = load(rid, parent, key);
+    posLoop = loop;
+    posIdx = idx;
     long id = known.get(loop, idx);
-    if (id != 0) return id;
+    if (id != 0) {
+      posElement = known.element;
+      return id;
+    }
     id = nextCtx++;
-    known.put(loop, idx, id);
-    ctxRows.add(id, rid, parent, (long) depth, loop, idx, value == null ? null : Store.storedValue(Values.classify(value), value));
+    Object stored = value == null ? null : Store.storedValue(Values.classify(value), value);
+    known.put(loop, idx, id, stored);
+    posElement = stored;
+    ctxRows.add(id, rid, parent, (long) depth, loop, idx, stored);
     return id;
   }
 
@@ -451,7 +491,11 @@ final class RecordIngest implements AutoCloseable {
       childrenOf.setLong(1, rid);
       childrenOf.setLong(2, parent);
       try (ResultSet rs = childrenOf.executeQuery()) {
-        while (rs.next()) c.put(rs.getString(2), rs.getLong(3), rs.getLong(1));
+        while (rs.next()) {
+          Object element = rs.getObject(4);
+          if (element instanceof Integer) element = ((Integer) element).longValue();
+          c.put(rs.getString(2), rs.getLong(3), rs.getLong(1), element);
+        }
       }
     }
     children.put(key, c);
@@ -518,35 +562,49 @@ final class RecordIngest implements AutoCloseable {
   }
 
   /**
-   * The children of one position by loop and index: those of the loop seen first in an array by
-   * index (a loop's iterations come in order from 0), any others in a map.
+   * The children of one position by loop and index, with their stored elements: those of the loop
+   * seen first in arrays by index (a loop's iterations come in order from 0), any others in a map.
    */
   private static final class Children {
     private String loop;
     private long[] ids = new long[8];
-    private Map<String, Map<Long, Long>> others;
+    private Object[] elements;
+    private Map<String, Map<Long, Object[]>> others;
+    /** The stored element of the child {@link #get} found last. */
+    Object element;
 
     long get(String l, long idx) {
       if (idx >= 0 && idx < ids.length && l.equals(loop)) {
         long id = ids[(int) idx];
-        if (id != 0) return id;
+        if (id != 0) {
+          element = elements == null ? null : elements[(int) idx];
+          return id;
+        }
       }
       if (others == null) return 0;
-      Map<Long, Long> m = others.get(l);
-      Long id = m == null ? null : m.get(idx);
-      return id == null ? 0 : id;
+      Map<Long, Object[]> m = others.get(l);
+      Object[] known = m == null ? null : m.get(idx);
+      if (known == null) return 0;
+      element = known[1];
+      return (Long) known[0];
     }
 
-    void put(String l, long idx, long id) {
+    void put(String l, long idx, long id, Object stored) {
       if (loop == null) loop = l;
       // dense while the indexes come about in order; a far one (or another loop's) goes to the map
       if (l.equals(loop) && idx >= 0 && idx < Math.max(1024, ids.length * 2L)) {
-        if (idx >= ids.length) ids = java.util.Arrays.copyOf(ids, (int) Math.max(idx + 1, ids.length * 2L));
+        if (idx >= ids.length) {
+          int cap = (int) Math.max(idx + 1, ids.length * 2L);
+          ids = java.util.Arrays.copyOf(ids, cap);
+          if (elements != null) elements = java.util.Arrays.copyOf(elements, cap);
+        }
         ids[(int) idx] = id;
+        if (stored != null && elements == null) elements = new Object[ids.length];
+        if (elements != null) elements[(int) idx] = stored;
         return;
       }
       if (others == null) others = new HashMap<>();
-      others.computeIfAbsent(l, k -> new HashMap<>()).put(idx, id);
+      others.computeIfAbsent(l, k -> new HashMap<>()).put(idx, new Object[] {id, stored});
     }
   }
 

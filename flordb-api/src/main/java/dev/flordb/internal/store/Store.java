@@ -42,12 +42,14 @@ import org.sqlite.SQLiteException;
 
 /**
  * The query database {@code .flor/flor.db}: a cache of the record files, kept in step with them
- * by {@link #sync()} (every read syncs first) and rebuilt from them by {@link #unpack}.
+ * by {@link #sync()} (every read syncs first) and rebuilt from them by {@link #unpack}. A run of
+ * a MiB of records or more stores its own file at its end ({@link #storeRecords}), so that the
+ * first read after it has nothing left to read.
  *
- * <h2>Schema version 2</h2>
+ * <h2>Schema version 3</h2>
  *
  * <pre>
- * meta(key PRIMARY KEY, value)          schema_version = 2
+ * meta(key PRIMARY KEY, value)          schema_version = 3
  * runs(rid INTEGER PRIMARY KEY, run_id UNIQUE, projid, tstamp, filename,
  *      status,                          running | finished | failed | crashed
  *      version,                         the run's snapshot commit (refs/flor/runs/RUN)
@@ -61,6 +63,9 @@ import org.sqlite.SQLiteException;
  *                                       one row per record; ctx 0 = outside all loops;
  *                                       value is INTEGER, REAL or TEXT as type says
  *                                       (bool: 0/1; json: JSON text; non-finite float: TEXT)
+ * packs(id INTEGER PRIMARY KEY, rid, name, n, data)
+ *                                       the dataframe's copy of the values, per run and name, packed
+ *                                       (see CellPacks): written with the rows, never by SQL
  * files(path PRIMARY KEY, run_id, offset, lines, bad_lines, damage)
  *                                       how far each record file has been read; damage: the
  *                                       first line that could not be read, and why
@@ -69,8 +74,9 @@ import org.sqlite.SQLiteException;
  *      ("epoch=1 step=3"), for hand-written SQL
  * </pre>
  *
- * Version 1 lacked {@code runs.code_version}, {@code files.damage} and {@code records.position};
- * a version 1 database is brought up to version 2 when it is opened.
+ * Version 1 lacked {@code runs.code_version}, {@code files.damage} and {@code records.position},
+ * version 2 the packs; an earlier database is brought up to this version when it is opened (its
+ * packs are made from its rows).
  *
  * <p>Several processes may sync at once: each file is read inside an immediate transaction that
  * re-reads its offset, so no record is stored twice, and in which {@link RecordIngest} gives new
@@ -88,7 +94,7 @@ import org.sqlite.SQLiteException;
  * damage too; a file in {@code records/} whose name is not a record file's is not read.
  */
 public final class Store implements AutoCloseable {
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
   public static final String DB_FILE = "flor.db";
 
   /** The records view: each record, its run, its innermost position and its whole position as text. */
@@ -114,6 +120,8 @@ public final class Store implements AutoCloseable {
     "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL,"
         + " lines INTEGER NOT NULL, bad_lines INTEGER NOT NULL, damage TEXT)",
     "CREATE VIEW IF NOT EXISTS records AS " + RECORDS_VIEW,
+    CellPacks.SCHEMA,
+    CellPacks.INDEX,
   };
 
   /** What version 1 lacked, added when such a database is opened. */
@@ -230,7 +238,7 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** Brings a version 1 database up to this version, once, whichever process gets there first. */
+  /** Brings an earlier database up to this version, once, whichever process gets there first. */
   private void migrate() throws SQLException {
     conn.setAutoCommit(false); // BEGIN IMMEDIATE: no other process migrates at the same time
     boolean ok = false;
@@ -239,8 +247,9 @@ public final class Store implements AutoCloseable {
       try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
         found = rs.next() ? rs.getString(1) : null;
       }
-      if ("1".equals(found)) {
-        for (String ddl : FROM_VERSION_1) s.execute(ddl);
+      if ("1".equals(found)) for (String ddl : FROM_VERSION_1) s.execute(ddl);
+      if ("1".equals(found) || "2".equals(found)) {
+        CellPacks.rebuild(conn);
         s.execute("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema_version'");
       }
       conn.commit();
@@ -382,7 +391,8 @@ public final class Store implements AutoCloseable {
       }
     }
     if (rid != null) {
-      for (String sql : new String[] {"DELETE FROM logs WHERE rid = ?", "DELETE FROM ctx WHERE rid = ?", "DELETE FROM runs WHERE rid = ?"}) {
+      for (String sql : new String[] {"DELETE FROM logs WHERE rid = ?", "DELETE FROM ctx WHERE rid = ?",
+          "DELETE FROM packs WHERE rid = ?", "DELETE FROM runs WHERE rid = ?"}) {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
           ps.setLong(1, rid);
           ps.executeUpdate();
@@ -435,6 +445,23 @@ public final class Store implements AutoCloseable {
     String run = RecordFormat.runOfFile(key);
     if (!key.equals(run + RecordFormat.SUFFIX)) return "It is a replay's file, which the run's snapshot does not hold.";
     return "It could not be repaired from the run's snapshot: " + (why != null ? why : "its run is still running") + ".";
+  }
+
+  /**
+   * Stores what one record file holds beyond what the database has, and nothing more: no statuses,
+   * snapshot versions, repairs or damage reports, which the next {@link #sync} does (damage found
+   * here is kept in {@code files} for it). The end of a run calls it on the run's own file, so
+   * that the first read after the run finds the store current.
+   */
+  public synchronized void storeRecords(Path file) {
+    try {
+      if (RecordFormat.runOfFile(file.getFileName().toString()) == null || !Files.exists(file)) return;
+      if (ReplayVerdict.ingestible(file)) ingest(file);
+    } catch (IOException e) {
+      throw new FlorException("cannot read the record file " + file + ": " + e.getMessage(), e);
+    } catch (SQLException e) {
+      throw failure(e, "update");
+    }
   }
 
   /** Problems seen while reading record files (damage, repairs) and notes on dataframes, each once, for the user. */
@@ -623,7 +650,7 @@ public final class Store implements AutoCloseable {
   public synchronized Table dataframe(String... names) {
     sync();
     try {
-      Dataframe d = new Dataframe(conn, Runtime.getRuntime().availableProcessors() > 1 ? reader() : null);
+      Dataframe d = new Dataframe(conn, Runtime.getRuntime().availableProcessors() > 1 ? reader() : null, true);
       Table t = d.build(names);
       for (String note : d.notes()) warn(note);
       return t;

@@ -125,4 +125,21 @@ class DataframeValuesTest {
     for (Table.Row r : files.dataframe("n")) items.add(r.get("item_value"));
     assertThat(items).containsExactly("a", null, "c");
   }
+  @Test
+  void aPositionsElementStaysWithItWhenARunningRunIsReadInParts() {
+    Frame a = new Frame(Frame.ROOT, "file", 0, "a.csv");
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      w.log(new Frame(a, "step", 0, null), "loss", 1.0).flush();
+      assertThat(files.dataframe("loss").column("file_value")).containsExactly("a.csv"); // read while the run runs
+      w.log(new Frame(a, "step", 1, null), "loss", 2.0).log(a, "acc", 0.5); // at a position stored before
+      w.log(new Frame(new Frame(Frame.ROOT, "file", 1, "b.csv"), "step", 0, null), "loss", 3.0);
+    }
+    List<List<Object>> rows = new ArrayList<>();
+    for (Table.Row r : files.dataframe("loss", "acc")) {
+      rows.add(Arrays.asList(r.get("file_value"), r.get("step"), r.get("loss"), r.get("acc")));
+    }
+    assertThat(rows).containsExactly(
+        Arrays.asList("a.csv", 0L, 1.0, 0.5), Arrays.asList("a.csv", 1L, 2.0, 0.5), Arrays.asList("b.csv", 0L, 3.0, null));
+    assertThat(files.dataframe("acc").column("file_value")).containsExactly("a.csv");
+  }
 }

@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,10 +84,36 @@ final class RunFiles {
     return Store.open(florDir, null, warnings::add);
   }
 
+  /**
+   * The store's dataframe (read from its packs), checked against the one read from the rows of
+   * {@code logs} and {@code ctx} alone: the two ways must give the same table.
+   */
   Table dataframe(String... names) {
+    Table packed;
     try (Store s = open()) {
-      return s.dataframe(names);
+      packed = s.dataframe(names);
     }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + florDir.resolve(Store.DB_FILE))) {
+      Table rows = new Dataframe(c, null, false).build(names);
+      if (!rows.columns().equals(packed.columns())) {
+        throw new AssertionError("columns from the packs " + packed.columns() + ", from the rows " + rows.columns());
+      }
+      if (rows.size() != packed.size()) {
+        throw new AssertionError(packed.size() + " rows from the packs, " + rows.size() + " from the rows");
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        List<Object> a = new ArrayList<>();
+        List<Object> b = new ArrayList<>();
+        for (int k = 0; k < rows.columns().size(); k++) {
+          a.add(packed.row(i).get(k));
+          b.add(rows.row(i).get(k));
+        }
+        if (!a.equals(b)) throw new AssertionError("row " + i + " from the packs " + a + ", from the rows " + b);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return packed;
   }
 
   Table query(String sql) {

@@ -145,4 +145,29 @@ class StoreStatusTest {
     assertThat(files.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value"))
         .containsExactly(String.valueOf(Store.SCHEMA_VERSION));
   }
+  private static List<List<Object>> rows(Table t) {
+    List<List<Object>> out = new java.util.ArrayList<>();
+    for (Table.Row r : t) out.add(new java.util.ArrayList<>(r.toMap().values()));
+    return out;
+  }
+
+  @Test
+  void aStoreOfSchemaVersionTwoGetsTheDataframesPacksFromItsRowsWhenOpened() throws SQLException {
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      w.arg("lr", 0.1);
+      for (int e = 0; e < 2; e++) {
+        for (int st = 0; st < 3; st++) w.log(RunFiles.at(RunFiles.at("epoch", e), "step", st), "loss", e + st / 10.0);
+        w.log(RunFiles.at("epoch", e), "acc", List.of(e, "x"));
+      }
+    }
+    List<List<Object>> before = rows(files.dataframe("lr", "loss", "acc"));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + files.florDir.resolve(Store.DB_FILE));
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE packs"); // as version 2 had it: the rows only
+    }
+    writeSchemaVersion("2");
+    assertThat(rows(files.dataframe("lr", "loss", "acc"))).isEqualTo(before).hasSize(6);
+    assertThat(files.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value"))
+        .containsExactly(String.valueOf(Store.SCHEMA_VERSION));
+  }
 }
