@@ -79,6 +79,36 @@ class StoreDurabilityTest {
     assertThat(everything()).isEqualTo(stored);
   }
 
+  @Test
+  void aRunThatComputesMoreThanItLogsHasItsRecordsInTheStoreBeforeItEnds() throws Exception {
+    Path db = florDir(repo).resolve(Store.DB_FILE);
+    try (dev.flordb.internal.run.Session s = dev.flordb.internal.run.Session.builder(repo).program("Train.java").quiet(true).start()) {
+      for (int e : s.loop("epoch", 0, 30_000)) s.log("loss", 1.0 / (e + 1)); // about 1.5 MiB, then it computes
+      s.commit();
+      long stored = 0;
+      // the run goes on; its records reach the store on the storing thread (without a read that syncs)
+      for (int i = 0; i < 200 && stored == 0; i++) {
+        Thread.sleep(100);
+        stored = loggedRows(db, s.runId());
+      }
+      assertThat(stored).as("records of the running run in the store").isGreaterThanOrEqualTo(30_000);
+    }
+  }
+
+  /** The rows of a run in the database as the run's own threads left it, read without a sync. */
+  private static long loggedRows(Path db, String runId) throws java.sql.SQLException {
+    if (!Files.exists(db)) return 0;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        java.sql.PreparedStatement st = c.prepareStatement("SELECT count(*) FROM logs l JOIN runs r ON r.rid = l.rid WHERE r.run_id = ?")) {
+      st.setString(1, runId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (java.sql.SQLException e) {
+      return 0; // not made yet, or being written: look again
+    }
+  }
+
   private static long count(Table t) {
     return t.row(0).getLong(t.columns().get(0));
   }

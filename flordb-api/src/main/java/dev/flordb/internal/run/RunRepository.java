@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -30,6 +33,11 @@ final class RunRepository {
   private final Args args;
   /** The repository and the code captured at the start; completes when the first commit is written. */
   private final CompletableFuture<Start> start;
+  /** Stores a forward run's records while it goes on (null for a replay); see {@link #storeIfCalm}. */
+  private final ScheduledExecutorService storing;
+  // confined to the storing thread
+  private long storedSize;
+  private long lastSize;
   // guarded by this
   private Store store;
   private ObjectId lastCommit;
@@ -45,6 +53,15 @@ final class RunRepository {
     this.args = args;
     this.start = snapshot ? openAndCapture(workTree, excluded)
         : CompletableFuture.failedFuture(failure("a replay writes no snapshot"));
+    this.storing = snapshot ? Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "flordb-store");
+      t.setDaemon(true);
+      t.setPriority(Thread.MIN_PRIORITY);
+      return t;
+    }) : null;
+    if (storing != null) {
+      storing.scheduleWithFixedDelay(this::storeIfCalm, STORE_PERIOD_MS, STORE_PERIOD_MS, TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -138,6 +155,26 @@ final class RunRepository {
    */
   static final long STORE_AT_END_BYTES = 1 << 20;
 
+  /** How often a forward run looks whether to store its records while it goes on. */
+  static final long STORE_PERIOD_MS = 2000;
+
+  /**
+   * While the program computes more than it logs, its records go into the query database as they
+   * come, a MiB or more at a time, on a thread of low priority, so that its end has only the last
+   * ones to store. A program that logged more than a MiB since the last look is left alone: it
+   * does little but log, and storing would take the core its record writer needs; its end
+   * stores them.
+   */
+  private void storeIfCalm() {
+    long size = sizeOf(writer.file());
+    long grown = size - lastSize;
+    lastSize = size;
+    if (grown <= STORE_AT_END_BYTES && size - storedSize >= STORE_AT_END_BYTES && !start.isCompletedExceptionally()) {
+      storeRecords();
+      storedSize = size;
+    }
+  }
+
   private static long sizeOf(Path file) {
     try {
       return java.nio.file.Files.size(file);
@@ -187,6 +224,14 @@ final class RunRepository {
    * finds it current; then the store and the repository are closed.
    */
   void close() {
+    if (storing != null) {
+      storing.shutdown(); // a store under way finishes: the end stores only what it left
+      try {
+        storing.awaitTermination(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     CompletableFuture<Void> stored = null;
     if (!start.isCompletedExceptionally() && sizeOf(writer.file()) >= STORE_AT_END_BYTES) {
       stored = CompletableFuture.runAsync(this::storeRecords, RunStart.daemonThreads("flordb-store"));

@@ -43,8 +43,8 @@ import org.sqlite.SQLiteException;
 /**
  * The query database {@code .flor/flor.db}: a cache of the record files, kept in step with them
  * by {@link #sync()} (every read syncs first) and rebuilt from them by {@link #unpack}. A run of
- * a MiB of records or more stores its own file at its end ({@link #storeRecords}), so that the
- * first read after it has nothing left to read.
+ * a MiB of records or more stores its own file ({@link #storeRecords}) while it computes and at
+ * its end, so that the first read after it has nothing left to read.
  *
  * <h2>Schema version 3</h2>
  *
