@@ -16,25 +16,32 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The cost of one {@code log} call with echo off, as a training loop makes it.
+ * The cost of one {@code log} call with echo off, warm, as a training loop makes it.
  *
- * <p>{@link #logInLoop}: one call per iteration of an inner {@code step} loop (1,000 steps per
- * invocation) inside an outer {@code epoch} loop, so the figure includes the loop's own
- * bookkeeping per iteration. {@link #logCall}: the bare call, its context fixed at
- * {@code epoch=0 step=0}. Each measurement iteration gets a fresh run (closed at its end), so that
- * record files stay a manageable size.
+ * <p>{@link #nestedLoops}: what a training program pays per log once the JIT has warmed up. Each
+ * invocation is a whole outermost {@code epoch} loop of {@value #EPOCHS} epochs of {@value #STEPS}
+ * {@code step}s, one log per step of a double that differs at every step ({@code 1 / (k + 1)}, k
+ * counting all logs of the run, the values whose digits take longest to write), so the figure
+ * includes each step's and each epoch's bookkeeping (timings, the end-of-epoch checkpoint check).
+ * {@link #logCall}: the bare call, its context fixed at {@code epoch=0 step=0}.
+ *
+ * <p>Each measurement iteration gets a fresh run, closed at its end. The record writer encodes on
+ * its own thread; when it falls behind by {@code MAX_WAITING_RECORDS} the logging thread encodes
+ * itself, so iterations of a second or more show a writer that cannot keep up in the figure.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LogCall {
+  static final int EPOCHS = 10;
   static final int STEPS = 1000;
 
-  /** A fresh run per measurement iteration, inside iteration 0 of an outer {@code epoch} loop. */
+  /** A fresh run per measurement iteration. */
   @State(Scope.Thread)
   public static class Run {
     Path repo;
     Session session;
-    double loss = 0.5;
+    /** Logs so far in this run: the next value is {@code 1 / (k + 1)}. */
+    long k;
 
     @Setup(Level.Iteration)
     public void start() {
@@ -44,9 +51,7 @@ public class LogCall {
       enterLoops();
     }
 
-    void enterLoops() {
-      session.loop("epoch", 0, Integer.MAX_VALUE).iterator().next();
-    }
+    void enterLoops() {}
 
     @TearDown(Level.Iteration)
     public void end() {
@@ -55,27 +60,31 @@ public class LogCall {
     }
   }
 
-  /** As {@link Run}, and inside iteration 0 of an inner {@code step} loop as well. */
+  /** As {@link Run}, inside iteration 0 of an {@code epoch} loop and of a {@code step} loop in it. */
   @State(Scope.Thread)
   public static class InStep extends Run {
     @Override
     void enterLoops() {
-      super.enterLoops();
+      session.loop("epoch", 0, Integer.MAX_VALUE).iterator().next();
       session.loop("step", 0, Integer.MAX_VALUE).iterator().next();
     }
   }
 
   @Benchmark
-  @OperationsPerInvocation(STEPS)
-  public void logInLoop(Run r, Blackhole bh) {
+  @OperationsPerInvocation(EPOCHS * STEPS)
+  public void nestedLoops(Run r, Blackhole bh) {
     Session s = r.session;
-    for (int step : s.loop("step", 0, STEPS)) {
-      bh.consume(s.log("loss", r.loss + step));
+    long k = r.k;
+    for (int e : s.loop("epoch", 0, EPOCHS)) {
+      for (int step : s.loop("step", 0, STEPS)) {
+        bh.consume(s.log("loss", 1.0 / (k + (long) e * STEPS + step + 1)));
+      }
     }
+    r.k = k + EPOCHS * STEPS;
   }
 
   @Benchmark
   public Object logCall(InStep r) {
-    return r.session.log("loss", r.loss);
+    return r.session.log("loss", 1.0 / (++r.k));
   }
 }

@@ -13,10 +13,10 @@ public final class LogCallMain {
     Options opt = new OptionsBuilder()
         .include(LogCall.class.getName() + "\\.")
         .forks(1)
-        .warmupIterations(Repos.intProp("warmups", 4))
-        .warmupTime(TimeValue.milliseconds(Repos.intProp("warmupMs", 500)))
+        .warmupIterations(Repos.intProp("warmups", 5))
+        .warmupTime(TimeValue.milliseconds(Repos.intProp("warmupMs", 1000)))
         .measurementIterations(Repos.intProp("iterations", 5))
-        .measurementTime(TimeValue.milliseconds(Repos.intProp("iterationMs", 500)))
+        .measurementTime(TimeValue.milliseconds(Repos.intProp("iterationMs", 1000)))
         .build();
     Collection<RunResult> results = new Runner(opt).run();
     for (RunResult r : results) {

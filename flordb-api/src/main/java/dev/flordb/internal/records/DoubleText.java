@@ -67,22 +67,13 @@ public final class DoubleText {
 
   /** Appends {@code v} (finite) as text. */
   static void append(StringBuilder out, double v) {
-    if (v == 0) {
-      out.append((Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0");
-      return;
-    }
     if (!Double.isFinite(v)) {
       out.append(v);
       return;
     }
-    if (v < 0) {
-      out.append('-');
-      v = -v;
-    }
-    char[] digits = new char[18];
-    int[] lengthAndK = new int[2];
-    grisu2(v, digits, lengthAndK);
-    format(out, digits, lengthAndK[0], lengthAndK[1]);
+    byte[] text = new byte[MAX_LENGTH];
+    int n = write(text, 0, v, new byte[DIGITS]);
+    for (int i = 0; i < n; i++) out.append((char) text[i]);
   }
 
   static String toString(double v) {
@@ -91,33 +82,82 @@ public final class DoubleText {
     return sb.toString();
   }
 
+  /** The most bytes {@link #write} writes: a sign, 17 digits, "0.00" or a point and "E-324". */
+  static final int MAX_LENGTH = 26;
+  /** The size of the scratch array {@link #write} takes. */
+  static final int DIGITS = 18;
+
+  /**
+   * Writes {@code v} (finite) as ASCII text into {@code out} from {@code at}, which has room for
+   * {@link #MAX_LENGTH} bytes, and returns where the text ends. {@code digits} is scratch space of
+   * {@link #DIGITS} bytes, so that a caller that formats many numbers allocates nothing.
+   */
+  static int write(byte[] out, int at, double v, byte[] digits) {
+    if (v == 0) {
+      if (Double.doubleToRawLongBits(v) < 0) out[at++] = '-';
+      out[at++] = '0';
+      out[at++] = '.';
+      out[at++] = '0';
+      return at;
+    }
+    if (!Double.isFinite(v)) throw new IllegalArgumentException("not a finite double: " + v);
+    if (v < 0) {
+      out[at++] = '-';
+      v = -v;
+    }
+    long lengthAndK = grisu2(v, digits);
+    return format(out, at, digits, (int) lengthAndK, (int) (lengthAndK >> 32));
+  }
+
   /** Writes digits d1..dn with value 0.d1...dn * 10^(n + k) as Java does. */
-  private static void format(StringBuilder out, char[] d, int n, int k) {
+  private static int format(byte[] out, int at, byte[] d, int n, int k) {
     int exp10 = n + k; // the value is 0.d1d2... * 10^exp10, that is d1.d2... * 10^(exp10 - 1)
     int sci = exp10 - 1;
     if (sci >= -3 && sci < 7) {
       if (exp10 <= 0) {
-        out.append("0.");
-        for (int i = exp10; i < 0; i++) out.append('0');
-        out.append(d, 0, n);
+        out[at++] = '0';
+        out[at++] = '.';
+        for (int i = exp10; i < 0; i++) out[at++] = '0';
+        System.arraycopy(d, 0, out, at, n);
+        at += n;
       } else if (exp10 >= n) {
-        out.append(d, 0, n);
-        for (int i = n; i < exp10; i++) out.append('0');
-        out.append(".0");
+        System.arraycopy(d, 0, out, at, n);
+        at += n;
+        for (int i = n; i < exp10; i++) out[at++] = '0';
+        out[at++] = '.';
+        out[at++] = '0';
       } else {
-        out.append(d, 0, exp10).append('.').append(d, exp10, n - exp10);
+        System.arraycopy(d, 0, out, at, exp10);
+        at += exp10;
+        out[at++] = '.';
+        System.arraycopy(d, exp10, out, at, n - exp10);
+        at += n - exp10;
       }
     } else {
-      out.append(d[0]).append('.');
-      if (n > 1) out.append(d, 1, n - 1);
-      else out.append('0');
-      out.append('E').append(sci);
+      out[at++] = d[0];
+      out[at++] = '.';
+      if (n > 1) {
+        System.arraycopy(d, 1, out, at, n - 1);
+        at += n - 1;
+      } else {
+        out[at++] = '0';
+      }
+      out[at++] = 'E';
+      if (sci < 0) {
+        out[at++] = '-';
+        sci = -sci;
+      }
+      if (sci >= 100) out[at++] = (byte) ('0' + sci / 100);
+      if (sci >= 10) out[at++] = (byte) ('0' + sci / 10 % 10);
+      out[at++] = (byte) ('0' + sci % 10);
     }
+    return at;
   }
 
   // ---- Grisu2, on unsigned 64-bit "do-it-yourself floating point" numbers (f, e) = f * 2^e
 
-  private static void grisu2(double value, char[] buffer, int[] lengthAndK) {
+  /** The digits of {@code value} (positive, finite) into {@code buffer}; returns their count, and k in the high half. */
+  private static long grisu2(double value, byte[] buffer) {
     long bits = Double.doubleToRawLongBits(value);
     int biased = (int) (bits >>> 52) & 0x7ff;
     long f = bits & FRACTION;
@@ -163,66 +203,62 @@ public final class DoubleText {
     long wpf = multiply(pf, cf) - 1;
     int wpe = pe + ce + 64;
     long wmf = multiply(mf, cf) + 1;
-    digitGen(wf, we, wpf, wpe, wpf - wmf, buffer, lengthAndK, bigK);
+    return digitGen(wf, we, wpf, wpe, wpf - wmf, buffer, bigK);
   }
 
   /** The high 64 bits of the 128-bit product of two unsigned longs, rounded. */
   private static long multiply(long x, long y) {
-    long a = x >>> 32;
-    long b = x & 0xffffffffL;
-    long c = y >>> 32;
-    long d = y & 0xffffffffL;
-    long ac = a * c;
-    long bc = b * c;
-    long ad = a * d;
-    long bd = b * d;
-    long tmp = (bd >>> 32) + (ad & 0xffffffffL) + (bc & 0xffffffffL);
-    tmp += 1L << 31;
-    return ac + (ad >>> 32) + (bc >>> 32) + (tmp >>> 32);
+    long high = Math.multiplyHigh(x, y) + ((x >> 63) & y) + ((y >> 63) & x); // unsigned, from the signed intrinsic
+    return high + ((x * y) >>> 63);
   }
 
-  private static void digitGen(long wf, int we, long mpf, int mpe, long delta, char[] buffer, int[] lengthAndK, int k) {
+  private static long digitGen(long wf, int we, long mpf, int mpe, long delta, byte[] buffer, int k) {
     int shift = -mpe;
     long one = 1L << shift;
     long wpW = mpf - wf;
-    int p1 = (int) (mpf >>> shift);
+    long p1 = mpf >>> shift; // below 2^32
     long p2 = mpf & (one - 1);
     int kappa = decimalDigits(p1);
+    // the integer part's digits, by division by a constant (a multiplication), instead of one
+    // division by a power of ten per digit: the remainder below each digit follows from the prefix
+    if (p1 != 0) {
+      long v = p1;
+      for (int i = kappa - 1; i >= 0; i--) {
+        long q = v / 10;
+        buffer[i] = (byte) ('0' + (int) (v - q * 10));
+        v = q;
+      }
+    }
     int len = 0;
+    long prefix = 0;
     while (kappa > 0) {
-      int pow = (int) POW10[kappa - 1];
-      int d = Integer.divideUnsigned(p1, pow);
-      p1 = Integer.remainderUnsigned(p1, pow);
-      if (d != 0 || len != 0) buffer[len++] = (char) ('0' + d);
+      if (p1 != 0) prefix = prefix * 10 + (buffer[len++] - '0');
       kappa--;
-      long tmp = ((p1 & 0xffffffffL) << shift) + p2;
+      long rest = p1 - prefix * POW10[kappa]; // p1 mod 10^kappa
+      long tmp = (rest << shift) + p2;
       if (Long.compareUnsigned(tmp, delta) <= 0) {
         k += kappa;
         round(buffer, len, delta, tmp, POW10[kappa] << shift, wpW);
-        lengthAndK[0] = len;
-        lengthAndK[1] = k;
-        return;
+        return (len & 0xffffffffL) | ((long) k << 32);
       }
     }
     while (true) {
       p2 *= 10;
       delta *= 10;
       int d = (int) (p2 >>> shift);
-      if (d != 0 || len != 0) buffer[len++] = (char) ('0' + d);
+      if (d != 0 || len != 0) buffer[len++] = (byte) ('0' + d);
       p2 &= one - 1;
       kappa--;
       if (Long.compareUnsigned(p2, delta) < 0) {
         k += kappa;
         round(buffer, len, delta, p2, one, wpW * POW10[-kappa]);
-        lengthAndK[0] = len;
-        lengthAndK[1] = k;
-        return;
+        return (len & 0xffffffffL) | ((long) k << 32);
       }
     }
   }
 
   /** Moves the last digit down while the result stays inside the interval and gets closer to w. */
-  private static void round(char[] buffer, int len, long delta, long rest, long tenKappa, long wpW) {
+  private static void round(byte[] buffer, int len, long delta, long rest, long tenKappa, long wpW) {
     while (Long.compareUnsigned(rest, wpW) < 0 && Long.compareUnsigned(delta - rest, tenKappa) >= 0
         && (Long.compareUnsigned(rest + tenKappa, wpW) < 0
             || Long.compareUnsigned(wpW - rest, rest + tenKappa - wpW) > 0)) {
@@ -231,8 +267,7 @@ public final class DoubleText {
     }
   }
 
-  private static int decimalDigits(int n) {
-    long u = n & 0xffffffffL;
+  private static int decimalDigits(long u) {
     int d = 1;
     for (long p = 10; p <= u && d < 10; p *= 10) d++;
     return d;

@@ -22,7 +22,8 @@ public final class Frame {
   public final int depth;
   /** True for a position of {@code Flor.iteration} (a named context without a loop), false for a loop's. */
   public final boolean iteration;
-  private final Prefix prefix;
+  /** The JSON of the context up to the index, shared by the loop's iterations; null for {@link #ROOT}. */
+  final Prefix prefix;
   /** The context as the JSON of a record's {@code ctx}, in UTF-8; built by {@link #json()}. */
   private byte[] json;
 
@@ -60,7 +61,7 @@ public final class Frame {
     this.parent = parent;
     this.loop = loop;
     this.index = index;
-    this.value = Values.isScalar(value) ? value : null;
+    this.value = value != null && Values.isScalar(value) ? value : null;
     this.depth = parent.depth + 1;
     this.prefix = prefix;
   }
@@ -79,11 +80,10 @@ public final class Frame {
       Values.classify(value).writeValue(sb, value);
       valueJson = sb.toString().getBytes(StandardCharsets.UTF_8);
     }
-    String idx = Long.toString(index);
-    j = new byte[p.length + idx.length() + 1 + valueJson.length + 2];
+    int digits = RecordWriter.Buffer.digits(index);
+    j = new byte[p.length + digits + 1 + valueJson.length + 2];
     System.arraycopy(p, 0, j, 0, p.length);
-    int at = p.length;
-    for (int i = 0; i < idx.length(); i++) j[at++] = (byte) idx.charAt(i);
+    int at = RecordWriter.Buffer.writeDigits(j, p.length, index, digits);
     j[at++] = ',';
     System.arraycopy(valueJson, 0, j, at, valueJson.length);
     at += valueJson.length;

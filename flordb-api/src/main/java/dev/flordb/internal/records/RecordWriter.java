@@ -19,15 +19,19 @@ import java.util.function.LongSupplier;
  *
  * <h2>The logging thread does as little as it can</h2>
  *
- * {@link #append} stores what a record is made of (its context, name, kind and the value itself)
- * in a slot of a batch, under a short lock, and returns. A background thread turns batches into
- * lines of JSON (formatting numbers, building each loop position's context text once) and hands
- * them to the operating system every {@code flushMillis}, so that a crash or {@code kill -9} of the
- * program loses at most that much; {@link #sync} forces them to the disk ({@code commit()} and
- * exit). Values that may change after they are logged (arrays, lists, maps, other objects) are
- * encoded at once, on the logging thread; numbers, strings and booleans, which cannot change, are
- * encoded later. If the background thread falls far behind, the logging thread encodes and writes
- * a batch itself, so that memory stays bounded.
+ * {@link #append} stores what a record is made of in a slot of a batch, under a short lock, and
+ * returns: its name and kind, its context as the loop's shared {@link Frame.Prefix} and the index
+ * (or the frame itself where the position has an element), and a double's or an integer's bits
+ * rather than the boxed value, so that nothing the program allocated per step stays alive until
+ * it is written (the garbage collector then has only dead objects to pass over). A background
+ * thread turns batches into lines of JSON (formatting numbers straight into bytes, the constant
+ * parts of lines kept once) and hands them to the operating system every {@code flushMillis}, so
+ * that a crash or {@code kill -9} of the program loses at most that much; {@link #sync} forces them
+ * to the disk ({@code commit()} and exit). Values that may change after they are logged (arrays,
+ * lists, maps, other objects) are encoded at once, on the logging thread; numbers, strings and
+ * booleans, which cannot change, are encoded later. A flusher that finds more batches waiting
+ * after a round goes on without sleeping; if it still falls far behind, the logging thread encodes
+ * and writes a batch itself, so that memory stays bounded.
  *
  * <h2>A full disk never stops the program</h2>
  *
@@ -43,7 +47,9 @@ public final class RecordWriter implements Closeable {
   /** Above this many records waiting to be encoded, the logging thread encodes and writes them itself. */
   private static final int MAX_WAITING_RECORDS = 256 * BATCH;
   /** Above this many records waiting, the flusher is woken before its next round. */
-  private static final int WAKE_FLUSHER_RECORDS = 64 * BATCH;
+  private static final int WAKE_FLUSHER_RECORDS = 16 * BATCH;
+  /** Encoded bytes handed to the operating system at once while a long backlog is encoded. */
+  private static final int WRITE_CHUNK = 1 << 20;
   /** Bytes kept in memory when the file cannot be written; beyond, they go to the spill file. */
   static final int MAX_UNWRITTEN_BYTES = 32 << 20;
   private final int maxUnwrittenBytes;
@@ -142,8 +148,29 @@ public final class RecordWriter implements Closeable {
    */
   public long append(Frame ctx, String kind, String name, Values type, Object value, String source) {
     long t = millis.getAsLong();
-    // What may change after this call, or runs the program's own code (toString), is encoded now.
-    String text = encodesLater(type, value) ? null : encodeNow(name, type, value);
+    // The slot takes the value's bits where it has them (a double, an integer), so that nothing
+    // the program made stays alive until the flusher writes it: the garbage collector has only
+    // dead objects to pass over. What may change after this call, or runs the program's own
+    // code (toString), is encoded now.
+    byte form;
+    long bits = 0;
+    Object ref = null;
+    if (value instanceof Double && type == Values.FLOAT) {
+      form = DOUBLE;
+      bits = Double.doubleToRawLongBits((Double) value);
+    } else if (type == Values.INT && (value instanceof Long || value instanceof Integer || value instanceof Short
+        || value instanceof Byte)) {
+      form = LONG;
+      bits = ((Number) value).longValue();
+    } else if (encodesLater(type, value)) {
+      form = LATER;
+      ref = value;
+    } else {
+      form = TEXT;
+      ref = encodeNow(name, type, value);
+    }
+    // a loop position without an element: its loop's shared prefix and the index, not the frame
+    Object where = ctx.value == null && ctx.prefix != null ? ctx.prefix : ctx;
     boolean writeNow;
     boolean wake = false;
     long mySeq;
@@ -153,12 +180,14 @@ public final class RecordWriter implements Closeable {
       Batch b = filling;
       int i = b.n++;
       b.t[i] = t;
-      b.ctx[i] = ctx;
+      b.ctx[i] = where;
+      b.index[i] = ctx.index;
       b.kind[i] = kind;
       b.name[i] = name;
       b.type[i] = type;
-      b.value[i] = text == null ? value : text;
-      b.encoded[i] = text != null;
+      b.form[i] = form;
+      b.bits[i] = bits;
+      b.value[i] = ref;
       b.source[i] = source;
       if (b.n == BATCH) {
         full.add(b);
@@ -178,6 +207,12 @@ public final class RecordWriter implements Closeable {
     }
     return mySeq;
   }
+
+  /** How a slot holds its value: encoded later from the object; JSON text; a double's bits; an integer. */
+  private static final byte LATER = 0;
+  private static final byte TEXT = 1;
+  private static final byte DOUBLE = 2;
+  private static final byte LONG = 3;
 
   /** Numbers, strings and booleans cannot change once logged: they are formatted by the flusher. */
   private static boolean encodesLater(Values type, Object value) {
@@ -232,6 +267,8 @@ public final class RecordWriter implements Closeable {
       for (Batch b : batches) {
         encode(b, s);
         s += b.n;
+        // a long backlog goes out in pieces, so that the buffer stays small and cache-warm
+        if (out.length >= WRITE_CHUNK && !failing) write();
       }
       write();
       synchronized (this) {
@@ -249,29 +286,108 @@ public final class RecordWriter implements Closeable {
     for (int i = 0; i < b.n; i++) {
       o.put(lineStart);
       o.putLong(firstSeq + i);
-      o.putAscii(",\"t\":");
-      o.putLong(b.t[i]);
-      o.putAscii(",\"ctx\":");
-      o.put(b.ctx[i].json());
-      o.putAscii(",\"kind\":\"");
-      o.putText(b.kind[i]);
-      o.putAscii("\",\"name\":");
-      o.putJsonString(b.name[i]);
-      o.putAscii(",\"type\":\"");
-      o.putAscii(b.type[i].wire);
-      o.putAscii("\",\"value\":");
-      Object v = b.value[i];
-      if (b.encoded[i]) {
-        o.putText((String) v);
-      } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-        o.putLong(((Number) v).longValue());
+      o.put(timePart(b.t[i]));
+      Object where = b.ctx[i];
+      if (where instanceof Frame.Prefix) {
+        o.put(((Frame.Prefix) where).bytes());
+        o.putLong(b.index[i]);
+        o.put(NO_ELEMENT);
       } else {
-        o.putText(valueText(b.type[i], v));
+        o.put(((Frame) where).json());
       }
-      o.putAscii(",\"src\":\"");
-      o.putText(b.source[i]);
-      o.putAscii("\"}\n");
+      o.put(middle(b.kind[i], b.name[i], b.type[i]));
+      switch (b.form[i]) {
+        case DOUBLE:
+          double d = Double.longBitsToDouble(b.bits[i]);
+          if (Double.isFinite(d)) {
+            o.putDouble(d);
+          } else {
+            o.putText(valueText(Values.FLOAT, d));
+          }
+          break;
+        case LONG:
+          o.putLong(b.bits[i]);
+          break;
+        case TEXT:
+          o.putText((String) b.value[i]);
+          break;
+        default:
+          o.putText(valueText(b.type[i], b.value[i]));
+      }
+      o.put(end(b.source[i]));
     }
+  }
+
+  private static final byte[] NO_ELEMENT = {',', 'n', 'u', 'l', 'l', ']', ']'};
+
+  // ---- the constant parts of lines, kept by the encoding thread (under writeLock)
+  private long lastT = Long.MIN_VALUE;
+  private byte[] lastTimePart;
+  private final java.util.Map<String, Middle> middles = new java.util.HashMap<>();
+  private String lastKind;
+  private String lastName;
+  private Values lastType;
+  private byte[] lastMiddle;
+  private String lastSource;
+  private byte[] lastEnd;
+
+  /** {@code ,"t":<t>,"ctx":} */
+  private byte[] timePart(long t) {
+    if (t != lastT) {
+      lastT = t;
+      lastTimePart = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.UTF_8);
+    }
+    return lastTimePart;
+  }
+
+  /** {@code ,"kind":"<kind>","name":<name>,"type":"<type>","value":} */
+  private byte[] middle(String kind, String name, Values type) {
+    if (name == lastName && kind == lastKind && type == lastType) return lastMiddle;
+    Middle first = middles.get(name);
+    Middle m = first;
+    while (m != null && !(m.type == type && m.kind.equals(kind))) m = m.next;
+    if (m == null) {
+      StringBuilder sb = new StringBuilder(",\"kind\":");
+      Json.writeString(sb, kind);
+      sb.append(",\"name\":");
+      Json.writeString(sb, name);
+      sb.append(",\"type\":\"").append(type.wire).append("\",\"value\":");
+      m = new Middle(kind, type, sb.toString().getBytes(StandardCharsets.UTF_8), first);
+      // a program that makes up names without end (one per step) must not fill the memory
+      if (middles.size() >= 4096) middles.clear();
+      middles.put(name, m);
+    }
+    lastKind = kind;
+    lastName = name;
+    lastType = type;
+    lastMiddle = m.bytes;
+    return m.bytes;
+  }
+
+  /** The middle part of the lines of one kind, name and type; others of the same name follow {@link #next}. */
+  private static final class Middle {
+    final String kind;
+    final Values type;
+    final byte[] bytes;
+    final Middle next;
+
+    Middle(String kind, Values type, byte[] bytes, Middle next) {
+      this.kind = kind;
+      this.type = type;
+      this.bytes = bytes;
+      this.next = next;
+    }
+  }
+
+  /** {@code ,"src":"<source>"}} and the line's end. */
+  private byte[] end(String source) {
+    if (source != lastSource) {
+      StringBuilder sb = new StringBuilder(",\"src\":");
+      Json.writeString(sb, source);
+      lastEnd = sb.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
+      lastSource = source;
+    }
+    return lastEnd;
   }
 
   /**
@@ -382,10 +498,14 @@ public final class RecordWriter implements Closeable {
 
   private void flushLoop() {
     while (true) {
+      boolean behind;
       synchronized (this) {
         if (closing) return;
+        // more than a batch came in while the last round encoded: encode on, rather than leave
+        // the backlog to grow until the logging thread has to write it itself
+        behind = !full.isEmpty();
       }
-      LockSupport.parkNanos(flushNanos);
+      if (!behind) LockSupport.parkNanos(flushNanos);
       synchronized (this) {
         if (closing) return; // close() writes the rest itself
       }
@@ -447,16 +567,21 @@ public final class RecordWriter implements Closeable {
     }
   }
 
-  /** A batch of records waiting to be encoded, as parallel arrays. */
+  /**
+   * A batch of records waiting to be encoded, as parallel arrays. A record's context is its
+   * frame, or for a loop position without an element the loop's {@link Frame.Prefix} and the
+   * index; its value is its bits, its JSON text or the object itself ({@link #form}).
+   */
   private static final class Batch {
     final long[] t = new long[BATCH];
-    final Frame[] ctx = new Frame[BATCH];
+    final Object[] ctx = new Object[BATCH];
+    final long[] index = new long[BATCH];
     final String[] kind = new String[BATCH];
     final String[] name = new String[BATCH];
     final Values[] type = new Values[BATCH];
-    /** The value, or its JSON text when {@link #encoded}. */
+    final byte[] form = new byte[BATCH];
+    final long[] bits = new long[BATCH];
     final Object[] value = new Object[BATCH];
-    final boolean[] encoded = new boolean[BATCH];
     final String[] source = new String[BATCH];
     int n;
 
@@ -538,23 +663,53 @@ public final class RecordWriter implements Closeable {
 
     /** A long in decimal, as {@link Long#toString(long)} writes it. */
     void putLong(long v) {
-      if (v == Long.MIN_VALUE) {
-        putAscii(Long.toString(v));
-        return;
-      }
       ensure(20);
+      int n = digits(v);
+      length = writeDigits(bytes, length, v, n);
+    }
+
+    /** A finite double as {@link DoubleText} writes it. */
+    void putDouble(double v) {
+      ensure(DoubleText.MAX_LENGTH);
+      length = DoubleText.write(bytes, length, v, scratch);
+    }
+
+    private final byte[] scratch = new byte[DoubleText.DIGITS];
+
+    /** How many characters {@code v} takes in decimal, its sign included. */
+    static int digits(long v) {
+      if (v == Long.MIN_VALUE) return 20;
+      int n = 1;
       if (v < 0) {
-        bytes[length++] = '-';
+        n++;
         v = -v;
       }
-      int digits = 1;
-      for (long x = v; x >= 10; x /= 10) digits++;
-      int end = length + digits;
-      for (int i = end - 1; i >= length; i--) {
-        bytes[i] = (byte) ('0' + (int) (v % 10));
+      while (v >= 10) {
         v /= 10;
+        n++;
       }
-      length = end;
+      return n;
+    }
+
+    /** Writes {@code v} in decimal, {@code n} ({@link #digits}) characters from {@code at}; returns the end. */
+    static int writeDigits(byte[] b, int at, long v, int n) {
+      int end = at + n;
+      if (v == Long.MIN_VALUE) {
+        byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(min, 0, b, at, min.length);
+        return end;
+      }
+      if (v < 0) {
+        b[at] = '-';
+        v = -v;
+      }
+      int i = end - 1;
+      do {
+        long q = v / 10;
+        b[i--] = (byte) ('0' + (int) (v - q * 10));
+        v = q;
+      } while (v != 0);
+      return end;
     }
 
     void dropFirst(int n) {

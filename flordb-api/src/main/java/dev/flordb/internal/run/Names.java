@@ -12,15 +12,22 @@ public final class Names {
   static final Set<String> RESERVED = Set.of("projid", "tstamp", "filename", "source", "run_id");
 
   private final Set<String> checked = ConcurrentHashMap.newKeySet();
+  /** The name checked last: a loop logs the same few names, mostly the same String. Racy, and benign: names are immutable. */
+  private String last;
 
   void check(String what, String name) {
-    if (name != null && checked.contains(name)) return;
+    if (name == last && name != null) return;
+    if (name != null && checked.contains(name)) {
+      last = name;
+      return;
+    }
     String problem = problem(name);
     if (problem != null) {
       throw new IllegalArgumentException(what + " name " + shown(name) + " " + problem
           + ". Use a short name for the column you want, for example Flor.log(\"loss\", loss).");
     }
     checked.add(name);
+    last = name;
   }
 
   static String problem(String name) {

@@ -144,7 +144,7 @@ public final class Session implements AutoCloseable {
 
   public <T> T log(String name, T value) {
     if (records(name)) {
-      record("log", name, value, true);
+      recordLog(name, value);
     } else if (replay != null) {
       replay.verify(name, value);
     }
@@ -165,6 +165,17 @@ public final class Session implements AutoCloseable {
   private boolean records(String name) {
     names.check("Flor.log", name);
     return replay == null || replay.records(name);
+  }
+
+  /** A logged value, at its place ({@link Loops#placeOf}); a double, the common case, straight to the writer. */
+  private void recordLog(String name, Object value) {
+    if (value instanceof Double) {
+      Frame ctx = loops.placeOf(name);
+      writer.append(ctx, "log", name, Values.FLOAT, value, source);
+      if (!console.quiet()) console.echo(ctx, name, value);
+    } else {
+      record("log", name, value, true);
+    }
   }
 
   private void record(String kind, String name, Object value, boolean echo) {

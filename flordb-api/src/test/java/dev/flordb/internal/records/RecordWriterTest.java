@@ -87,7 +87,7 @@ class RecordWriterTest {
   @Test
   void manyWaitingRecordsWakeTheFlusherBeforeItsPeriod() throws IOException {
     RecordWriter w = fx.open(); // the flusher would sleep for an hour
-    int n = 64 * 4096 + 1; // beyond 64 batches waiting
+    int n = 64 * 4096 + 1; // well beyond the batches waiting that wake it
     logValues(w, 0, n);
     assertThat(eventually(() -> {
       try {
@@ -101,6 +101,44 @@ class RecordWriterTest {
     assertThat(lines).hasSize(n);
     assertThat(RecordFormat.parse(lines.get(0)).value()).isEqualTo(0L);
     assertThat(RecordFormat.parse(lines.get(n - 1)).value()).isEqualTo((long) n - 1);
+  }
+
+  @Test
+  void valuesKeptAsTheirBitsAndContextsKeptAsTheirLoopsPrefixReadBackExactlyAsLogged() throws IOException {
+    RecordWriter w = fx.open();
+    Frame epoch = new Frame(Frame.ROOT, "epoch", 3, null);
+    Frame.Prefix steps = new Frame.Prefix(epoch, "step");
+    Frame step = new Frame(epoch, "step", 12345678901L, null, steps);
+    Frame doc = Frame.iteration(Frame.ROOT, "doc", -7, "a \u00e9 \"b\"");
+    Object[] values = {1.0 / 3, -0.0, 1e-300, 6.02214076e23, Double.NaN, Double.NEGATIVE_INFINITY, 100.0,
+        Long.MIN_VALUE, Long.MAX_VALUE, -1, (short) 7, (byte) -8, "\u00e9t\u00e9\n\"q\"", true, 2.5f};
+    for (Object v : values) w.append(step, "log", "v", Values.classify(v), v, "forward");
+    // one name under other kinds and types, and another source, alternating with the first
+    w.append(doc, "arg", "v", Values.INT, 5L, "replay");
+    w.append(step, "log", "v", Values.FLOAT, 0.1, "forward");
+    w.append(Frame.ROOT, "prof", "v", Values.FLOAT, 0.2, "forward");
+    w.close();
+    List<RecordFormat.Entry> read = entries(fx.file);
+    assertThat(read).hasSize(values.length + 3);
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      Object expected = v instanceof Double && !Double.isFinite((Double) v) ? v
+          : v instanceof Float ? ((Float) v).doubleValue()
+          : v instanceof Number && !(v instanceof Double) ? ((Number) v).longValue() : v;
+      assertThat(read.get(i).value()).as("value %s", v).isEqualTo(expected);
+      assertThat(read.get(i).ctx()).containsExactly(new RecordFormat.Position("epoch", 3, null),
+          new RecordFormat.Position("step", 12345678901L, null));
+    }
+    assertThat(Double.doubleToRawLongBits((Double) read.get(1).value())).isEqualTo(Double.doubleToRawLongBits(-0.0));
+    RecordFormat.Entry arg = read.get(values.length);
+    assertThat(arg.kind()).isEqualTo("arg");
+    assertThat(arg.type()).isEqualTo(Values.INT);
+    assertThat(arg.source()).isEqualTo("replay");
+    assertThat(arg.ctx()).containsExactly(new RecordFormat.Position("doc", -7, "a \u00e9 \"b\""));
+    assertThat(read.get(values.length + 1).kind()).isEqualTo("log");
+    assertThat(read.get(values.length + 1).source()).isEqualTo("forward");
+    assertThat(read.get(values.length + 2).kind()).isEqualTo("prof");
+    assertThat(read.get(values.length + 2).ctx()).isEmpty();
   }
 
   @Test
