@@ -52,6 +52,8 @@ final class RecordIngest implements AutoCloseable {
   private static final int CACHED_PARENTS = 4096;
 
   private final Connection conn;
+  /** Loop elements as JSON text (a {@link SharedDatabase}'s typed-text columns), not as SQLite's typed values. */
+  private final boolean jsonLoopValues;
   private final String file;
   /** The run the file is named after, which every record of it must belong to. */
   private final String namedRun;
@@ -88,7 +90,12 @@ final class RecordIngest implements AutoCloseable {
   private long chainRid = -1;
 
   RecordIngest(Connection conn, String file) throws SQLException {
+    this(conn, file, false);
+  }
+
+  RecordIngest(Connection conn, String file, boolean jsonLoopValues) throws SQLException {
     this.conn = conn;
+    this.jsonLoopValues = jsonLoopValues;
     this.file = file;
     this.namedRun = RecordFormat.runOfFile(file);
     try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) + 1 FROM ctx")) {
@@ -435,7 +442,8 @@ final class RecordIngest implements AutoCloseable {
     if (id != 0) return id;
     id = nextCtx++;
     known.put(loop, idx, id);
-    ctxRows.add(id, rid, parent, (long) depth, loop, idx, value == null ? null : Store.storedValue(Values.classify(value), value));
+    ctxRows.add(id, rid, parent, (long) depth, loop, idx, value == null ? null
+        : jsonLoopValues ? Json.write(value) : Store.storedValue(Values.classify(value), value));
     return id;
   }
 
