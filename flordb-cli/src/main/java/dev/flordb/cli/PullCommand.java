@@ -26,11 +26,12 @@ final class PullCommand implements Callable<Integer> {
   String remote;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     try (ProjectOptions.Project p = project.open()) {
       SnapshotRemote.Result r = SnapshotRemote.pull(p.git, remote);
       report(spec.commandLine().getOut(), spec.commandLine().getErr(), r, "took", remote);
       if (r.moved() > 0) {
+        p.git.excludeFlorDir(); // .git/info/exclude, as a run does: git status stays as it was
         Store.UnpackReport u = Store.unpack(p.florDir, p.git);
         for (String w : u.warnings()) spec.commandLine().getErr().println("flordb: " + w);
         spec.commandLine().getOut().println("restored " + u.filesRestored() + " record file"

@@ -1,6 +1,8 @@
 package dev.flordb.postgres;
 
 import dev.flordb.internal.store.SharedDatabase;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -10,8 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The shared store on PostgreSQL ({@code FLOR_STORE=jdbc:postgresql://HOST:PORT/DATABASE}).
@@ -53,7 +53,6 @@ import java.util.regex.Pattern;
 public final class PostgresDatabase implements SharedDatabase {
   static final int SCHEMA_VERSION = 1;
   private static final String PREFIX = "jdbc:postgresql:";
-  private static final Pattern PARAM = Pattern.compile("([?&])(user|password)=([^&]*)");
 
   private static final String RECORDS_VIEW = "SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq,"
       + " c.loop, c.idx AS iteration, l.ctx, l.kind, l.name, l.value, l.type, l.source,"
@@ -97,18 +96,21 @@ public final class PostgresDatabase implements SharedDatabase {
   /** The URL without its user and password parameters, and them as properties (PGPASSWORD if it names none). */
   private static Properties credentials(String url, StringBuilder bare) {
     Properties p = new Properties();
-    Matcher m = PARAM.matcher(url);
-    StringBuilder out = new StringBuilder();
-    int at = 0;
-    while (m.find()) {
-      out.append(url, at, m.start()).append(m.group(1));
-      at = m.end();
-      p.setProperty(m.group(2), java.net.URLDecoder.decode(m.group(3), java.nio.charset.StandardCharsets.UTF_8));
-      if (at < url.length() && url.charAt(at) == '&') at++; // the next parameter takes this one's separator
+    int q = url.indexOf('?');
+    bare.append(q < 0 ? url : url.substring(0, q));
+    if (q >= 0) {
+      char sep = '?';
+      for (String param : url.substring(q + 1).split("&")) {
+        int eq = param.indexOf('=');
+        String key = eq < 0 ? param : param.substring(0, eq);
+        if (key.equals("user") || key.equals("password")) {
+          p.setProperty(key, URLDecoder.decode(eq < 0 ? "" : param.substring(eq + 1), StandardCharsets.UTF_8));
+        } else if (!param.isEmpty()) {
+          bare.append(sep).append(param);
+          sep = '&';
+        }
+      }
     }
-    out.append(url.substring(at));
-    String u = out.toString().replaceAll("[?&]$", "");
-    bare.append(u);
     if (!p.containsKey("user") && System.getenv("PGUSER") != null) p.setProperty("user", System.getenv("PGUSER"));
     if (!p.containsKey("password") && System.getenv("PGPASSWORD") != null) {
       p.setProperty("password", System.getenv("PGPASSWORD"));
