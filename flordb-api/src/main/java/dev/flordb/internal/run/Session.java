@@ -364,6 +364,7 @@ public final class Session implements AutoCloseable {
     try {
       writer.close();
     } finally {
+      if (shipper != null) shipper.poke(); // the records ship while the last snapshot commit is written
       repository.close();
       if (shipper != null) shipper.finish(repository.snapshotCommit());
     }

@@ -62,8 +62,8 @@ final class RecordIngest implements AutoCloseable {
   /** The first line this reading could not store, and why. */
   String firstDamage;
 
-  private final Rows logs;
-  private final Rows ctxRows;
+  private final SharedDatabase.BulkRows logs;
+  private final SharedDatabase.BulkRows ctxRows;
   private final PreparedStatement childrenOf;
 
   private final Map<String, Long> rids = new HashMap<>();
@@ -90,12 +90,13 @@ final class RecordIngest implements AutoCloseable {
   private long chainRid = -1;
 
   RecordIngest(Connection conn, String file) throws SQLException {
-    this(conn, file, false);
+    this(conn, file, null);
   }
 
-  RecordIngest(Connection conn, String file, boolean jsonLoopValues) throws SQLException {
+  /** For a {@link SharedDatabase} ({@code shared} not null): its loop elements as JSON text, and its bulk inserts. */
+  RecordIngest(Connection conn, String file, SharedDatabase shared) throws SQLException {
     this.conn = conn;
-    this.jsonLoopValues = jsonLoopValues;
+    this.jsonLoopValues = shared != null;
     this.file = file;
     this.namedRun = RecordFormat.runOfFile(file);
     try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) + 1 FROM ctx")) {
@@ -103,9 +104,15 @@ final class RecordIngest implements AutoCloseable {
       firstNewCtx = rs.getLong(1);
     }
     nextCtx = firstNewCtx;
-    logs = new Rows(conn, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
-    ctxRows = new Rows(conn, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
+    logs = rows(conn, shared, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
+    ctxRows = rows(conn, shared, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
     childrenOf = conn.prepareStatement("SELECT id, loop, idx FROM ctx WHERE rid = ? AND parent = ?");
+  }
+
+  private static SharedDatabase.BulkRows rows(Connection conn, SharedDatabase shared, String table, int width)
+      throws SQLException {
+    SharedDatabase.BulkRows bulk = shared == null ? null : shared.bulkRows(conn, table, width);
+    return bulk != null ? bulk : new Rows(conn, table, width);
   }
 
   /** How far a reading got: the offset after the last whole line, the lines read and skipped, the bytes of a cut-off line. */
@@ -470,7 +477,7 @@ final class RecordIngest implements AutoCloseable {
    * Rows of one table on their way in: {@value #ROWS} at a time by one multi-row insert (a native
    * call per value and one per statement, not one statement per row), the rest one by one.
    */
-  private static final class Rows implements AutoCloseable {
+  private static final class Rows implements SharedDatabase.BulkRows {
     static final int ROWS = 64;
     private final int width;
     private final PreparedStatement many;
@@ -489,7 +496,8 @@ final class RecordIngest implements AutoCloseable {
     }
 
     /** A row of stored values: Long, Double, String or null. */
-    void add(Object... row) throws SQLException {
+    @Override
+    public void add(Object... row) throws SQLException {
       System.arraycopy(row, 0, pending, n * width, width);
       if (++n == ROWS) {
         for (int i = 0; i < pending.length; i++) bind(many, i + 1, pending[i]);
@@ -498,7 +506,8 @@ final class RecordIngest implements AutoCloseable {
       }
     }
 
-    void flush() throws SQLException {
+    @Override
+    public void flush() throws SQLException {
       for (int r = 0; r < n; r++) {
         for (int c = 0; c < width; c++) bind(one, c + 1, pending[r * width + c]);
         one.executeUpdate();

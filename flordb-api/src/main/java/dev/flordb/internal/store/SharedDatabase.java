@@ -46,6 +46,28 @@ public interface SharedDatabase {
    */
   void lockProject(Connection c) throws SQLException;
 
+  /**
+   * Rows on their way into one table of the project, inside the caller's transaction, the
+   * database's fastest way (PostgreSQL: COPY); null to take multi-row INSERTs. {@code table}
+   * names the table and its columns as {@code logs(rid, seq, ...)}.
+   */
+  default BulkRows bulkRows(Connection c, String table, int width) throws SQLException {
+    return null;
+  }
+
+  /**
+   * Rows of stored values (Long, Double, String or null) for one table: buffered by {@link #add},
+   * in the table after {@link #flush} (within the transaction).
+   */
+  interface BulkRows extends AutoCloseable {
+    void add(Object... row) throws SQLException;
+
+    void flush() throws SQLException;
+
+    @Override
+    void close() throws SQLException;
+  }
+
   /** The URL as messages may show it: no password, no user, no parameters. */
   String redact(String url);
 

@@ -51,6 +51,8 @@ public final class SharedStore implements AutoCloseable {
   private final String project;
   private Connection conn;
   private Connection reader;
+  /** A second connection, for the dataframe's second reading thread. */
+  private Connection reading;
 
   private SharedStore(SharedDatabase db, String url, String project) {
     this.db = db;
@@ -217,7 +219,7 @@ public final class SharedStore implements AutoCloseable {
             + " stay in " + file + " only; rename nothing, and tell the FlorDB developers");
       }
       if (Files.size(file) > offset) {
-        try (RecordIngest in = new RecordIngest(c, key, true); RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+        try (RecordIngest in = new RecordIngest(c, key, db); RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
           RecordIngest.Progress read = in.read(raf, offset, lines);
           in.finish();
           shipped = read.lines() - lines;
@@ -315,10 +317,27 @@ public final class SharedStore implements AutoCloseable {
   /** The dataframe of every clone's runs of the project, by the rules of {@link Dataframe}; notes go to {@code notes}. */
   public synchronized Table dataframe(Consumer<String> notes, String... names) {
     try {
-      Dataframe d = new Dataframe(conn(), null, true);
-      Table t = d.build(names);
-      for (String note : d.notes()) notes.accept(note);
-      return t;
+      Connection second = null;
+      if (Runtime.getRuntime().availableProcessors() > 1) {
+        if (reading == null || reading.isClosed()) reading = db.open(url, project);
+        second = reading;
+      }
+      Connection first = conn();
+      // in transactions, so that the driver streams the rows (a million of them) rather than holding them all
+      first.setAutoCommit(false);
+      if (second != null) second.setAutoCommit(false);
+      try {
+        Dataframe d = new Dataframe(first, second, true);
+        Table t = d.build(names);
+        for (String note : d.notes()) notes.accept(note);
+        return t;
+      } finally {
+        for (Connection c : new Connection[] {first, second}) {
+          if (c == null) continue;
+          c.rollback();
+          c.setAutoCommit(true);
+        }
+      }
     } catch (SQLException e) {
       throw failure("read the dataframe", e);
     }
@@ -363,7 +382,7 @@ public final class SharedStore implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    for (Connection c : new Connection[] {conn, reader}) {
+    for (Connection c : new Connection[] {conn, reader, reading}) {
       try {
         if (c != null) c.close();
       } catch (SQLException ignored) {
@@ -372,5 +391,6 @@ public final class SharedStore implements AutoCloseable {
     }
     conn = null;
     reader = null;
+    reading = null;
   }
 }
