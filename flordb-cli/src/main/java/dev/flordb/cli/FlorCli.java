@@ -73,7 +73,7 @@ public final class FlorCli implements Runnable {
 
   @CommandLine.Option(names = "--store", paramLabel = "URL",
       description = "The store the team shares, a JDBC URL (jdbc:postgresql://HOST:PORT/DB); overrides FLOR_STORE"
-          + " and store.url in flordb.properties. The password goes in PGPASSWORD or ~/.pgpass.")
+          + " and store.url in flordb.properties. Its password goes in PGPASSWORD or the .pgpass file.")
   String store;
 
   /** The directory given with {@code -C} before the subcommand, or null. */

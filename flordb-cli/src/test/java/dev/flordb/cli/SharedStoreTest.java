@@ -101,6 +101,21 @@ class SharedStoreTest {
     assertThat(runs.out().lines().filter(l -> l.contains("finished")).count()).isEqualTo(3);
     Project.Cli stat = c[2].cli(withStore(store, "stat"));
     assertThat(stat.out()).as(stat.toString()).contains("runs:     3");
+    Project.Cli replay = c[2].cli(withStore(store, "replay", "acc", "--dry-run"));
+    assertThat(replay.out()).as(replay.toString()).contains("3 runs of other clones in the shared store cannot be"
+        + " replayed here without their snapshots: 'flordb pull' brings them");
+
+    // a program's own reads (Flor.dataframe) see every clone's runs too
+    c[2].write("Read.java", """
+        import dev.flordb.Flor;
+        public class Read {
+          public static void main(String[] args) {
+            System.out.println("rows " + Flor.dataframe("loss").size());
+          }
+        }
+        """);
+    ChildJvm.Finished read = ChildJvm.source(c[2].dir, "Read.java").env("FLOR_STORE", store).run().assertSucceeded();
+    assertThat(read.out()).contains("rows 18");
   }
 
   static String[] join(String first, String... rest) {
@@ -264,7 +279,7 @@ class SharedStoreTest {
         boolean inside = false;
         for (int i = 0; i < 6000 && !inside && sync.isAlive(); i++) {
           try (java.sql.Statement s = watch.createStatement(); java.sql.ResultSet rs = s.executeQuery(
-              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'flordb' AND query LIKE 'INSERT INTO logs%'")) {
+              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'flordb' AND query LIKE 'COPY logs%' AND backend_xid IS NOT NULL")) {
             rs.next();
             inside = rs.getLong(1) > 0;
           }
@@ -294,8 +309,9 @@ class SharedStoreTest {
   @Test
   void pushThenPullBringsTheSnapshotsLeavesTheBranchAndWorkingTreeAndAReplayThereFillsInANewStatement(
       @TempDir Path tmp) {
+    String store = pg.newDatabase("push_pull");
     Project[] c = clones(tmp);
-    ChildJvm.source(c[0].dir, "Train.java", "--kwargs", "lr=0.1", "who=a").run().assertSucceeded();
+    train(c[0], store, "lr=0.1", "who=a");
     String run = c[0].runs().get(0).getString("run_id");
     Project.Cli push = c[0].cli("push");
     assertThat(push.exit()).as(push.toString()).isZero();
@@ -311,10 +327,14 @@ class SharedStoreTest {
 
     c[1].write("Train.java", TRAIN.replace("Flor.log(\"acc\",",
         "Flor.log(\"acc2\", 2 * (0.5 + epoch * 0.125));\n          Flor.log(\"acc\","));
-    Project.Cli replay = c[1].cli("replay", "acc2", "--yes");
+    Project.Cli replay = c[1].cli(withStore(store, "replay", "acc2", "--yes"));
     assertThat(replay.exit()).as(replay.toString()).isZero();
     List<Map<String, Object>> df = rows(c[1].cli("dataframe", "--json", "acc", "acc2"));
     assertThat(df).hasSize(3).allSatisfy(r -> assertThat(r.get("acc2")).isEqualTo(2 * (Double) r.get("acc")));
+    // the replayed values were shipped: the third clone sees them in the shared store, with their source
+    List<Map<String, Object>> shared = rows(c[2].cli(withStore(store, "dataframe", "--json", "acc", "acc2")));
+    assertThat(shared).isEqualTo(df);
+    assertThat(shared).allSatisfy(r -> assertThat(r.get("source")).isEqualTo("replay"));
   }
 
   /** A clone's git state (TempRepo.GitState) as a value. */

@@ -314,6 +314,17 @@ public final class SharedStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- reading
 
+  /** The run ids of every clone's runs of the project that the shared store has. */
+  public synchronized java.util.Set<String> runIds() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    try (PreparedStatement ps = conn().prepareStatement("SELECT run_id FROM runs"); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) out.add(rs.getString(1));
+    } catch (SQLException e) {
+      throw failure("list the runs", e);
+    }
+    return out;
+  }
+
   /** The dataframe of every clone's runs of the project, by the rules of {@link Dataframe}; notes go to {@code notes}. */
   public synchronized Table dataframe(Consumer<String> notes, String... names) {
     try {
