@@ -3,17 +3,22 @@ package dev.flordb.postgres;
 import dev.flordb.internal.records.Json;
 import dev.flordb.internal.store.SharedDatabase;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * Rows into one table by {@code COPY ... FROM STDIN} (text format), some megabytes at a time: a
- * COPY takes the connection for itself while it runs, so rows are gathered here and each {@link
- * #flush} is one whole COPY, between the ingest's other statements.
+ * Rows into one table by {@code COPY ... FROM STDIN} (text format), some megabytes at a time. A
+ * full batch is sent on a thread of its own while the next one is gathered, so that the reading
+ * of the record file and the database's work overlap; the driver locks the connection for a COPY,
+ * so the ingest's other statements on it wait for the one in flight. {@link #flush} returns once
+ * every row is in the table (within the transaction); a failed COPY is thrown by the next call.
  */
 final class CopyRows implements SharedDatabase.BulkRows {
   /** Characters gathered before a COPY is sent on its own. */
@@ -23,6 +28,13 @@ final class CopyRows implements SharedDatabase.BulkRows {
   private final String sql;
   private final int width;
   private final StringBuilder buf = new StringBuilder(1 << 16);
+  /** The COPY in flight, or null. */
+  private Future<?> pending;
+  private static final ExecutorService SENDER = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "flordb-copy");
+    t.setDaemon(true);
+    return t;
+  });
 
   CopyRows(Connection c, String table, int width) throws SQLException {
     this.copy = c.unwrap(PGConnection.class).getCopyAPI();
@@ -46,7 +58,35 @@ final class CopyRows implements SharedDatabase.BulkRows {
       }
     }
     buf.append('\n');
-    if (buf.length() >= BATCH_CHARS) flush();
+    if (buf.length() >= BATCH_CHARS) send();
+  }
+
+  /** Sends what is gathered on the sending thread, once the COPY before it is done. */
+  private void send() throws SQLException {
+    await();
+    if (buf.length() == 0) return;
+    byte[] bytes = buf.toString().getBytes(StandardCharsets.UTF_8);
+    buf.setLength(0);
+    pending = SENDER.submit(() -> {
+      copy.copyIn(sql, new ByteArrayInputStream(bytes));
+      return null;
+    });
+  }
+
+  private void await() throws SQLException {
+    Future<?> p = pending;
+    pending = null;
+    if (p == null) return;
+    try {
+      p.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof SQLException) throw (SQLException) c;
+      throw new SQLException("COPY into " + sql + " failed: " + c, c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while waiting for " + sql, e);
+    }
   }
 
   private void escape(String s) {
@@ -64,18 +104,17 @@ final class CopyRows implements SharedDatabase.BulkRows {
 
   @Override
   public void flush() throws SQLException {
-    if (buf.length() == 0) return;
-    byte[] bytes = buf.toString().getBytes(StandardCharsets.UTF_8);
-    buf.setLength(0);
-    try {
-      copy.copyIn(sql, new ByteArrayInputStream(bytes));
-    } catch (IOException e) {
-      throw new SQLException("COPY into " + sql + " failed: " + e.getMessage(), e);
-    }
+    send();
+    await();
   }
 
   @Override
   public void close() {
     buf.setLength(0); // what was not flushed belongs to a transaction that is rolled back
+    try {
+      await();
+    } catch (SQLException e) {
+      // the transaction it belonged to fails and is rolled back already
+    }
   }
 }

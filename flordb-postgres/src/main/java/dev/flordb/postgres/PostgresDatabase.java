@@ -121,7 +121,7 @@ public final class PostgresDatabase implements SharedDatabase {
     p.setProperty("loginTimeout", "5");
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("ApplicationName", "flordb");
-    // a dataframe reads a million rows: streamed in batches (its reads run in transactions)
+    // a dataframe reads a million rows: streamed in batches (its reads run in transactions), not all held at once
     p.setProperty("defaultRowFetchSize", "20000");
     return p;
   }
