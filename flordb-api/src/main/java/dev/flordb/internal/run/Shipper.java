@@ -38,6 +38,8 @@ final class Shipper {
   // the shipping thread's own
   private Snapshots git;
   private SharedStore store;
+  /** The record file's size when it was last shipped whole: a file that has not grown is not shipped again. */
+  private long shippedSize = -1;
 
   private Shipper(String url, Path workTree, Path recordFile, String runId, Console console) {
     this.url = url;
@@ -128,7 +130,11 @@ final class Shipper {
         if (git == null) git = Snapshots.open(workTree);
         store = SharedStore.open(url, git);
       }
-      store.shipFile(recordFile);
+      long size = java.nio.file.Files.size(recordFile);
+      if (size != shippedSize || last) {
+        store.shipFile(recordFile);
+        shippedSize = size;
+      }
       if (last) store.shipped(runId, git, finalCommit);
       healthy = true;
       return true;
