@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
       RunsCommand.class,
       UnpackCommand.class,
       StatCommand.class,
+      SyncCommand.class,
+      PushCommand.class,
+      PullCommand.class,
       dev.flordb.cli.ReplayCommand.class,
       ServeCommand.class,
       ClasspathCommand.class,
@@ -68,6 +71,11 @@ public final class FlorCli implements Runnable {
   @CommandLine.Option(names = "-C", paramLabel = "DIR",
       description = "Run as if flordb was started in DIR (as git -C does).")
   java.nio.file.Path dir;
+
+  @CommandLine.Option(names = "--store", paramLabel = "URL",
+      description = "The store the team shares, a JDBC URL (jdbc:postgresql://HOST:PORT/DB); overrides FLOR_STORE"
+          + " and store.url in flordb.properties. Its password goes in PGPASSWORD or the .pgpass file.")
+  String store;
 
   /** The directory given with {@code -C} before the subcommand, or null. */
   public java.nio.file.Path directory() {

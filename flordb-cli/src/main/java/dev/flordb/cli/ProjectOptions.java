@@ -1,6 +1,8 @@
 package dev.flordb.cli;
 
 import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.run.Settings;
+import dev.flordb.internal.store.SharedStore;
 import dev.flordb.internal.store.Store;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -36,7 +38,17 @@ final class ProjectOptions {
     }
     Snapshots git = Snapshots.open(where);
     PrintWriter err = command.commandLine().getErr();
-    return new Project(git, git.workTree().resolve(".flor"), w -> {
+    String storeUrl = null;
+    if (command.parent() != null && command.parent().userObject() instanceof FlorCli) {
+      storeUrl = ((FlorCli) command.parent().userObject()).store;
+    }
+    try {
+      if (storeUrl == null) storeUrl = Settings.fromEnvironment().storeUrl(git.workTree());
+    } catch (RuntimeException e) {
+      git.close();
+      throw e;
+    }
+    return new Project(git, git.workTree().resolve(".flor"), storeUrl, w -> {
       err.println("flordb: " + w);
       err.flush();
     });
@@ -45,17 +57,24 @@ final class ProjectOptions {
   static final class Project implements AutoCloseable {
     final Snapshots git;
     final Path florDir;
+    /** The store the team shares (--store, FLOR_STORE, store.url), or null. */
+    final String storeUrl;
     private final Consumer<String> warnings;
     private Store store;
 
-    Project(Snapshots git, Path florDir, Consumer<String> warnings) {
+    Project(Snapshots git, Path florDir, String storeUrl, Consumer<String> warnings) {
       this.git = git;
       this.florDir = florDir;
+      this.storeUrl = storeUrl;
       this.warnings = warnings;
     }
 
+    /** The store that commands read: the local one, whose reads go to the shared store when there is one. */
     Store store() {
-      if (store == null) store = Store.open(florDir, git, warnings);
+      if (store == null) {
+        store = Store.open(florDir, git, warnings);
+        if (storeUrl != null) store.share(SharedStore.open(storeUrl, git));
+      }
       return store;
     }
 

@@ -10,6 +10,8 @@ import dev.flordb.Table;
 import dev.flordb.internal.replay.ReplayOptions.Level;
 import dev.flordb.internal.run.Session;
 import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.run.Settings;
+import dev.flordb.internal.store.SharedStore;
 import dev.flordb.internal.store.Store;
 import java.io.Console;
 import java.io.PrintWriter;
@@ -76,6 +78,12 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = {"-y", "--yes"}, description = "Do not ask.")
   boolean yes;
 
+  /** The shared store (--store, FLOR_STORE, store.url), or null. */
+  private static SharedStore sharedStore(String url, Snapshots git) {
+    if (url == null) url = Settings.fromEnvironment().storeUrl(git.workTree());
+    return url == null ? null : SharedStore.open(url, git);
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -92,7 +100,20 @@ public final class ReplayCommand implements Callable<Integer> {
       where = ((dev.flordb.cli.FlorCli) spec.parent().userObject()).directory();
     }
     if (where == null) where = Path.of("").toAbsolutePath();
-    try (Snapshots git = Snapshots.open(where); Store store = Store.open(git.workTree().resolve(".flor"), git)) {
+    String storeUrl = spec.parent() != null && spec.parent().userObject() instanceof dev.flordb.cli.FlorCli
+        ? ((dev.flordb.cli.FlorCli) spec.parent().userObject()).store : null;
+    try (Snapshots git = Snapshots.open(where); Store store = Store.open(git.workTree().resolve(".flor"), git);
+        SharedStore shared = sharedStore(storeUrl, git)) {
+      if (shared != null) {
+        // Replay runs what this clone has the snapshots of; the shared store may know of more.
+        java.util.Set<String> elsewhere = shared.runIds();
+        for (Table.Row r : store.query("SELECT run_id FROM runs")) elsewhere.remove(r.getString("run_id"));
+        elsewhere.removeAll(git.runRefs().keySet());
+        if (!elsewhere.isEmpty()) {
+          out.println(elsewhere.size() + (elsewhere.size() == 1 ? " run" : " runs") + " of other clones in the shared store"
+              + " cannot be replayed here without their snapshots: 'flordb pull' brings them (then replay again).");
+        }
+      }
       String stamp = Session.newId(System.currentTimeMillis());
       ReplaySchedule plan = ReplaySchedule.plan(git, store, new ReplaySchedule.Request(selectors, file, this.where,
           iter, overrides, n, chosenLevel, fromStart, dryRun), stamp);
@@ -117,6 +138,7 @@ public final class ReplayCommand implements Callable<Integer> {
       boolean failed = outcomes.stream().anyMatch(o -> !o.ok());
 
       out.println();
+      if (shared != null) store.share(shared); // the replayed values are shipped there, and the table read from there
       printHead(store.dataframe(plan.names.toArray(new String[0])), plan.names, out);
       out.println();
       double[] estimate = plan.totals();

@@ -34,6 +34,11 @@ final class StatCommand implements Callable<Integer> {
       out.println("project:  " + p.git.workTree().getFileName() + " (" + p.git.workTree() + ")");
       out.println("store:    " + p.florDir + " (" + human(size(p.florDir.resolve("records"))) + " of records, "
           + human(size(p.florDir.resolve("flor.db"))) + " database)");
+      if (p.storeUrl != null) {
+        try (dev.flordb.internal.store.SharedStore shared = dev.flordb.internal.store.SharedStore.open(p.storeUrl, p.git)) {
+          out.println("shared:   " + shared.describe() + ": every clone's runs, counted below");
+        }
+      }
       out.println("runs:     " + t.get("runs") + statuses(runs));
       out.println("records:  " + t.get("records"));
       out.println("names:    " + t.get("names"));

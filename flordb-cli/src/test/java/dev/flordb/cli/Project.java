@@ -52,6 +52,31 @@ final class Project extends TempRepo {
     return new Project(initialized(dir));
   }
 
+  /** {@code git clone REMOTE DIR}: another clone of a project (a teammate's, or the training server's). */
+  public static Project cloneOf(Path remote, Path dir) {
+    try {
+      Git.cloneRepository().setURI(remote.toUri().toString()).setDirectory(dir.toFile()).call().close();
+      return new Project(dir.toRealPath());
+    } catch (GitAPIException | IOException e) {
+      throw new IllegalStateException("cannot clone " + remote + " into " + dir, e);
+    }
+  }
+
+  /** {@code git init --bare DIR} and {@code git remote add origin DIR} here; then {@code git push origin main}. */
+  public Path publish(Path bare) {
+    try (Repository r = repository(); Git git = new Git(r)) {
+      Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
+      org.eclipse.jgit.lib.StoredConfig c = r.getConfig();
+      c.setString("remote", "origin", "url", bare.toUri().toString());
+      c.setString("remote", "origin", "fetch", "+refs/heads/*:refs/remotes/origin/*");
+      c.save();
+      git.push().setRemote("origin").add("main").call();
+      return bare;
+    } catch (GitAPIException | IOException e) {
+      throw new IllegalStateException("cannot publish to " + bare, e);
+    }
+  }
+
   Path florDir() {
     return dir.resolve(".flor");
   }

@@ -89,7 +89,44 @@ public record PastRun(String runId, String tstamp, String filename, String statu
    */
   Path directory(Path workTree) {
     String cwd = launchString("cwd");
-    return cwd != null && Files.isDirectory(Path.of(cwd)) ? Path.of(cwd) : workTree;
+    if (cwd == null) return workTree;
+    Path moved = movedDirectory(Path.of(cwd).toAbsolutePath().normalize(), workTree.toAbsolutePath().normalize());
+    if (moved != null) return moved;
+    return Files.isDirectory(Path.of(cwd)) ? Path.of(cwd) : workTree;
+  }
+
+  /**
+   * A run recorded in another clone of the project (pulled with {@code flordb pull}) was started
+   * in a directory of that clone: the same directory of this one, found from where its program
+   * sits in both. Null when the run was started in this clone, or that cannot be told.
+   */
+  /**
+   * A path of the run's launch as it is in this clone: for a run pulled from another clone, a
+   * path in that clone becomes the same path in this one (see {@link #directory}).
+   */
+  Path inThisClone(Path recorded, Path workTree) {
+    Path abs = recorded.toAbsolutePath().normalize();
+    Path root = workTree.toAbsolutePath().normalize();
+    String cwd = launchString("cwd");
+    if (abs.startsWith(root) || cwd == null) return recorded;
+    Path otherCwd = Path.of(cwd).toAbsolutePath().normalize();
+    Path hereCwd = movedDirectory(otherCwd, root);
+    if (hereCwd == null || !abs.startsWith(otherCwd)) return recorded;
+    return hereCwd.resolve(otherCwd.relativize(abs).toString());
+  }
+
+  private Path movedDirectory(Path cwd, Path workTree) {
+    String main = launchString("main");
+    if (cwd.startsWith(workTree) || main == null || filename == null || launch.get("outside_repository") != null) {
+      return null;
+    }
+    Path program = cwd.resolve(main).normalize();
+    Path inRepo = Path.of(filename);
+    if (program.getNameCount() <= inRepo.getNameCount() || !program.endsWith(inRepo)) return null;
+    Path otherRoot = program.getRoot().resolve(program.subpath(0, program.getNameCount() - inRepo.getNameCount()));
+    if (!cwd.startsWith(otherRoot)) return null;
+    Path here = workTree.resolve(otherRoot.relativize(cwd).toString());
+    return Files.isDirectory(here) ? here : null;
   }
 
   /** A launch detail as a string, or null. */

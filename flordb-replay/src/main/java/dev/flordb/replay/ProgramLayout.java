@@ -48,7 +48,7 @@ public record ProgramLayout(Kind kind, String sourceFile, List<String> sourceRoo
     Path cwd = run.directory(workTree);
     if (customSettings) return custom(null);
     if ("source".equals(mode) && main != null) {
-      String rel = relative(workTree, cwd.resolve(main));
+      String rel = relative(workTree, run.inThisClone(cwd.resolve(main), workTree));
       if (rel == null) return custom("its source file " + main + " lies outside the repository");
       if (!filesAtVersion.containsKey(rel)) return custom(rel + " is not in the run's snapshot");
       return new ProgramLayout(Kind.SOURCE, rel, List.of(), List.of(), List.of(), null);

@@ -33,6 +33,7 @@ public final class ChildJvm {
   private final List<String> command = new ArrayList<>();
   private final Path dir;
   private boolean quiet = true;
+  private final Map<String, String> extraEnv = new java.util.LinkedHashMap<>();
 
   private ChildJvm(Path dir, String classPath) {
     this.dir = dir;
@@ -73,6 +74,12 @@ public final class ChildJvm {
     return c;
   }
 
+  /** Sets an environment variable of the child (FLOR_STORE, say). */
+  public ChildJvm env(String name, String value) {
+    extraEnv.put(name, value);
+    return this;
+  }
+
   /** Lets the child echo what it logs (FLOR_QUIET unset). */
   public ChildJvm echo() {
     quiet = false;
@@ -87,6 +94,8 @@ public final class ChildJvm {
     env.remove("GIT_WORK_TREE");
     env.remove("GIT_INDEX_FILE");
     env.remove("FLOR_CAPTURE");
+    env.remove("FLOR_STORE");
+    env.putAll(extraEnv);
     if (quiet) env.put("FLOR_QUIET", "1");
     else env.remove("FLOR_QUIET");
     return pb;

@@ -59,8 +59,8 @@ public final class SnapshotRules {
     }
   }
 
-  /** The rules of the work tree: its {@code flordb.properties}, else the defaults. */
-  static SnapshotRules read(Path workTree) {
+  /** The work tree's {@code flordb.properties} (snapshot rules, replay commands, the shared store), or none. */
+  public static Properties properties(Path workTree) {
     Path file = workTree.resolve(FILE);
     Properties p = new Properties();
     if (Files.isRegularFile(file)) {
@@ -70,6 +70,13 @@ public final class SnapshotRules {
         throw new FlorException("cannot read " + file + ": " + e.getMessage(), e);
       }
     }
+    return p;
+  }
+
+  /** The rules of the work tree: its {@code flordb.properties}, else the defaults. */
+  static SnapshotRules read(Path workTree) {
+    Path file = workTree.resolve(FILE);
+    Properties p = properties(workTree);
     List<String> globs = new ArrayList<>();
     String defaults = p.getProperty("snapshot.exclude.defaults", "true").trim();
     if (!defaults.equals("true") && !defaults.equals("false")) {

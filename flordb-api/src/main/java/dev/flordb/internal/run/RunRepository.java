@@ -3,6 +3,7 @@ package dev.flordb.internal.run;
 import static dev.flordb.internal.Failures.failure;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.records.RecordWriter;
+import dev.flordb.internal.store.SharedStore;
 import dev.flordb.internal.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ final class RunRepository {
   // guarded by this
   private Store store;
   private ObjectId lastCommit;
+  /** The shared store that the run's reads go to (FLOR_STORE), or null. */
+  private String storeUrl;
 
   private RunRepository(Path florDir, String runId, String filename, String tstamp, RecordWriter writer,
       Console console, Args args, Path workTree, boolean excluded, boolean snapshot) {
@@ -195,12 +198,28 @@ final class RunRepository {
     }
   }
 
+  /** Makes the run's reads ({@code Flor.dataframe}, {@code Flor.query}) read the shared store at {@code url} (null: none). */
+  synchronized void shareReadsWith(String url) {
+    this.storeUrl = url;
+  }
+
   /** The store, opened on first use. */
   Store store() {
     // Wait for the background start outside the lock: its first commit takes the same lock.
     Snapshots git = git();
     synchronized (this) {
-      if (store == null) store = Store.open(florDir, git, console::warn); // damage found in the records is said at once
+      if (store == null) {
+        Store opened = Store.open(florDir, git, console::warn); // damage found in the records is said at once
+        if (storeUrl != null && git != null) {
+          try {
+            opened.share(SharedStore.open(storeUrl, git));
+          } catch (RuntimeException e) {
+            opened.close(); // not kept unshared: the next use tries the shared store again
+            throw e;
+          }
+        }
+        store = opened;
+      }
       return store;
     }
   }

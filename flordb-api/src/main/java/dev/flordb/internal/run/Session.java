@@ -12,6 +12,7 @@ import dev.flordb.internal.replay.ReplayHost;
 import dev.flordb.internal.replay.ReplayOptions;
 import dev.flordb.internal.source.Sites;
 import dev.flordb.internal.source.SourceAnalyzer;
+import dev.flordb.internal.store.SharedStore;
 import dev.flordb.internal.store.Store;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -55,6 +56,8 @@ public final class Session implements AutoCloseable {
   private final String runId;
   private final Launch launch;
   private final RecordWriter writer;
+  /** Ships the record file to the shared store (FLOR_STORE), or null. */
+  private final Shipper shipper;
   private final Console console;
   private final OutputCapture capture;
   private final Names names = new Names();
@@ -114,6 +117,9 @@ public final class Session implements AutoCloseable {
       this.repository = RunRepository.capture(workTree, excluded, florDir, runId, launch.filename, tstamp, writer,
           console, args);
     }
+    String storeUrl = b.settings.storeUrl(workTree);
+    repository.shareReadsWith(storeUrl);
+    this.shipper = forward ? Shipper.start(storeUrl, workTree, writer.file(), runId, console) : null;
     this.timings = new Timings(ticker, writer, forward, startNanos, jvmToSessionNanos);
     // A replay keeps every checkpoint it rebuilds (it writes only missing ones), whatever they cost.
     this.checkpoints = new Checkpoints(florDir, runId, forward ? b.checkpointPolicy : new CheckpointPolicy(1, 0),
@@ -276,6 +282,7 @@ public final class Session implements AutoCloseable {
   public void commit() {
     writer.sync();
     repository.snapshotNow();
+    if (shipper != null) shipper.poke();
   }
 
   /**
@@ -286,6 +293,8 @@ public final class Session implements AutoCloseable {
     Path workTree = WorkTree.find(dir);
     Path florDir = workTree.resolve(".flor");
     try (Snapshots git = Snapshots.open(workTree); Store store = Store.open(florDir, git, w -> System.err.println("flordb: " + w))) {
+      String storeUrl = Settings.fromEnvironment().storeUrl(workTree);
+      if (storeUrl != null) store.share(SharedStore.open(storeUrl, git));
       return reading.apply(store);
     }
   }
@@ -366,7 +375,9 @@ public final class Session implements AutoCloseable {
     try {
       writer.close();
     } finally {
+      if (shipper != null) shipper.poke(); // the records ship while the last snapshot commit is written
       repository.close();
+      if (shipper != null) shipper.finish(repository.snapshotCommit());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.flordb.internal.run;
 
 import dev.flordb.internal.checkpoint.CheckpointPolicy;
+import dev.flordb.internal.git.SnapshotRules;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,6 +21,8 @@ import java.util.Map;
  *   <tr><td>{@code FLOR_CKPT_INTERVAL_S}</td><td>at least this many seconds between checkpoints</td><td>0</td></tr>
  *   <tr><td>{@code FLOR_REPLAY_VERDICT}</td><td>where a replayed program writes its verdict (set by {@code flordb replay})</td><td>none</td></tr>
  *   <tr><td>{@code FLOR_REPLAY_SOURCE}</td><td>a compiled program's patched main source (set by {@code flordb replay})</td><td>none</td></tr>
+ *   <tr><td>{@code FLOR_STORE}</td><td>the store the team shares, a JDBC URL ({@code jdbc:postgresql://HOST:PORT/DB});
+ *       else {@code store.url} in {@code flordb.properties} ({@link #storeUrl(Path)})</td><td>none</td></tr>
  * </table>
  *
  * A switch is on for {@code 1}, {@code true}, {@code yes} or {@code on} and off for {@code 0},
@@ -34,6 +37,8 @@ public final class Settings {
   public final double checkpointIntervalSeconds;
   public final Path replayVerdict;
   public final String replaySource;
+  /** FLOR_STORE, or null. */
+  public final String store;
 
   private Settings(Map<String, String> env) {
     quiet = flag(env, "FLOR_QUIET", false);
@@ -44,6 +49,23 @@ public final class Settings {
     String verdict = text(env, "FLOR_REPLAY_VERDICT");
     replayVerdict = verdict == null ? null : Path.of(verdict);
     replaySource = text(env, "FLOR_REPLAY_SOURCE");
+    store = text(env, "FLOR_STORE");
+  }
+
+  /**
+   * The shared store of the project in {@code workTree}: {@code FLOR_STORE}, else {@code
+   * store.url} in its {@code flordb.properties}, else null (the local store only). The file is
+   * committed with the project, so a URL there must hold no password.
+   */
+  public String storeUrl(Path workTree) {
+    if (store != null) return store;
+    String url = SnapshotRules.properties(workTree).getProperty("store.url");
+    if (url == null || url.isBlank()) return null;
+    if (url.contains("password=")) {
+      throw new IllegalArgumentException(workTree.resolve("flordb.properties") + ": store.url holds a password, and the"
+          + " file is committed with the project; take it out of the URL and give it in PGPASSWORD or ~/.pgpass");
+    }
+    return url.trim();
   }
 
   /** The settings of this process's environment. */

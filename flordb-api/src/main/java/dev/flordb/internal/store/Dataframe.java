@@ -82,6 +82,8 @@ public final class Dataframe {
   private final Connection second;
   /** Whether the cells are read from the packs ({@link CellPacks}) rather than from the rows of logs and ctx. */
   private final boolean packed;
+  /** Whether the database is a {@link SharedDatabase}: values as text, loop elements as JSON text. */
+  private final boolean textValues;
   private final Map<Long, Object[]> runs = new HashMap<>(); // rid -> projid, tstamp, filename, run_id
   /** Loop names by id: the ids of the query's codes first, then names read as text. */
   private final List<String> loopNames = new ArrayList<>();
@@ -107,9 +109,21 @@ public final class Dataframe {
    * else from the rows of {@code logs} and {@code ctx} alone, by SQL any database answers.
    */
   Dataframe(Connection conn, Connection second, boolean packed) {
+    this(conn, second, packed, false);
+  }
+
+  /** {@code textValues}: the database is a {@link SharedDatabase} (values as text, loop elements as JSON text). */
+  Dataframe(Connection conn, Connection second, boolean packed, boolean textValues) {
     this.conn = conn;
     this.second = second;
     this.packed = packed;
+    this.textValues = textValues;
+  }
+
+  /** A loop element as read: SQLite's typed value, or a shared database's JSON text. */
+  private Object loopValue(Object raw) {
+    if (raw instanceof Integer) return ((Integer) raw).longValue();
+    return textValues && raw != null ? Json.parse(raw.toString()) : raw;
   }
 
   /** A loop position that encloses cells. */
@@ -455,8 +469,7 @@ public final class Dataframe {
           if (loop >= 0) {
             idx = rs.getLong(5);
             if ((packedColumn & HAS_LOOP_VALUE) != 0) {
-              lv = rs.getObject(7);
-              if (lv instanceof Integer) lv = ((Integer) lv).longValue();
+              lv = loopValue(rs.getObject(7));
             }
           }
           c.add(anchor, ctx, packedColumn, value, loop, idx, lv);
@@ -530,12 +543,13 @@ public final class Dataframe {
     if (raw == null) return null;
     switch (type) {
       case T_INT:
+        if (raw instanceof String) return Long.valueOf((String) raw); // a shared database's text
         return raw instanceof Long ? raw : (Object) ((Number) raw).longValue();
       case T_FLOAT:
         if (raw instanceof Double) return raw;
         return raw instanceof Number ? (Object) ((Number) raw).doubleValue() : Double.valueOf(raw.toString());
       case T_BOOL:
-        return ((Number) raw).longValue() != 0;
+        return raw instanceof String ? !raw.equals("0") : ((Number) raw).longValue() != 0;
       case T_JSON:
         return TableRows.frozen(Json.parse(raw.toString())); // the table keeps it as it is
       default:
@@ -568,8 +582,7 @@ public final class Dataframe {
           for (int i = 0; i < part.size(); i++) ps.setLong(i + 1, part.get(i));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              Object v = rs.getObject(5);
-              if (v instanceof Integer) v = ((Integer) v).longValue();
+              Object v = loopValue(rs.getObject(5));
               long id = rs.getLong(1);
               long parent = rs.getLong(2);
               nodes.put(id, new Node(id, parent, loopId(rs.getString(3)), rs.getLong(4), v, rs.getInt(6), rs.getLong(7)));

@@ -51,6 +51,8 @@ final class RecordIngest implements AutoCloseable {
   private static final int CACHED_PARENTS = 4096;
 
   private final Connection conn;
+  /** Loop elements as JSON text (a {@link SharedDatabase}'s typed-text columns), not as SQLite's typed values. */
+  private final boolean jsonLoopValues;
   private final String file;
   /** The run the file is named after, which every record of it must belong to. */
   private final String namedRun;
@@ -59,8 +61,9 @@ final class RecordIngest implements AutoCloseable {
   /** The first line this reading could not store, and why. */
   String firstDamage;
 
-  private final Rows logs;
-  private final Rows ctxRows;
+  private final SharedDatabase.BulkRows logs;
+  private final SharedDatabase.BulkRows ctxRows;
+  /** The dataframe's packs of what this reading stores; null for a shared database, which has none. */
   private final CellPacks.Writer packs;
   private final PreparedStatement childrenOf;
 
@@ -96,7 +99,13 @@ final class RecordIngest implements AutoCloseable {
   private long chainRid = -1;
 
   RecordIngest(Connection conn, String file) throws SQLException {
+    this(conn, file, null);
+  }
+
+  /** For a {@link SharedDatabase} ({@code shared} not null): its loop elements as JSON text, and its bulk inserts. */
+  RecordIngest(Connection conn, String file, SharedDatabase shared) throws SQLException {
     this.conn = conn;
+    this.jsonLoopValues = shared != null;
     this.file = file;
     this.namedRun = RecordFormat.runOfFile(file);
     try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) + 1 FROM ctx")) {
@@ -104,10 +113,16 @@ final class RecordIngest implements AutoCloseable {
       firstNewCtx = rs.getLong(1);
     }
     nextCtx = firstNewCtx;
-    logs = new Rows(conn, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
-    ctxRows = new Rows(conn, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
-    packs = new CellPacks.Writer(conn);
+    logs = rows(conn, shared, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
+    ctxRows = rows(conn, shared, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
+    packs = shared == null ? new CellPacks.Writer(conn) : null;
     childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
+  }
+
+  private static SharedDatabase.BulkRows rows(Connection conn, SharedDatabase shared, String table, int width)
+      throws SQLException {
+    SharedDatabase.BulkRows bulk = shared == null ? null : shared.bulkRows(conn, table, width);
+    return bulk != null ? bulk : new Rows(conn, table, width);
   }
 
   /** How far a reading got: the offset after the last whole line, the lines read and skipped, the bytes of a cut-off line. */
@@ -226,7 +241,7 @@ final class RecordIngest implements AutoCloseable {
     Object v = p.value[i];
     if (v instanceof Boolean) v = ((Boolean) v) ? 1L : 0L;
     logs.add(rid, p.seq[i], ctx, p.kind[i], p.name[i], p.type[i].wire, v, p.source[i], p.t[i]);
-    if (CellPacks.packed(p.kind[i])) {
+    if (packs != null && CellPacks.packed(p.kind[i])) {
       long parent = depth < 2 ? 0 : chain[depth - 2];
       int d = depth - 1;
       packs.add(rid, p.name[i], parent > 0 ? parent : -rid, ctx, p.seq[i], CellPacks.typeCode(p.type[i].wire),
@@ -419,7 +434,7 @@ final class RecordIngest implements AutoCloseable {
     }
     Object v = Store.storedValue(e.type(), e.value());
     logs.add(rid, e.seq(), ctx, e.kind(), e.name(), e.type().wire, v, e.source(), e.t());
-    if (CellPacks.packed(e.kind())) {
+    if (packs != null && CellPacks.packed(e.kind())) {
       boolean inLoop = ctx != 0;
       packs.add(rid, e.name(), parent > 0 ? parent : -rid, ctx, e.seq(), CellPacks.typeCode(e.type().wire),
           "replay".equals(e.source()), v, inLoop ? posLoop : null, inLoop ? posIdx : 0, inLoop ? posElement : null);
@@ -436,7 +451,7 @@ final class RecordIngest implements AutoCloseable {
   void finish() throws SQLException {
     ctxRows.flush();
     logs.flush();
-    packs.flush();
+    if (packs != null) packs.flush();
     try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET args = ? WHERE rid = ?")) {
       for (Map.Entry<Long, Map<String, Object>> a : args.entrySet()) {
         ps.setString(1, Json.write(a.getValue()));
@@ -450,7 +465,7 @@ final class RecordIngest implements AutoCloseable {
   public void close() throws SQLException {
     logs.close();
     ctxRows.close();
-    packs.close();
+    if (packs != null) packs.close();
     childrenOf.close();
   }
 
@@ -475,7 +490,7 @@ final class RecordIngest implements AutoCloseable {
     Object stored = value == null ? null : Store.storedValue(Values.classify(value), value);
     known.put(loop, idx, id, stored);
     posElement = stored;
-    ctxRows.add(id, rid, parent, (long) depth, loop, idx, stored);
+    ctxRows.add(id, rid, parent, (long) depth, loop, idx, value != null && jsonLoopValues ? Json.write(value) : stored);
     return id;
   }
 
@@ -506,7 +521,7 @@ final class RecordIngest implements AutoCloseable {
    * Rows of one table on their way in: {@value #ROWS} at a time by one multi-row insert (a native
    * call per value and one per statement, not one statement per row), the rest one by one.
    */
-  private static final class Rows implements AutoCloseable {
+  private static final class Rows implements SharedDatabase.BulkRows {
     static final int ROWS = 64;
     private final int width;
     private final PreparedStatement many;
@@ -525,7 +540,8 @@ final class RecordIngest implements AutoCloseable {
     }
 
     /** A row of stored values: Long, Double, String or null. */
-    void add(Object... row) throws SQLException {
+    @Override
+    public void add(Object... row) throws SQLException {
       System.arraycopy(row, 0, pending, n * width, width);
       if (++n == ROWS) {
         for (int i = 0; i < pending.length; i++) bind(many, i + 1, pending[i]);
@@ -534,7 +550,8 @@ final class RecordIngest implements AutoCloseable {
       }
     }
 
-    void flush() throws SQLException {
+    @Override
+    public void flush() throws SQLException {
       for (int r = 0; r < n; r++) {
         for (int c = 0; c < width; c++) bind(one, c + 1, pending[r * width + c]);
         one.executeUpdate();

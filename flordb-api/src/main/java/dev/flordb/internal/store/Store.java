@@ -145,6 +145,8 @@ public final class Store implements AutoCloseable {
   private final Set<String> suspects = new LinkedHashSet<>();
   private final Map<String, Long> cutTails = new HashMap<>();
   private final Map<String, String> unrepaired = new HashMap<>();
+  /** Where reads go when a team shares a store ({@link #share}); null: this store. */
+  private SharedStore shared;
 
   private Store(Path florDir, Path dbFile, Snapshots git) {
     this(florDir, dbFile, git, null);
@@ -569,11 +571,11 @@ public final class Store implements AutoCloseable {
     if (raw == null) return null;
     switch (type) {
       case "int":
-        return ((Number) raw).longValue();
+        return raw instanceof String ? Long.valueOf((String) raw) : ((Number) raw).longValue(); // text: a shared database's
       case "float":
         return raw instanceof Number ? ((Number) raw).doubleValue() : Double.valueOf(raw.toString());
       case "bool":
-        return ((Number) raw).longValue() != 0;
+        return raw instanceof String ? !raw.equals("0") : ((Number) raw).longValue() != 0;
       case "json":
         return Json.parse(raw.toString());
       default:
@@ -649,6 +651,10 @@ public final class Store implements AutoCloseable {
    */
   public synchronized Table dataframe(String... names) {
     sync();
+    if (shared != null) {
+      shipToShared();
+      return shared.dataframe(this::warn, names);
+    }
     try {
       Dataframe d = new Dataframe(conn, Runtime.getRuntime().availableProcessors() > 1 ? reader() : null, true);
       Table t = d.build(names);
@@ -671,6 +677,10 @@ public final class Store implements AutoCloseable {
       throw new IllegalArgumentException("the query is empty; for example: SELECT run_id, status FROM runs");
     }
     sync();
+    if (shared != null) {
+      shipToShared();
+      return shared.query(sql);
+    }
     try (PreparedStatement s = ReadOnlySql.prepare(reader(), sql)) {
       boolean hasRows = s.execute();
       if (!hasRows) return Table.of(List.of("changed"), List.<Object[]>of(new Object[] {(long) s.getUpdateCount()}));
@@ -683,6 +693,36 @@ public final class Store implements AutoCloseable {
       throw new FlorException("the query failed: " + e.getMessage() + ". The tables are runs, logs, ctx and"
           + " the view records; try: SELECT name, count(*) FROM logs GROUP BY name", e);
     }
+  }
+
+  /**
+   * From now on {@link #dataframe} and {@link #query} read {@code to}, the store the team shares:
+   * each syncs this store, ships to it what it lacks ({@link #shipToShared}), then reads every
+   * clone's runs there. Checkpoints stay local. Closing this store closes {@code to}.
+   */
+  public synchronized void share(SharedStore to) {
+    this.shared = to;
+  }
+
+  /**
+   * Ships to the shared store what this clone's record files hold beyond what it has, and the
+   * runs' statuses and snapshot commits as this store knows them (this store is synced first by
+   * the caller). Returns what was shipped.
+   */
+  public synchronized SharedStore.Shipped shipToShared() {
+    if (shared == null) throw new IllegalStateException("no shared store: call share() first");
+    List<SharedStore.RunState> states = new ArrayList<>();
+    String here = Liveness.hostName();
+    try (Statement s = conn.createStatement();
+        ResultSet rs = s.executeQuery("SELECT run_id, status, version, code_version, host FROM runs")) {
+      while (rs.next()) {
+        states.add(new SharedStore.RunState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+            here.equals(rs.getString(5))));
+      }
+    } catch (SQLException e) {
+      throw failure(e, "read");
+    }
+    return shared.ship(florDir.resolve("records"), states);
   }
 
   /** One checkpoint of a run: the state at the end of iteration {@code index} of its outermost loop {@code loop}. */
@@ -860,6 +900,7 @@ public final class Store implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (shared != null) shared.close();
     for (Connection c : new Connection[] {conn, reader}) {
       try {
         if (c != null) c.close();

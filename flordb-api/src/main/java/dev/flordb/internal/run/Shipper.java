@@ -1,0 +1,161 @@
+package dev.flordb.internal.run;
+
+import dev.flordb.internal.git.Snapshots;
+import dev.flordb.internal.store.SharedStore;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * Ships a running program's record file to the shared store ({@code FLOR_STORE}), on a thread of
+ * its own: at least once a second, at once after {@code commit()}, and a last time at the end of
+ * the run. It reads the record file, never the logging path: the file is written first and stays
+ * the truth, and what has not been shipped waits there (shipping is idempotent, see {@link
+ * SharedStore}). A store that is slow, down or unreachable is said once; the run goes on, and
+ * {@code flordb sync} ships the rest later.
+ */
+final class Shipper {
+  /** The longest time between two shippings. */
+  static final long PERIOD_MS = 1000;
+  /** After a failure, the time before trying again. */
+  static final long RETRY_MS = 5000;
+  /** How long the end of a run waits for its last records to reach a store that is up. */
+  static final long FINAL_WAIT_MS = 30_000;
+
+  private final String url;
+  private final Path workTree;
+  private final Path recordFile;
+  private final String runId;
+  private final Console console;
+  private final Thread thread;
+  // guarded by this
+  private boolean wake;
+  private boolean ending;
+  private ObjectId finalCommit;
+  private boolean done;
+  private boolean warned;
+  private volatile boolean healthy = true;
+  // the shipping thread's own
+  private Snapshots git;
+  private SharedStore store;
+  /** The record file's size when it was last shipped whole: a file that has not grown is not shipped again. */
+  private long shippedSize = -1;
+
+  private Shipper(String url, Path workTree, Path recordFile, String runId, Console console) {
+    this.url = url;
+    this.workTree = workTree;
+    this.recordFile = recordFile;
+    this.runId = runId;
+    this.console = console;
+    this.thread = new Thread(this::loop, "flordb-ship");
+    thread.setDaemon(true);
+  }
+
+  /** Starts shipping the run's record file to the store at {@code url}; null when there is none. */
+  static Shipper start(String url, Path workTree, Path recordFile, String runId, Console console) {
+    if (url == null) return null;
+    Shipper s = new Shipper(url, workTree, recordFile, runId, console);
+    s.thread.start();
+    return s;
+  }
+
+  /** Ships soon (after {@code commit()}), without waiting for it. */
+  synchronized void poke() {
+    wake = true;
+    notifyAll();
+  }
+
+  /**
+   * At the end of the run (its record file closed, its last snapshot commit written): ships the
+   * rest and the run's snapshot commit, waiting at most {@link #FINAL_WAIT_MS} for a store that
+   * is up, and not at all for one that is not.
+   */
+  void finish(ObjectId snapshotCommit) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_WAIT_MS);
+    synchronized (this) {
+      finalCommit = snapshotCommit;
+      ending = true;
+      notifyAll();
+      while (!done && healthy) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) break;
+        try {
+          wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (!done && !warned) {
+        console.warn("the shared store did not take the last of this run's records in time; they wait in "
+            + recordFile + ", and 'flordb sync' ships them");
+      }
+    }
+  }
+
+  private void loop() {
+    while (true) {
+      boolean last;
+      synchronized (this) {
+        long wait = healthy ? PERIOD_MS : RETRY_MS;
+        long until = System.currentTimeMillis() + wait;
+        while (!wake && !ending) {
+          long left = until - System.currentTimeMillis();
+          if (left <= 0) break;
+          try {
+            wait(left);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        wake = false;
+        last = ending;
+      }
+      boolean ok = shipOnce(last);
+      if (last && (ok || !healthy)) {
+        synchronized (this) {
+          done = ok;
+          healthy = ok && healthy;
+          notifyAll();
+        }
+        close();
+        return;
+      }
+    }
+  }
+
+  private boolean shipOnce(boolean last) {
+    try {
+      if (store == null) {
+        if (git == null) git = Snapshots.open(workTree);
+        store = SharedStore.open(url, git);
+      }
+      long size = java.nio.file.Files.size(recordFile);
+      if (size != shippedSize || last) {
+        store.shipFile(recordFile);
+        shippedSize = size;
+      }
+      if (last) store.shipped(runId, git, finalCommit);
+      healthy = true;
+      return true;
+    } catch (Exception e) { // whatever the store or its driver throws, the run goes on
+      healthy = false;
+      synchronized (this) {
+        if (!warned) {
+          warned = true;
+          console.warn("the shared store cannot take this run's records (" + e.getMessage() + "); they wait in "
+              + recordFile + ", and 'flordb sync' ships them");
+        }
+        notifyAll();
+      }
+      if (store != null) store.close();
+      store = null;
+      return false;
+    }
+  }
+
+  private void close() {
+    if (store != null) store.close();
+    if (git != null) git.close();
+  }
+}
