@@ -72,7 +72,7 @@ class OldRunsTest {
     List<String> warnings = new ArrayList<>();
     try (Store s = Store.open(flor, null, warnings::add)) {
       assertThat(codeVersions(s)).isEqualTo(Arrays.asList((Object) null));
-      assertThat(s.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("3");
+      assertThat(s.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("4");
     }
     assertThat(warnings).isEmpty();
   }

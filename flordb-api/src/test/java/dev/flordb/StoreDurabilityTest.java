@@ -312,7 +312,7 @@ class StoreDurabilityTest {
     }
     String expected = dataframe(repo, "loss").toCsv(); // read through the migrated database
 
-    assertThat(query(repo, "SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("3");
+    assertThat(query(repo, "SELECT value FROM meta WHERE key = 'schema_version'").column("value")).containsExactly("4");
     assertThat(query(repo, "SELECT count(*) AS n FROM runs WHERE code_version IS NOT NULL").row(0).getLong("n")).isEqualTo(2L);
     assertThat(query(repo, "SELECT DISTINCT position FROM records WHERE name = 'acc' ORDER BY position").column("position"))
         .containsExactly("epoch=0", "epoch=1");

@@ -65,6 +65,8 @@ final class RecordIngest implements AutoCloseable {
   private final SharedDatabase.BulkRows ctxRows;
   /** The dataframe's packs of what this reading stores; null for a shared database, which has none. */
   private final CellPacks.Writer packs;
+  /** The summaries of what this reading stores; null for a shared database, which has none. */
+  private final NameSummaries.Writer summaries;
   private final PreparedStatement childrenOf;
 
   private final Map<String, Long> rids = new HashMap<>();
@@ -116,6 +118,7 @@ final class RecordIngest implements AutoCloseable {
     logs = rows(conn, shared, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
     ctxRows = rows(conn, shared, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
     packs = shared == null ? new CellPacks.Writer(conn) : null;
+    summaries = shared == null ? new NameSummaries.Writer(conn) : null;
     childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
   }
 
@@ -241,6 +244,7 @@ final class RecordIngest implements AutoCloseable {
     Object v = p.value[i];
     if (v instanceof Boolean) v = ((Boolean) v) ? 1L : 0L;
     logs.add(rid, p.seq[i], ctx, p.kind[i], p.name[i], p.type[i].wire, v, p.source[i], p.t[i]);
+    if (summaries != null) summaries.add(rid, p.kind[i], p.name[i], ctx != 0, p.source[i], p.type[i].wire, v);
     if (packs != null && CellPacks.packed(p.kind[i])) {
       long parent = depth < 2 ? 0 : chain[depth - 2];
       int d = depth - 1;
@@ -434,6 +438,7 @@ final class RecordIngest implements AutoCloseable {
     }
     Object v = Store.storedValue(e.type(), e.value());
     logs.add(rid, e.seq(), ctx, e.kind(), e.name(), e.type().wire, v, e.source(), e.t());
+    if (summaries != null) summaries.add(rid, e.kind(), e.name(), ctx != 0, e.source(), e.type().wire, v);
     if (packs != null && CellPacks.packed(e.kind())) {
       boolean inLoop = ctx != 0;
       packs.add(rid, e.name(), parent > 0 ? parent : -rid, ctx, e.seq(), CellPacks.typeCode(e.type().wire),
@@ -452,6 +457,7 @@ final class RecordIngest implements AutoCloseable {
     ctxRows.flush();
     logs.flush();
     if (packs != null) packs.flush();
+    if (summaries != null) summaries.flush();
     try (PreparedStatement ps = conn.prepareStatement("UPDATE runs SET args = ? WHERE rid = ?")) {
       for (Map.Entry<Long, Map<String, Object>> a : args.entrySet()) {
         ps.setString(1, Json.write(a.getValue()));
@@ -466,6 +472,7 @@ final class RecordIngest implements AutoCloseable {
     logs.close();
     ctxRows.close();
     if (packs != null) packs.close();
+    if (summaries != null) summaries.close();
     childrenOf.close();
   }
 

@@ -46,10 +46,10 @@ import org.sqlite.SQLiteException;
  * a MiB of records or more stores its own file ({@link #storeRecords}) while it computes and at
  * its end, so that the first read after it has nothing left to read.
  *
- * <h2>Schema version 3</h2>
+ * <h2>Schema version 4</h2>
  *
  * <pre>
- * meta(key PRIMARY KEY, value)          schema_version = 3
+ * meta(key PRIMARY KEY, value)          schema_version = 4
  * runs(rid INTEGER PRIMARY KEY, run_id UNIQUE, projid, tstamp, filename,
  *      status,                          running | finished | failed | crashed
  *      version,                         the run's snapshot commit (refs/flor/runs/RUN)
@@ -66,6 +66,10 @@ import org.sqlite.SQLiteException;
  * packs(id INTEGER PRIMARY KEY, rid, name, n, data)
  *                                       the dataframe's copy of the values, per run and name, packed
  *                                       (see CellPacks): written with the rows, never by SQL
+ * summaries(rid, kind, name, in_loop, source, type, n, lo, hi, last, at)
+ *                                       per run, kind, name, in a loop or not, source and type: the
+ *                                       count, least and greatest finite number, last value and its
+ *                                       rowid in logs (see NameSummaries): written with the rows
  * files(path PRIMARY KEY, run_id, offset, lines, bad_lines, damage)
  *                                       how far each record file has been read; damage: the
  *                                       first line that could not be read, and why
@@ -75,8 +79,8 @@ import org.sqlite.SQLiteException;
  * </pre>
  *
  * Version 1 lacked {@code runs.code_version}, {@code files.damage} and {@code records.position},
- * version 2 the packs; an earlier database is brought up to this version when it is opened (its
- * packs are made from its rows).
+ * version 2 the packs, version 3 the summaries; an earlier database is brought up to this version
+ * when it is opened (its packs and summaries are made from its rows).
  *
  * <p>Several processes may sync at once: each file is read inside an immediate transaction that
  * re-reads its offset, so no record is stored twice, and in which {@link RecordIngest} gives new
@@ -94,7 +98,7 @@ import org.sqlite.SQLiteException;
  * damage too; a file in {@code records/} whose name is not a record file's is not read.
  */
 public final class Store implements AutoCloseable {
-  public static final int SCHEMA_VERSION = 3;
+  public static final int SCHEMA_VERSION = 4;
   public static final String DB_FILE = "flor.db";
 
   /** The records view: each record, its run, its innermost position and its whole position as text. */
@@ -122,6 +126,7 @@ public final class Store implements AutoCloseable {
     "CREATE VIEW IF NOT EXISTS records AS " + RECORDS_VIEW,
     CellPacks.SCHEMA,
     CellPacks.INDEX,
+    NameSummaries.SCHEMA,
   };
 
   /** What version 1 lacked, added when such a database is opened. */
@@ -250,8 +255,9 @@ public final class Store implements AutoCloseable {
         found = rs.next() ? rs.getString(1) : null;
       }
       if ("1".equals(found)) for (String ddl : FROM_VERSION_1) s.execute(ddl);
-      if ("1".equals(found) || "2".equals(found)) {
-        CellPacks.rebuild(conn);
+      if ("1".equals(found) || "2".equals(found)) CellPacks.rebuild(conn);
+      if ("1".equals(found) || "2".equals(found) || "3".equals(found)) {
+        NameSummaries.rebuild(conn);
         s.execute("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema_version'");
       }
       conn.commit();
@@ -394,7 +400,7 @@ public final class Store implements AutoCloseable {
     }
     if (rid != null) {
       for (String sql : new String[] {"DELETE FROM logs WHERE rid = ?", "DELETE FROM ctx WHERE rid = ?",
-          "DELETE FROM packs WHERE rid = ?", "DELETE FROM runs WHERE rid = ?"}) {
+          "DELETE FROM packs WHERE rid = ?", "DELETE FROM summaries WHERE rid = ?", "DELETE FROM runs WHERE rid = ?"}) {
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
           ps.setLong(1, rid);
           ps.executeUpdate();

@@ -170,4 +170,40 @@ class StoreStatusTest {
     assertThat(files.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value"))
         .containsExactly(String.valueOf(Store.SCHEMA_VERSION));
   }
+
+  private static final String SUMMARIES = "SELECT rid, kind, name, in_loop, source, type, n, lo, hi, last, at FROM summaries"
+      + " ORDER BY rid, kind, name, in_loop, source, type";
+
+  @Test
+  void theSummariesWrittenWithTheRowsAreTheAggregateOfTheRowsAndAStoreOfSchemaVersionThreeGetsThemWhenOpened()
+      throws SQLException {
+    try (RunFiles.Writer w = files.run(RUN, "2026-01-01T00:00:00Z")) {
+      w.arg("lr", 0.1);
+      w.log("note_to_self", "first");
+      for (int st = 0; st < 4; st++) w.log(RunFiles.at("step", st), "loss", new double[] {3.0, Double.NaN, 1.0, 2.0}[st]);
+      w.flush();
+      assertThat(files.query("SELECT n FROM summaries WHERE name = 'loss'").column("n")).containsExactly(4L);
+      w.log(RunFiles.at("step", 4), "loss", Double.POSITIVE_INFINITY);
+      w.log(RunFiles.at("step", 5), "loss", 7L);
+      w.log(RunFiles.at("step", 6), "loss", "diverged");
+      w.log(RunFiles.at("step", 7), "loss", 0.5);
+      w.log("note_to_self", "second");
+    }
+    try (RunFiles.Writer r = files.replay(RUN, "20260102-000000-000-bbbbbb")) {
+      r.log(RunFiles.at("step", 1), "loss", -1.0);
+    }
+    Table written = files.query(SUMMARIES);
+    assertThat(rows(files.query("SELECT n, lo, hi, last FROM summaries WHERE name = 'loss' AND kind = 'log'"
+        + " ORDER BY source, type"))).containsExactly(
+            List.of(6L, 0.5, 3.0, 0.5), List.of(1L, 7L, 7L, 7L), java.util.Arrays.asList(1L, null, null, "diverged"),
+            List.of(1L, -1.0, -1.0, -1.0));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + files.florDir.resolve(Store.DB_FILE));
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE summaries"); // as version 3 had it
+    }
+    writeSchemaVersion("3");
+    assertThat(rows(files.query(SUMMARIES))).as("made from the rows").isEqualTo(rows(written));
+    assertThat(files.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value"))
+        .containsExactly(String.valueOf(Store.SCHEMA_VERSION));
+  }
 }
