@@ -48,7 +48,7 @@ public final class WebBench {
         }
         System.out.printf("  %,d runs x %,d records logged in %.1f s%n", runs, epochs * (steps + 1), (System.nanoTime() - t0) / 1e9);
       }
-      java.nio.file.Files.deleteIfExists(repo.resolve(".flor/cache/serve-summaries.json")); // the first server computes them
+      java.nio.file.Files.deleteIfExists(repo.resolve(".flor/cache/serve-summaries.json")); // what older servers kept
       long s0 = System.nanoTime();
       try (FlorServer server = FlorServer.start(repo, "127.0.0.1", 0, System.getProperty("java.class.path"))) {
         double start = (System.nanoTime() - s0) / 1e9;

@@ -35,7 +35,6 @@ final class Api {
   private final List<String> warnings;
   private final RunSummaries summaries = new RunSummaries();
   private final RunSeries series;
-  private final java.nio.file.Path summaryCache;
 
   Api(Snapshots git, Store store, Reads reads, String project, Notes notes, Replays replays, List<String> warnings) {
     this.git = git;
@@ -46,7 +45,6 @@ final class Api {
     this.replays = replays;
     this.warnings = warnings;
     this.series = new RunSeries(reads);
-    this.summaryCache = git.workTree().resolve(".flor").resolve("cache").resolve("serve-summaries.json");
   }
 
   void routes(RoutesConfig r) {
@@ -130,33 +128,6 @@ final class Api {
   }
 
   // ---------------------------------------------------------------- runs
-
-  /** Keeps the summaries for the next server (see {@link RunSummaries#save}). */
-  void saveSummaries() {
-    try {
-      summaries.save(reads, summaryCache);
-    } catch (java.io.IOException | RuntimeException e) {
-      // a cache: the next server computes them again
-    }
-  }
-
-  /**
-   * Computes the runs' summaries ahead of the first request (a large store takes seconds the
-   * first time), from where the last server left them when its cache still describes the store.
-   */
-  void warmUp() {
-    Thread t = new Thread(() -> {
-      try {
-        summaries.load(reads, summaryCache);
-        fresh();
-        summaries.save(reads, summaryCache);
-      } catch (RuntimeException | java.io.IOException e) {
-        // the first request computes them again and says what is wrong
-      }
-    }, "flordb-serve-warm-up");
-    t.setDaemon(true);
-    t.start();
-  }
 
   private void fresh() {
     store.sync();

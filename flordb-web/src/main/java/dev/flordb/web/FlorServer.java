@@ -127,7 +127,6 @@ public final class FlorServer implements AutoCloseable {
       throw new IllegalStateException("cannot serve on " + host + ":" + port + ": " + e.getMessage()
           + (port != 0 ? " (is the port taken? --port 0 takes a free one)" : ""), e);
     }
-    api.warmUp();
     return new FlorServer(app, api, git, store, reads, access, host, project);
   }
 
@@ -175,7 +174,6 @@ public final class FlorServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
-    api.saveSummaries();
     reads.close();
     store.close();
     git.close();
