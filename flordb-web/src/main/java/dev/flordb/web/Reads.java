@@ -23,6 +23,8 @@ final class Reads implements AutoCloseable {
   private final Path db;
   private final List<Connection> opened = new ArrayList<>();
   private final ThreadLocal<Connection> mine = new ThreadLocal<>();
+  /** The connection of {@link #dataVersion}. */
+  private Connection watch;
 
   Reads(Path db) {
     this.db = db;
@@ -71,6 +73,29 @@ final class Reads implements AutoCloseable {
           for (int i = 1; i <= n; i++) row[i - 1] = plain(rs.getObject(i));
           each.accept(row);
         }
+      }
+    } catch (SQLException e) {
+      throw new FlorException("cannot read the query database " + db + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * SQLite's {@code PRAGMA data_version} on a connection of its own that never writes: it changes
+   * exactly when some other connection (the store's, another process's) committed since the last
+   * call, so an answer computed from the database is current while it stays the same.
+   */
+  synchronized long dataVersion() {
+    try {
+      if (watch == null || watch.isClosed()) {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        cfg.setBusyTimeout(60_000);
+        watch = DriverManager.getConnection("jdbc:sqlite:" + db, cfg.toProperties());
+        opened.add(watch);
+      }
+      try (java.sql.Statement s = watch.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+        rs.next();
+        return rs.getLong(1);
       }
     } catch (SQLException e) {
       throw new FlorException("cannot read the query database " + db + ": " + e.getMessage(), e);

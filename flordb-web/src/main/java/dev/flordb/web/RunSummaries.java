@@ -17,8 +17,9 @@ import java.util.TreeSet;
  *
  * <p>Read from the store's table {@code summaries} (per run, kind, name, in a loop or not, source
  * and type: count, least and greatest finite number, last value and its rowid; the store writes it
- * with the rows), some ten rows per run whatever the number of records, so every reading reads it
- * whole and is never behind the store. Of the groups of one metric the last value is that of the
+ * with the rows), some ten rows per run whatever the number of records, so a reading reads it
+ * whole, again whenever the database changed ({@code PRAGMA data_version}), and is never behind
+ * the store. Of the groups of one metric the last value is that of the
  * group stored last (a replayed value stored after the run's own is the last), and NaN and
  * infinities count but are neither least nor greatest.
  */
@@ -69,9 +70,13 @@ final class RunSummaries {
   }
 
   private Map<Long, Run> byRid = new HashMap<>();
+  /** The database's data version when {@link #byRid} was read; null: never read. */
+  private Long readAt;
 
-  /** Reads the summaries as the store has them now. */
+  /** Reads the summaries as the store has them now (again only when the database changed since). */
   synchronized void refresh(Reads reads) {
+    long version = reads.dataVersion();
+    if (readAt != null && readAt == version) return;
     Map<Long, Run> runs = new HashMap<>();
     reads.each("SELECT rid, kind, name, in_loop, type, n, lo, hi, last, at FROM summaries"
         + " WHERE kind = 'log' OR (kind IN ('tag', 'note', 'hide') AND in_loop = 0 AND source = 'human')", g -> {
@@ -106,6 +111,7 @@ final class RunSummaries {
           }
         });
     byRid = runs;
+    readAt = version;
   }
 
   private static boolean truthy(Object v) {
