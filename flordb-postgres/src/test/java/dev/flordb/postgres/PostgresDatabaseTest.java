@@ -63,6 +63,24 @@ class PostgresDatabaseTest {
   }
 
   @Test
+  void aSchemaOfVersionOneGainsThePacksTableAndTheMarkThatTheyAreStillToBeMade() throws SQLException {
+    String url = pg.newDatabase("schema_upgraded");
+    PostgresDatabase db = new PostgresDatabase();
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE packs");
+      s.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    }
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
+            + " (SELECT value FROM meta WHERE key = 'packs'), (SELECT count(*) FROM packs)")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("2");
+      assertThat(rs.getString(2)).isEqualTo("rebuild");
+      assertThat(rs.getLong(3)).isZero();
+    }
+  }
+
+  @Test
   void aSchemaOfANewerVersionIsRefusedWithTheVersions() throws SQLException {
     String url = pg.newDatabase("schema_newer");
     PostgresDatabase db = new PostgresDatabase();
