@@ -347,6 +347,15 @@ public final class SharedStore implements AutoCloseable {
     }
   }
 
+  /** Connects now (schema checked, packs made if due) rather than at the first shipping or reading. */
+  public synchronized void connect() {
+    try {
+      conn();
+    } catch (SQLException e) {
+      throw failure("be reached", e);
+    }
+  }
+
   // ---------------------------------------------------------------- reading
 
   /** The run ids of every clone's runs of the project that the shared store has. */
