@@ -6,6 +6,10 @@ import dev.flordb.internal.records.Json;
 import dev.flordb.testing.ChildJvm;
 import dev.flordb.testing.Postgres;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -144,6 +148,32 @@ class SharedStoreTest {
         }
       }
       """;
+
+  @Test
+  void aStoreOfTheSchemaBeforePacksIsUpgradedAndItsDataframeIsStillTheLocalOne(@TempDir Path tmp) throws Exception {
+    String store = pg.newDatabase("before_packs");
+    Project[] c = clones(tmp);
+    train(c[0], store, "lr=0.1", "who=a");
+    String[] names = {"lr", "who", "loss", "acc", "n", "ok", "note"};
+    List<Map<String, Object>> local = rows(c[0].cli(join("dataframe", join("--json", names))));
+    // as a flordb of schema version 1 left it: no packs
+    try (Connection conn = DriverManager.getConnection(store); Statement s = conn.createStatement()) {
+      String schema;
+      try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'flor\\_%'")) {
+        assertThat(rs.next()).isTrue();
+        schema = rs.getString(1);
+      }
+      s.execute("DROP TABLE " + schema + ".packs");
+      s.execute("UPDATE " + schema + ".meta SET value = '1' WHERE key = 'schema_version'");
+    }
+
+    assertThat(rows(c[2].cli(withStore(store, "dataframe", join("--json", names))))).hasSize(3 * 2).isEqualTo(local);
+    // and what is shipped after the upgrade is packed with its rows
+    train(c[1], store, "lr=0.3", "who=b");
+    List<Map<String, Object>> both = new ArrayList<>(local);
+    both.addAll(rows(c[1].cli(join("dataframe", join("--json", names)))));
+    assertThat(rows(c[2].cli(withStore(store, "dataframe", join("--json", names))))).isEqualTo(both);
+  }
 
   @Test
   void aRunWhoseStoreStopsFinishesNormallyAndAfterSyncEveryValueIsThereOnceAndNoMessageShowsThePassword(

@@ -63,6 +63,27 @@ class PostgresDatabaseTest {
   }
 
   @Test
+  void aSchemaOfVersionOneGainsThePacksTableAndTheMarkThatTheyAreStillToBeMadeAndLosesTheNameIndex() throws SQLException {
+    String url = pg.newDatabase("schema_upgraded");
+    PostgresDatabase db = new PostgresDatabase();
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE packs");
+      s.execute("CREATE INDEX logs_name ON logs(name)");
+      s.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    }
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
+            + " (SELECT value FROM meta WHERE key = 'packs'), (SELECT count(*) FROM packs),"
+            + " (SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'logs_name')")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("2");
+      assertThat(rs.getString(2)).isEqualTo("rebuild");
+      assertThat(rs.getLong(3)).isZero();
+      assertThat(rs.getLong(4)).as("version 1's index on logs(name)").isZero();
+    }
+  }
+
+  @Test
   void aSchemaOfANewerVersionIsRefusedWithTheVersions() throws SQLException {
     String url = pg.newDatabase("schema_newer");
     PostgresDatabase db = new PostgresDatabase();

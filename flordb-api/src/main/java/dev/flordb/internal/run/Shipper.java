@@ -94,6 +94,8 @@ final class Shipper {
   }
 
   private void loop() {
+    // connected before the first shipping, which is often the end of the run: it then only ships
+    connect();
     while (true) {
       boolean last;
       synchronized (this) {
@@ -124,6 +126,16 @@ final class Shipper {
     }
   }
 
+  private void connect() {
+    try {
+      if (git == null) git = Snapshots.open(workTree);
+      store = SharedStore.open(url, git);
+      store.connect();
+    } catch (Exception e) { // as a failed shipping: said once, tried again later
+      failed(e);
+    }
+  }
+
   private boolean shipOnce(boolean last) {
     try {
       if (store == null) {
@@ -139,19 +151,23 @@ final class Shipper {
       healthy = true;
       return true;
     } catch (Exception e) { // whatever the store or its driver throws, the run goes on
-      healthy = false;
-      synchronized (this) {
-        if (!warned) {
-          warned = true;
-          console.warn("the shared store cannot take this run's records (" + e.getMessage() + "); they wait in "
-              + recordFile + ", and 'flordb sync' ships them");
-        }
-        notifyAll();
-      }
-      if (store != null) store.close();
-      store = null;
+      failed(e);
       return false;
     }
+  }
+
+  private void failed(Exception e) {
+    healthy = false;
+    synchronized (this) {
+      if (!warned) {
+        warned = true;
+        console.warn("the shared store cannot take this run's records (" + e.getMessage() + "); they wait in "
+            + recordFile + ", and 'flordb sync' ships them");
+      }
+      notifyAll();
+    }
+    if (store != null) store.close();
+    store = null;
   }
 
   private void close() {

@@ -21,7 +21,9 @@ import java.util.Map;
  * of a million rows, each column a native call.
  *
  * <p>Written by {@link RecordIngest} in the same transaction as the rows, so the two never
- * disagree; {@link #rebuild} makes them from the rows (a database of an earlier schema). The rows
+ * disagree, in the local store and a {@link SharedDatabase} alike (the SQL here is plain; only the
+ * table's definition is the database's); {@link #rebuild} and {@link #fill} make them from the
+ * rows (a database of an earlier schema). The rows
  * stay what SQL reads; the packs are only for the dataframe.
  *
  * <h2>Layout of {@code data}</h2>
@@ -79,12 +81,20 @@ final class CellPacks {
   /** The packs of one reading, by run and name, written when full and at {@link #flush}. */
   static final class Writer implements AutoCloseable {
     private final PreparedStatement insert;
+    /** Whether full packs wait for {@link #flush}: a bulk load (COPY) holds the connection meanwhile. */
+    private final boolean deferred;
+    private final java.util.List<Object[]> full = new java.util.ArrayList<>();
     private final Map<Long, Map<String, Builder>> open = new HashMap<>();
     private long lastRid = Long.MIN_VALUE;
     private Map<String, Builder> lastNames;
 
     Writer(Connection conn) throws SQLException {
+      this(conn, false);
+    }
+
+    Writer(Connection conn, boolean deferred) throws SQLException {
       this.insert = conn.prepareStatement("INSERT INTO packs(rid, name, n, data) VALUES (?, ?, ?, ?)");
+      this.deferred = deferred;
     }
 
     /**
@@ -116,9 +126,24 @@ final class CellPacks {
       open.clear();
       lastRid = Long.MIN_VALUE;
       lastNames = null;
+      if (!full.isEmpty()) {
+        for (Object[] p : full) {
+          insert.setLong(1, (Long) p[0]);
+          insert.setString(2, (String) p[1]);
+          insert.setInt(3, (Integer) p[2]);
+          insert.setBytes(4, (byte[]) p[3]);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        full.clear();
+      }
     }
 
     private void write(long rid, String name, Builder b) throws SQLException {
+      if (deferred) {
+        full.add(new Object[] {rid, name, b.n, b.bytes()});
+        return;
+      }
       insert.setLong(1, rid);
       insert.setString(2, name);
       insert.setInt(3, b.n);
@@ -321,6 +346,17 @@ final class CellPacks {
     try (Statement s = conn.createStatement()) {
       s.execute(SCHEMA);
       s.execute(INDEX);
+    }
+    fill(conn, false);
+  }
+
+  /**
+   * Replaces the packs of every run with ones made from the rows, in the caller's transaction;
+   * {@code textValues}: a {@link SharedDatabase}'s rows (values as text, loop elements as JSON
+   * text), packed as the local store packs the same records.
+   */
+  static void fill(Connection conn, boolean textValues) throws SQLException {
+    try (Statement s = conn.createStatement()) {
       s.execute("DELETE FROM packs");
     }
     try (Writer w = new Writer(conn); Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(
@@ -330,11 +366,28 @@ final class CellPacks {
       while (rs.next()) {
         if (!packed(rs.getString(3))) continue;
         String loop = rs.getString(10);
-        w.add(rs.getLong(1), rs.getString(2), rs.getLong(4), rs.getLong(5), rs.getLong(6), typeCode(rs.getString(7)),
-            "replay".equals(rs.getString(8)), stored(rs.getObject(9)), loop, loop == null ? 0 : rs.getLong(11),
-            loop == null ? null : stored(rs.getObject(12)));
+        String type = rs.getString(7);
+        Object value = textValues ? fromText(rs.getString(9), type) : stored(rs.getObject(9));
+        Object element = loop == null ? null : textValues ? Store.storedElement(rs.getString(12)) : stored(rs.getObject(12));
+        w.add(rs.getLong(1), rs.getString(2), rs.getLong(4), rs.getLong(5), rs.getLong(6), typeCode(type),
+            "replay".equals(rs.getString(8)), value, loop, loop == null ? 0 : rs.getLong(11), element);
       }
       w.flush();
+    }
+  }
+
+  /** A value of a shared database's text column as the local store stores it ({@link Store#storedValue}). */
+  private static Object fromText(String text, String type) {
+    if (text == null) return null;
+    switch (type) {
+      case "int":
+      case "bool":
+        return Long.valueOf(text);
+      case "float":
+        double d = Double.parseDouble(text);
+        return Double.isFinite(d) ? (Object) d : text;
+      default:
+        return text;
     }
   }
 

@@ -120,10 +120,10 @@ public final class Dataframe {
     this.textValues = textValues;
   }
 
-  /** A loop element as read: SQLite's typed value, or a shared database's JSON text. */
+  /** A loop element as read (SQLite's typed value, or a shared database's JSON text), as the local store stores it. */
   private Object loopValue(Object raw) {
     if (raw instanceof Integer) return ((Integer) raw).longValue();
-    return textValues && raw != null ? Json.parse(raw.toString()) : raw;
+    return textValues && raw != null ? Store.storedElement(raw.toString()) : raw;
   }
 
   /** A loop position that encloses cells. */

@@ -63,7 +63,7 @@ final class RecordIngest implements AutoCloseable {
 
   private final SharedDatabase.BulkRows logs;
   private final SharedDatabase.BulkRows ctxRows;
-  /** The dataframe's packs of what this reading stores; null for a shared database, which has none. */
+  /** The dataframe's packs of what this reading stores (elements as the local store stores them, in either database). */
   private final CellPacks.Writer packs;
   /** The summaries of what this reading stores; null for a shared database, which has none. */
   private final NameSummaries.Writer summaries;
@@ -117,7 +117,7 @@ final class RecordIngest implements AutoCloseable {
     nextCtx = firstNewCtx;
     logs = rows(conn, shared, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
     ctxRows = rows(conn, shared, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
-    packs = shared == null ? new CellPacks.Writer(conn) : null;
+    packs = new CellPacks.Writer(conn, shared != null);
     summaries = shared == null ? new NameSummaries.Writer(conn) : null;
     childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
   }
@@ -514,7 +514,7 @@ final class RecordIngest implements AutoCloseable {
       childrenOf.setLong(2, parent);
       try (ResultSet rs = childrenOf.executeQuery()) {
         while (rs.next()) {
-          Object element = rs.getObject(4);
+          Object element = jsonLoopValues ? Store.storedElement(rs.getString(4)) : rs.getObject(4);
           if (element instanceof Integer) element = ((Integer) element).longValue();
           c.put(rs.getString(2), rs.getLong(3), rs.getLong(1), element);
         }

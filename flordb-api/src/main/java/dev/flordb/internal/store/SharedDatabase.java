@@ -17,7 +17,10 @@ import java.util.ServiceLoader;
  * the names and columns of the local store's ({@link Store}): {@code runs}, {@code ctx}, {@code
  * logs} (with a {@code rowid} that grows in insertion order) and the view {@code records}, plus
  * {@code files(path, run_id, bytes, lines, bad_lines, damage)}: how much of each record file the
- * database holds. Unqualified names on the connections it opens resolve to that project's tables.
+ * database holds, {@code packs(id, rid, name, n, data)} as the local store's ({@code CellPacks}:
+ * {@code id} growing in insertion order, {@code data} binary) and {@code meta(key, value)}: a row
+ * {@code ('packs', 'rebuild')} left by an upgrade from a schema without packs has {@link
+ * SharedStore} make them from the rows. Unqualified names on the connections it opens resolve to that project's tables.
  * Values are stored as text, typed by their {@code type} column; loop elements ({@code ctx.value})
  * as JSON text. The implementation creates and upgrades its schema itself, versioned, and
  * documents it where it defines it.

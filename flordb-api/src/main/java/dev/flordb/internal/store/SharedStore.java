@@ -119,8 +119,43 @@ public final class SharedStore implements AutoCloseable {
   }
 
   private Connection conn() throws SQLException {
-    if (conn == null || conn.isClosed()) conn = db.open(url, project);
+    if (conn == null || conn.isClosed()) {
+      conn = db.open(url, project);
+      makePacks(conn);
+    }
     return conn;
+  }
+
+  /**
+   * Makes the dataframe's packs from the rows if the schema was upgraded from one without them
+   * ({@code meta} says {@code packs = rebuild}): once, under the project's write lock, so that
+   * shipping (which writes packs with its rows) waits for it.
+   */
+  private void makePacks(Connection c) throws SQLException {
+    if (!packsPending(c)) return;
+    c.setAutoCommit(false);
+    try {
+      db.lockProject(c);
+      if (packsPending(c)) {
+        CellPacks.fill(c, true);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM meta WHERE key = 'packs'")) {
+          ps.executeUpdate();
+        }
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  private static boolean packsPending(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT value FROM meta WHERE key = 'packs'");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() && "rebuild".equals(rs.getString(1));
+    }
   }
 
   /** A failure to reach or use the database, named without its password. */
@@ -312,6 +347,15 @@ public final class SharedStore implements AutoCloseable {
     }
   }
 
+  /** Connects now (schema checked, packs made if due) rather than at the first shipping or reading. */
+  public synchronized void connect() {
+    try {
+      conn();
+    } catch (SQLException e) {
+      throw failure("be reached", e);
+    }
+  }
+
   // ---------------------------------------------------------------- reading
 
   /** The run ids of every clone's runs of the project that the shared store has. */
@@ -338,7 +382,7 @@ public final class SharedStore implements AutoCloseable {
       first.setAutoCommit(false);
       if (second != null) second.setAutoCommit(false);
       try {
-        Dataframe d = new Dataframe(first, second, false, true);
+        Dataframe d = new Dataframe(first, second, true, true);
         Table t = d.build(names);
         for (String note : d.notes()) notes.accept(note);
         return t;

@@ -546,6 +546,13 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /** A loop element of a shared database (JSON text) as the local store stores it. */
+  static Object storedElement(String json) {
+    if (json == null) return null;
+    Object v = Json.parse(json);
+    return storedValue(Values.classify(v), v);
+  }
+
   static void bindValue(PreparedStatement ps, int i, Values type, Object v) throws SQLException {
     if (v == null) {
       ps.setNull(i, java.sql.Types.NULL);
