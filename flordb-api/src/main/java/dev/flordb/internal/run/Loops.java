@@ -146,12 +146,23 @@ final class Loops {
 
   /** Starts reading the program's sites: from the cache, else by analysing the source (now, when it has a break; else in the background). */
   void findSites(Launch launch, Path workTree, Path florDir) {
-    Path source = ReplayLevels.sourceOf(launch.details, workTree, null);
+    findSites(ReplayLevels.sourceOf(launch.details, workTree, null), florDir, false);
+  }
+
+  /**
+   * The sites of {@code source}; with {@code onlyBeforeABreak} (a replay, whose analysis brings
+   * them in the background), only for a program that can leave a loop by break, which needs them
+   * before it goes on.
+   */
+  void findSites(Path source, Path florDir, boolean onlyBeforeABreak) {
     if (source == null) return;
     AnalysisCache cache = AnalysisCache.of(florDir, source);
-    if (cache == null) return;
-    sites = cache.cachedSites();
-    if (sites != null) return;
+    if (cache == null || (onlyBeforeABreak && !cache.mayLeaveALoop())) return;
+    Sites cached = cache.cachedSites();
+    if (cached != null) {
+      sites = cached;
+      return;
+    }
     if (cache.mayLeaveALoop()) {
       // a program that can leave a loop by break: where its statements are must be known before
       // the first value after such a loop is logged, so the first run of this code reads it now

@@ -9,6 +9,7 @@ import dev.flordb.internal.records.RecordWriter;
 import dev.flordb.internal.records.Values;
 import dev.flordb.internal.replay.ReplayCheck;
 import dev.flordb.internal.replay.ReplayHost;
+import dev.flordb.internal.replay.ReplayLevels;
 import dev.flordb.internal.replay.ReplayOptions;
 import dev.flordb.internal.source.Sites;
 import dev.flordb.internal.source.SourceAnalyzer;
@@ -129,6 +130,8 @@ public final class Session implements AutoCloseable {
     if (!forward) {
       this.replay = new Replay(plan, b.exitOnDivergence, b.verdictFile, workTree, florDir, launch, console, writer,
           repository, checkpoints, loops);
+      // the analysis may still be on its way: a program that leaves a loop by break cannot wait for it
+      if (!plan.analysis().isDone()) loops.findSites(ReplayLevels.sourceOf(launch.details, workTree, b.replaySource), florDir, true);
     } else {
       this.replay = null;
       if (b.analysis != null) {
