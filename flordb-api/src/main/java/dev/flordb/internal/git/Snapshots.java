@@ -270,16 +270,24 @@ public final class Snapshots implements AutoCloseable {
       DirCache dc = DirCache.newInCore();
       DirCacheBuilder b = dc.builder();
       for (DirCacheEntry e : tree.entries) b.add(e);
-      DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + runId + RecordFormat.SUFFIX);
-      rec.setFileMode(FileMode.REGULAR_FILE);
-      try (InputStream in = Files.newInputStream(records)) {
-        rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
-      }
-      rec.setLength(length);
-      b.add(rec);
+      b.add(recordEntry(ins, runId + RecordFormat.SUFFIX, records, length));
       b.finish();
       return commit(ins, dc, parent, message, REF_PREFIX + runId);
     }
+  }
+
+  /**
+   * The entry of {@code .flor/records/<name>} holding the first {@code length} bytes of {@code
+   * file}, streamed into the object database, never read into memory whole.
+   */
+  private static DirCacheEntry recordEntry(ObjectInserter ins, String name, Path file, long length) throws IOException {
+    DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + name);
+    rec.setFileMode(FileMode.REGULAR_FILE);
+    try (InputStream in = Files.newInputStream(file)) {
+      rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
+    }
+    rec.setLength(length);
+    return rec;
   }
 
   /**
@@ -338,13 +346,7 @@ public final class Snapshots implements AutoCloseable {
       RevCommit c = rw.parseCommit(current.getObjectId());
       Map<String, DirCacheEntry> added = new java.util.TreeMap<>();
       for (Path f : recordFiles) {
-        DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + f.getFileName());
-        rec.setFileMode(FileMode.REGULAR_FILE);
-        long length = Files.size(f);
-        try (InputStream in = Files.newInputStream(f)) {
-          rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
-        }
-        rec.setLength(length);
+        DirCacheEntry rec = recordEntry(ins, f.getFileName().toString(), f, Files.size(f));
         added.put(rec.getPathString(), rec);
       }
       tw.addTree(c.getTree());
@@ -392,14 +394,7 @@ public final class Snapshots implements AutoCloseable {
       DirCache dc = DirCache.newInCore();
       DirCacheBuilder b = dc.builder();
       for (Path f : new java.util.TreeSet<>(recordFiles)) {
-        DirCacheEntry rec = new DirCacheEntry(RECORDS_DIR + f.getFileName());
-        rec.setFileMode(FileMode.REGULAR_FILE);
-        long length = Files.size(f);
-        try (InputStream in = Files.newInputStream(f)) {
-          rec.setObjectId(ins.insert(Constants.OBJ_BLOB, length, in));
-        }
-        rec.setLength(length);
-        b.add(rec);
+        b.add(recordEntry(ins, f.getFileName().toString(), f, Files.size(f)));
       }
       b.finish();
       return commit(ins, dc, current == null ? null : current.getObjectId(), message, ref);
