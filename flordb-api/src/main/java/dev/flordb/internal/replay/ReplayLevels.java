@@ -100,11 +100,11 @@ public final class ReplayLevels {
    * @throws IllegalArgumentException when the source does not parse
    */
   public static SourceAnalyzer.Analysis analyzeAll(Path florDir, Path source, Set<String> apply) {
-    if (source == null || SourceAnalyzer.find() == null) return null;
-    if (!Files.isReadable(source)) throw new FlorException("cannot read the program's source " + source);
-    AnalysisCache cache = AnalysisCache.of(florDir, source);
-    if (cache == null) throw new FlorException("cannot read the program's source " + source);
-    return cache.all(apply);
+    if (source == null) return null;
+    AnalysisCache cache = AnalysisCache.of(florDir, source); // null: no analyser, or the source cannot be read
+    if (cache != null) return cache.all(apply);
+    if (SourceAnalyzer.find() == null) return null;
+    throw new FlorException("cannot read the program's source " + source);
   }
 
   /** Why no strategy could be found: what to pass instead. */
