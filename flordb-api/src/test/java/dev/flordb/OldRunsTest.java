@@ -36,17 +36,7 @@ class OldRunsTest {
     Files.createDirectories(flor.resolve("records"));
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + flor.resolve(Store.DB_FILE));
         Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)");
-      s.execute("INSERT INTO meta VALUES ('schema_version', '1')");
-      s.execute("CREATE TABLE runs(rid INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, projid TEXT, tstamp TEXT,"
-          + " filename TEXT, status TEXT, version TEXT, args TEXT, start_ms INTEGER, end_ms INTEGER, pid INTEGER,"
-          + " pid_start_ms INTEGER, host TEXT, error TEXT, header TEXT)");
-      s.execute("CREATE TABLE ctx(id INTEGER PRIMARY KEY, rid INTEGER NOT NULL, parent INTEGER NOT NULL,"
-          + " depth INTEGER NOT NULL, loop TEXT NOT NULL, idx INTEGER NOT NULL, value)");
-      s.execute("CREATE TABLE logs(rid INTEGER NOT NULL, seq INTEGER NOT NULL, ctx INTEGER NOT NULL, kind TEXT NOT NULL,"
-          + " name TEXT NOT NULL, type TEXT NOT NULL, value, source TEXT NOT NULL, t INTEGER)");
-      s.execute("CREATE TABLE files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL, lines INTEGER NOT NULL,"
-          + " bad_lines INTEGER NOT NULL)");
+      TestProjects.createSchemaVersionOne(s);
       s.execute("INSERT INTO runs(run_id, projid, tstamp, status, version, args) VALUES ('" + RUN + "', 'proj',"
           + " '2025-01-01T00:00:00Z', 'finished', '" + GONE + "', '{}')");
     }

@@ -294,21 +294,7 @@ class StoreDurabilityTest {
     deleteDatabase();
     try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + florDir(repo).resolve("flor.db"));
         java.sql.Statement s = c.createStatement()) {
-      // the version 1 schema, as flordb 0.1 wrote it
-      s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)");
-      s.execute("INSERT INTO meta VALUES ('schema_version', '1')");
-      s.execute("CREATE TABLE runs(rid INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, projid TEXT, tstamp TEXT,"
-          + " filename TEXT, status TEXT, version TEXT, args TEXT, start_ms INTEGER, end_ms INTEGER, pid INTEGER,"
-          + " pid_start_ms INTEGER, host TEXT, error TEXT, header TEXT)");
-      s.execute("CREATE TABLE ctx(id INTEGER PRIMARY KEY, rid INTEGER NOT NULL, parent INTEGER NOT NULL,"
-          + " depth INTEGER NOT NULL, loop TEXT NOT NULL, idx INTEGER NOT NULL, value)");
-      s.execute("CREATE TABLE logs(rid INTEGER NOT NULL, seq INTEGER NOT NULL, ctx INTEGER NOT NULL, kind TEXT NOT NULL,"
-          + " name TEXT NOT NULL, type TEXT NOT NULL, value, source TEXT NOT NULL, t INTEGER)");
-      s.execute("CREATE TABLE files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL, lines INTEGER NOT NULL,"
-          + " bad_lines INTEGER NOT NULL)");
-      s.execute("CREATE VIEW records AS SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq, c.loop,"
-          + " c.idx AS iteration, l.ctx, l.kind, l.name, l.value, l.type, l.source"
-          + " FROM logs l JOIN runs r ON r.rid = l.rid LEFT JOIN ctx c ON c.id = l.ctx");
+      TestProjects.createSchemaVersionOne(s);
     }
     String expected = dataframe(repo, "loss").toCsv(); // read through the migrated database
 

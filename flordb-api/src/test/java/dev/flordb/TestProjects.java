@@ -172,6 +172,17 @@ public final class TestProjects {
     return out;
   }
 
+  /** The table's rows as lists of the cells of {@code columns}, in that order. */
+  public static List<List<Object>> rows(Table t, String... columns) {
+    List<List<Object>> out = new ArrayList<>();
+    for (Table.Row r : t) {
+      List<Object> row = new ArrayList<>();
+      for (String c : columns) row.add(r.get(c));
+      out.add(row);
+    }
+    return out;
+  }
+
   /** Every record file's bytes (as ISO-8859-1 text, one char per byte), by file name. */
   public static Map<String, String> recordFiles(Path repo) {
     Map<String, String> out = new TreeMap<>();
@@ -191,5 +202,23 @@ public final class TestProjects {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The tables and view of a version 1 store, as flordb 0.1 wrote them, with no rows. */
+  static void createSchemaVersionOne(java.sql.Statement s) throws java.sql.SQLException {
+    s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)");
+    s.execute("INSERT INTO meta VALUES ('schema_version', '1')");
+    s.execute("CREATE TABLE runs(rid INTEGER PRIMARY KEY, run_id TEXT UNIQUE NOT NULL, projid TEXT, tstamp TEXT,"
+        + " filename TEXT, status TEXT, version TEXT, args TEXT, start_ms INTEGER, end_ms INTEGER, pid INTEGER,"
+        + " pid_start_ms INTEGER, host TEXT, error TEXT, header TEXT)");
+    s.execute("CREATE TABLE ctx(id INTEGER PRIMARY KEY, rid INTEGER NOT NULL, parent INTEGER NOT NULL,"
+        + " depth INTEGER NOT NULL, loop TEXT NOT NULL, idx INTEGER NOT NULL, value)");
+    s.execute("CREATE TABLE logs(rid INTEGER NOT NULL, seq INTEGER NOT NULL, ctx INTEGER NOT NULL, kind TEXT NOT NULL,"
+        + " name TEXT NOT NULL, type TEXT NOT NULL, value, source TEXT NOT NULL, t INTEGER)");
+    s.execute("CREATE TABLE files(path TEXT PRIMARY KEY, run_id TEXT, offset INTEGER NOT NULL, lines INTEGER NOT NULL,"
+        + " bad_lines INTEGER NOT NULL)");
+    s.execute("CREATE VIEW records AS SELECT r.projid, r.tstamp, r.filename, r.run_id, l.seq, c.loop,"
+        + " c.idx AS iteration, l.ctx, l.kind, l.name, l.value, l.type, l.source"
+        + " FROM logs l JOIN runs r ON r.rid = l.rid LEFT JOIN ctx c ON c.id = l.ctx");
   }
 }

@@ -1,5 +1,6 @@
 package dev.flordb.internal.store;
 
+import static dev.flordb.TestProjects.rows;
 import static dev.flordb.internal.store.RunFiles.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,16 +34,6 @@ class DataframeOrderTest {
   @BeforeEach
   void project() {
     files = new RunFiles(tmp);
-  }
-
-  private static List<List<Object>> rows(Table t, String... columns) {
-    List<List<Object>> out = new ArrayList<>();
-    for (Table.Row r : t) {
-      List<Object> row = new ArrayList<>();
-      for (String c : columns) row.add(r.get(c));
-      out.add(row);
-    }
-    return out;
   }
 
   /** A finished run that logs lr once and loss at each of {@code epochs} x {@code steps}. */

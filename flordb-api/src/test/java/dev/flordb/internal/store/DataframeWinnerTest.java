@@ -1,12 +1,12 @@
 package dev.flordb.internal.store;
 
+import static dev.flordb.TestProjects.rows;
 import static dev.flordb.internal.store.RunFiles.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.Table;
 import dev.flordb.internal.records.Frame;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,16 +29,6 @@ class DataframeWinnerTest {
   @BeforeEach
   void project() {
     files = new RunFiles(tmp);
-  }
-
-  private static List<List<Object>> rows(Table t, String... columns) {
-    List<List<Object>> out = new ArrayList<>();
-    for (Table.Row r : t) {
-      List<Object> row = new ArrayList<>();
-      for (String c : columns) row.add(r.get(c));
-      out.add(row);
-    }
-    return out;
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.flordb.internal.store;
 
+import static dev.flordb.TestProjects.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -144,11 +145,6 @@ class StoreStatusTest {
     assertThat(files.dataframe("x").column("x")).containsExactly(1L);
     assertThat(files.query("SELECT value FROM meta WHERE key = 'schema_version'").column("value"))
         .containsExactly(String.valueOf(Store.SCHEMA_VERSION));
-  }
-  private static List<List<Object>> rows(Table t) {
-    List<List<Object>> out = new java.util.ArrayList<>();
-    for (Table.Row r : t) out.add(new java.util.ArrayList<>(r.toMap().values()));
-    return out;
   }
 
   @Test
