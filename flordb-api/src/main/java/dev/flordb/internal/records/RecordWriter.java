@@ -678,38 +678,20 @@ public final class RecordWriter implements Closeable {
 
     /** How many characters {@code v} takes in decimal, its sign included. */
     static int digits(long v) {
-      if (v == Long.MIN_VALUE) return 20;
-      int n = 1;
-      if (v < 0) {
-        n++;
-        v = -v;
-      }
-      while (v >= 10) {
-        v /= 10;
-        n++;
-      }
-      return n;
+      if (v >= 0) return Digits.length(v);
+      return v == Long.MIN_VALUE ? 20 : 1 + Digits.length(-v);
     }
 
     /** Writes {@code v} in decimal, {@code n} ({@link #digits}) characters from {@code at}; returns the end. */
     static int writeDigits(byte[] b, int at, long v, int n) {
-      int end = at + n;
+      if (v >= 0) return Digits.write(b, at, n, v);
       if (v == Long.MIN_VALUE) {
         byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(min, 0, b, at, min.length);
-        return end;
+        return at + n;
       }
-      if (v < 0) {
-        b[at] = '-';
-        v = -v;
-      }
-      int i = end - 1;
-      do {
-        long q = v / 10;
-        b[i--] = (byte) ('0' + (int) (v - q * 10));
-        v = q;
-      } while (v != 0);
-      return end;
+      b[at] = '-';
+      return Digits.write(b, at + 1, n - 1, -v);
     }
 
     void dropFirst(int n) {
