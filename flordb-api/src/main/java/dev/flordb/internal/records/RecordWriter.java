@@ -78,8 +78,8 @@ public final class RecordWriter implements Closeable {
   private final Consumer<String> warn;
   private final Spill spill;
   /**
-   * The wall clock, read once per record for its {@code t}: the run's ({@code ticker::millis}),
-   * one class per JVM at this call site, so that it inlines to the clock read itself.
+   * The wall clock, read once per record for its {@code t}: the JVM's {@link CoarseClock}, or a
+   * test's; one class per JVM at this call site, so that it inlines to the read itself.
    */
   private final LongSupplier millis;
 

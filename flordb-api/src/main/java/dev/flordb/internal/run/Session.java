@@ -4,6 +4,7 @@ import dev.flordb.internal.checkpoint.CheckpointPolicy;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.git.WorkTree;
+import dev.flordb.internal.records.CoarseClock;
 import dev.flordb.internal.records.Frame;
 import dev.flordb.internal.records.RecordWriter;
 import dev.flordb.internal.records.Values;
@@ -82,8 +83,9 @@ public final class Session implements AutoCloseable {
     long startNanos = ticker.nanos();
     long startMillis = b.startMillis != null ? b.startMillis : ticker.millis();
     long jvmToSessionNanos = Math.max(0, (ticker.millis() - startMillis) * 1_000_000L);
-    // one lambda class (this call site) for every record file of the JVM: the writer's clock read stays monomorphic
-    LongSupplier wallClock = ticker::millis;
+    // each record's t from the JVM's coarse clock, unless a test set the time; one class at the
+    // writer's clock read either way, so that it stays monomorphic
+    LongSupplier wallClock = ticker == Ticker.SYSTEM ? CoarseClock.SYSTEM : ticker::millis;
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive, ticker);
     this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
