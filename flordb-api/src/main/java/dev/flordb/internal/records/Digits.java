@@ -5,12 +5,15 @@ final class Digits {
   private Digits() {}
 
   private static final long[] POW10 = new long[19];
+  /** The least number of n + 1 digits, for n > 0; 0 for n = 0 (a number of at most 3 bits has 1). */
+  private static final long[] AT_LEAST = new long[19];
   /** "00" to "99". */
   private static final byte[] PAIRS = new byte[200];
 
   static {
     POW10[0] = 1;
     for (int i = 1; i < POW10.length; i++) POW10[i] = POW10[i - 1] * 10;
+    for (int i = 1; i < AT_LEAST.length; i++) AT_LEAST[i] = POW10[i];
     for (int i = 0; i < 100; i++) {
       PAIRS[2 * i] = (byte) ('0' + i / 10);
       PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
@@ -41,10 +44,10 @@ final class Digits {
 
   /** How many decimal digits {@code v} (non-negative) has. */
   static int length(long v) {
-    if (v == 0) return 1;
-    // log10 from the bit length (1233 / 4096 is just above log10 2), then one comparison
-    int n = (64 - Long.numberOfLeadingZeros(v)) * 1233 >>> 12;
-    return v >= POW10[n] ? n + 1 : n;
+    // log10 from the bit length (1233 / 4096 is just above log10 2), then one comparison; no
+    // branch for 0, whose first appearance (the first step of every loop) would cost compiled code
+    int n = (64 - Long.numberOfLeadingZeros(v | 1)) * 1233 >>> 12;
+    return v >= AT_LEAST[n] ? n + 1 : n;
   }
 
   /** Writes the {@code n} ({@link #length}) digits of {@code v} (non-negative) into {@code b[at..at+n)}; returns the end. */

@@ -169,6 +169,22 @@ public final class RecordWriter implements Closeable {
       form = TEXT;
       ref = encodeNow(name, type, value);
     }
+    return slot(t, ctx, kind, name, type, form, bits, ref, source);
+  }
+
+  /**
+   * {@link #append} of a logged double ({@code kind} "log", type {@link Values#FLOAT}): the common
+   * record, on a path of its own, so that the compiled code of a training loop's log is not
+   * thrown away when the first record of another kind (a loop's profile, at the end of its first
+   * run) goes through {@code append}.
+   */
+  public long appendDouble(Frame ctx, String name, double value, String source) {
+    return slot(millis.getAsLong(), ctx, "log", name, Values.FLOAT, DOUBLE, Double.doubleToRawLongBits(value), null,
+        source);
+  }
+
+  private long slot(long t, Frame ctx, String kind, String name, Values type, byte form, long bits, Object ref,
+      String source) {
     // a loop position without an element: its loop's shared prefix and the index, not the frame
     Object where = ctx.value == null && ctx.prefix != null ? ctx.prefix : ctx;
     boolean writeNow;

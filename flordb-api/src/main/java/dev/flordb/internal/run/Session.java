@@ -62,6 +62,8 @@ public final class Session implements AutoCloseable {
   private final Shipper shipper;
   private final Console console;
   private final OutputCapture capture;
+  /** The names of logged values; loops, args and the rest have their own, so that a loop's name does not displace a log's as the last one checked. */
+  private final Names logNames = new Names();
   private final Names names = new Names();
   private final Args args;
   private final RunRepository repository;
@@ -174,7 +176,7 @@ public final class Session implements AutoCloseable {
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
   private boolean records(String name) {
-    names.check("Flor.log", name);
+    logNames.check("Flor.log", name);
     return replay == null || replay.records(name);
   }
 
@@ -182,7 +184,7 @@ public final class Session implements AutoCloseable {
   private void recordLog(String name, Object value) {
     if (value instanceof Double) {
       Frame ctx = loops.placeOf(name);
-      writer.append(ctx, "log", name, Values.FLOAT, value, source);
+      writer.appendDouble(ctx, name, (Double) value, source);
       if (!console.quiet()) console.echo(ctx, name, value);
     } else {
       record("log", name, value, true);
@@ -222,7 +224,7 @@ public final class Session implements AutoCloseable {
     names.check("Flor.loop", name);
     if (items == null) throw new IllegalArgumentException("Flor.loop(\"" + name + "\", null): items is null");
     long size = items instanceof Collection ? ((Collection<?>) items).size() : -1;
-    return () -> iterator(name, items.iterator(), size, false);
+    return new Loop<>(name, items, size, false);
   }
 
   public Iterable<Integer> loop(String name, int start, int end) {
@@ -232,7 +234,31 @@ public final class Session implements AutoCloseable {
           + "): end is before start; a range counts up from start to end (exclusive)");
     }
     // The position of range(0, n) is its value: only other ranges keep a value column.
-    return () -> iterator(name, Loops.range(start, end), (long) end - start, start == 0);
+    return new Loop<>(name, Loops.range(start, end), (long) end - start, start == 0);
+  }
+
+  /**
+   * A loop as the program iterates it: each {@code iterator()} runs it once more. A class, not a
+   * lambda: the first lambda of a call site is linked when it is first made, which costs a
+   * millisecond or two inside the program's loop.
+   */
+  private final class Loop<T> implements Iterable<T> {
+    private final String name;
+    private final Iterable<T> items;
+    private final long size;
+    private final boolean indexIsValue;
+
+    Loop(String name, Iterable<T> items, long size, boolean indexIsValue) {
+      this.name = name;
+      this.items = items;
+      this.size = size;
+      this.indexIsValue = indexIsValue;
+    }
+
+    @Override
+    public Iterator<T> iterator() {
+      return Session.this.iterator(name, items.iterator(), size, indexIsValue);
+    }
   }
 
   private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
