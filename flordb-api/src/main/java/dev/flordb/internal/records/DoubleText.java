@@ -3,65 +3,49 @@ package dev.flordb.internal.records;
 import java.math.BigInteger;
 
 /**
- * Doubles as decimal text, fast: Java 17's {@code Double.toString} takes hundreds of nanoseconds
- * for values such as {@code 1/3} (its big-integer fallback), which made formatting the record
- * writer's bottleneck. This is Grisu2 (Loitsch, "Printing floating-point numbers quickly and
- * accurately with integers", PLDI 2010): 64-bit integer arithmetic against a table of cached powers
- * of ten. Its digits always read back as the same double (they lie strictly inside the double's
- * rounding interval, narrowed by one unit on each side for the error of the arithmetic); they are
- * the shortest such digits in the vast majority of cases, and a digit longer otherwise.
+ * Doubles as decimal text, fast and shortest: Java 17's {@code Double.toString} takes hundreds of
+ * nanoseconds for values such as {@code 1/3} (its big-integer fallback), which made formatting the
+ * record writer's bottleneck. This is Schubfach (Giulietti, "The Schubfach way to render doubles",
+ * 2020; the algorithm of {@code Double.toString} since Java 19): three 64 x 64-bit products against
+ * a table of 126-bit powers of ten give the shortest decimal that reads back as the same double (of
+ * those, the closest to it; of two as close, the even one), and its digits are written two at a
+ * time.
  *
- * <p>The text has the shape {@code Double.toString} gives: plain for magnitudes in [10^-3, 10^7)
- * ({@code 0.25}, {@code 100.0}), else scientific ({@code 1.0E-5}, {@code 6.02214076E23}); NaN and
- * the infinities as Java writes them, for the caller to handle.
+ * <p>The text is the one {@code Double.toString} gives on Java 19 and later: plain for magnitudes
+ * in [10^-3, 10^7) ({@code 0.25}, {@code 100.0}), else scientific ({@code 1.0E-5}, {@code
+ * 6.02214076E23}); NaN and the infinities are the caller's to handle.
  */
 public final class DoubleText {
   private DoubleText() {}
 
-  private static final long HIDDEN = 1L << 52;
-  private static final long FRACTION = HIDDEN - 1;
-  /** Cached powers of ten 10^(-348 + 8 i), as normalized 64-bit significands and binary exponents. */
-  private static final long[] POW_F = new long[87];
-  private static final int[] POW_E = new int[87];
-  private static final long[] POW10 = new long[19];
+  private static final int P = 53;
+  private static final int Q_MIN = -1074;
+  private static final long C_MIN = 1L << (P - 1);
+  /** Below this significand, a subnormal's digits are found from ten times it (one more digit of room). */
+  private static final int C_TINY = 3;
+  private static final int K_MIN = -324;
+  private static final int K_MAX = 292;
+  private static final long MASK_63 = (1L << 63) - 1;
+
+  /** For each k in [K_MIN, K_MAX]: g = floor(10^-k / 2^r) + 1, 2^125 <= g < 2^126, as g1 (high 63 bits) and g0. */
+  private static final long[] G = new long[2 * (K_MAX - K_MIN + 1)];
 
   static {
-    POW10[0] = 1;
-    for (int i = 1; i < POW10.length; i++) POW10[i] = POW10[i - 1] * 10;
-  }
-
-  static {
-    BigInteger two64 = BigInteger.ONE.shiftLeft(64);
-    for (int i = 0; i < POW_F.length; i++) {
-      int k = -348 + 8 * i;
-      BigInteger f;
-      int e;
-      if (k >= 0) {
-        BigInteger p = BigInteger.TEN.pow(k);
-        int shift = p.bitLength() - 64;
-        if (shift <= 0) {
-          f = p.shiftLeft(-shift);
-        } else {
-          BigInteger[] qr = p.divideAndRemainder(BigInteger.ONE.shiftLeft(shift));
-          f = qr[0].add(qr[1].testBit(shift - 1) ? BigInteger.ONE : BigInteger.ZERO);
-        }
-        e = shift;
+    BigInteger mask63 = BigInteger.ONE.shiftLeft(63).subtract(BigInteger.ONE);
+    for (int k = K_MIN; k <= K_MAX; k++) {
+      int r = flog2pow10(-k) - 125; // 10^-k = beta 2^r with 2^125 <= beta < 2^126
+      BigInteger g;
+      if (k <= 0) {
+        BigInteger p = BigInteger.TEN.pow(-k);
+        g = r >= 0 ? p.shiftRight(r) : p.shiftLeft(-r);
       } else {
-        BigInteger d = BigInteger.TEN.pow(-k);
-        int s = 63 + d.bitLength();
-        BigInteger[] qr = BigInteger.ONE.shiftLeft(s).divideAndRemainder(d);
-        f = qr[0].add(qr[1].shiftLeft(1).compareTo(d) >= 0 ? BigInteger.ONE : BigInteger.ZERO);
-        e = -s;
+        g = BigInteger.ONE.shiftLeft(-r).divide(BigInteger.TEN.pow(k));
       }
-      if (f.equals(two64)) {
-        f = f.shiftRight(1);
-        e++;
-      }
-      POW_F[i] = f.longValue();
-      POW_E[i] = e;
-    }
-    if (POW_F[0] != 0xfa8fd5a0081c0288L || POW_E[0] != -1220 || POW_F[44] != 0x9c40000000000000L || POW_E[44] != -50) {
-      throw new IllegalStateException("DoubleText: the table of powers of ten is wrong");
+      g = g.add(BigInteger.ONE);
+      if (g.bitLength() != 126) throw new IllegalStateException("DoubleText: the table of powers of ten is wrong at " + k);
+      int i = (k - K_MIN) << 1;
+      G[i] = g.shiftRight(63).longValueExact();
+      G[i + 1] = g.and(mask63).longValue();
     }
   }
 
@@ -93,23 +77,110 @@ public final class DoubleText {
    * {@link #DIGITS} bytes, so that a caller that formats many numbers allocates nothing.
    */
   static int write(byte[] out, int at, double v, byte[] digits) {
-    if (v == 0) {
-      if (Double.doubleToRawLongBits(v) < 0) out[at++] = '-';
-      out[at++] = '0';
-      out[at++] = '.';
-      out[at++] = '0';
-      return at;
+    long bits = Double.doubleToRawLongBits(v);
+    long t = bits & (C_MIN - 1);
+    int bq = (int) (bits >>> (P - 1)) & 0x7ff;
+    if (bq == 0x7ff) throw new IllegalArgumentException("not a finite double: " + v);
+    if (bits < 0) out[at++] = '-';
+    if (bq != 0) {
+      int mq = -Q_MIN + 1 - bq;
+      long c = C_MIN | t;
+      if (0 < mq && mq < P) {
+        long f = c >> mq;
+        if (f << mq == c) return chars(out, at, f, 0, digits); // an integer below 2^53
+      }
+      return decimal(out, at, -mq, c, 0, digits);
     }
-    if (!Double.isFinite(v)) throw new IllegalArgumentException("not a finite double: " + v);
-    if (v < 0) {
-      out[at++] = '-';
-      v = -v;
-    }
-    long lengthAndK = grisu2(v, digits);
-    return format(out, at, digits, (int) lengthAndK, (int) (lengthAndK >> 32));
+    if (t != 0) return t < C_TINY ? decimal(out, at, Q_MIN, 10 * t, -1, digits) : decimal(out, at, Q_MIN, t, 0, digits);
+    out[at++] = '0';
+    out[at++] = '.';
+    out[at++] = '0';
+    return at;
   }
 
-  /** Writes digits d1..dn with value 0.d1...dn * 10^(n + k) as Java does. */
+  /** Writes the shortest decimal in the rounding interval of {@code c 2^q}, {@code 10^dk} scaled. */
+  private static int decimal(byte[] out, int at, int q, long c, int dk, byte[] digits) {
+    int odd = (int) c & 1;
+    long cb = c << 2;
+    long cbr = cb + 2;
+    long cbl;
+    int k;
+    if (c != C_MIN || q == Q_MIN) {
+      cbl = cb - 2;
+      k = flog10pow2(q);
+    } else {
+      // at a power of two the interval below is half as wide
+      cbl = cb - 1;
+      k = flog10threeQuartersPow2(q);
+    }
+    int h = q + flog2pow10(-k) + 2;
+    int i = (k - K_MIN) << 1;
+    long g1 = G[i];
+    long g0 = G[i + 1];
+    long vb = roundedProduct(g1, g0, cb << h);
+    long vbl = roundedProduct(g1, g0, cbl << h);
+    long vbr = roundedProduct(g1, g0, cbr << h);
+    long s = vb >> 2;
+    if (s >= 100) {
+      // one digit fewer, if a decimal of that length lies in the interval
+      long sp10 = 10 * Math.multiplyHigh(s, 115_292_150_460_684_698L << 4);
+      long tp10 = sp10 + 10;
+      boolean upin = vbl + odd <= sp10 << 2;
+      boolean wpin = (tp10 << 2) + odd <= vbr;
+      if (upin != wpin) return chars(out, at, upin ? sp10 : tp10, k, digits);
+    }
+    long tt = s + 1;
+    boolean uin = vbl + odd <= s << 2;
+    boolean win = (tt << 2) + odd <= vbr;
+    if (uin != win) return chars(out, at, uin ? s : tt, k + dk, digits);
+    long cmp = vb - ((s + tt) << 1);
+    return chars(out, at, cmp < 0 || cmp == 0 && (s & 1) == 0 ? s : tt, k + dk, digits);
+  }
+
+  /** (g1 2^63 + g0) cp / 2^127, rounded to odd: its lowest bit says whether the product was exact. */
+  private static long roundedProduct(long g1, long g0, long cp) {
+    long x1 = Math.multiplyHigh(g0, cp);
+    long y0 = g1 * cp;
+    long y1 = Math.multiplyHigh(g1, cp);
+    long z = (y0 >>> 1) + x1;
+    long vbp = y1 + (z >>> 63);
+    return vbp | ((z & MASK_63) + MASK_63) >>> 63;
+  }
+
+  /** floor(q log10 2), for |q| <= 5456721. */
+  private static int flog10pow2(int q) {
+    return (int) (q * 661_971_961_083L >> 41);
+  }
+
+  /** floor(q log10 (3/4 2)), for |q| <= 2^19. */
+  private static int flog10threeQuartersPow2(int q) {
+    return (int) (q * 661_971_961_083L + -274_743_187_321L >> 41);
+  }
+
+  /** floor(e log2 10), for |e| <= 1838394. */
+  private static int flog2pow10(int e) {
+    return (int) (e * 913_124_641_741L >> 38);
+  }
+
+  /** Writes {@code f 10^e} (f > 0, at most 17 digits) as Java does. */
+  private static int chars(byte[] out, int at, long f, int e, byte[] d) {
+    // as 17 digits: the first, then two groups of eight (products in place of long divisions)
+    int pad = 17 - Digits.length(f);
+    f *= Digits.pow10(pad);
+    long hm = f / 100_000_000;
+    int l = (int) (f - hm * 100_000_000);
+    int h = (int) (hm / 100_000_000);
+    int m = (int) (hm - h * 100_000_000L);
+    d[0] = (byte) ('0' + h);
+    Digits.write8(d, 1, m);
+    Digits.write8(d, 9, l);
+    // the text shows the digits up to the last non-zero one
+    int n = 17;
+    while (d[n - 1] == '0') n--;
+    return format(out, at, d, n, e - pad + 17 - n);
+  }
+
+  /** Writes digits d1..dn with value d1...dn * 10^k as Java does. */
   private static int format(byte[] out, int at, byte[] d, int n, int k) {
     int exp10 = n + k; // the value is 0.d1d2... * 10^exp10, that is d1.d2... * 10^(exp10 - 1)
     int sci = exp10 - 1;
@@ -152,124 +223,5 @@ public final class DoubleText {
       out[at++] = (byte) ('0' + sci % 10);
     }
     return at;
-  }
-
-  // ---- Grisu2, on unsigned 64-bit "do-it-yourself floating point" numbers (f, e) = f * 2^e
-
-  /** The digits of {@code value} (positive, finite) into {@code buffer}; returns their count, and k in the high half. */
-  private static long grisu2(double value, byte[] buffer) {
-    long bits = Double.doubleToRawLongBits(value);
-    int biased = (int) (bits >>> 52) & 0x7ff;
-    long f = bits & FRACTION;
-    int e;
-    if (biased != 0) {
-      f += HIDDEN;
-      e = biased - 1075;
-    } else {
-      e = -1074;
-    }
-    // boundaries m+ and m-, normalized to m+'s exponent
-    long pf = (f << 1) + 1;
-    int pe = e - 1;
-    int lz = Long.numberOfLeadingZeros(pf);
-    pf <<= lz;
-    pe -= lz;
-    long mf;
-    int me;
-    if (f == HIDDEN) {
-      mf = (f << 2) - 1;
-      me = e - 2;
-    } else {
-      mf = (f << 1) - 1;
-      me = e - 1;
-    }
-    mf <<= me - pe;
-    // v normalized
-    int vlz = Long.numberOfLeadingZeros(f);
-    long vf = f << vlz;
-    int ve = e - vlz;
-
-    // a cached power c = 10^-K with -59 <= pe + ce + 64 <= -32
-    double dk = (-61 - pe) * 0.30102999566398114 + 347;
-    int kk = (int) dk;
-    if (dk - kk > 0.0) kk++;
-    int index = (kk >> 3) + 1;
-    int bigK = -(-348 + (index << 3));
-    long cf = POW_F[index];
-    int ce = POW_E[index];
-
-    long wf = multiply(vf, cf);
-    int we = ve + ce + 64;
-    long wpf = multiply(pf, cf) - 1;
-    int wpe = pe + ce + 64;
-    long wmf = multiply(mf, cf) + 1;
-    return digitGen(wf, we, wpf, wpe, wpf - wmf, buffer, bigK);
-  }
-
-  /** The high 64 bits of the 128-bit product of two unsigned longs, rounded. */
-  private static long multiply(long x, long y) {
-    long high = Math.multiplyHigh(x, y) + ((x >> 63) & y) + ((y >> 63) & x); // unsigned, from the signed intrinsic
-    return high + ((x * y) >>> 63);
-  }
-
-  private static long digitGen(long wf, int we, long mpf, int mpe, long delta, byte[] buffer, int k) {
-    int shift = -mpe;
-    long one = 1L << shift;
-    long wpW = mpf - wf;
-    long p1 = mpf >>> shift; // below 2^32
-    long p2 = mpf & (one - 1);
-    int kappa = decimalDigits(p1);
-    // the integer part's digits, by division by a constant (a multiplication), instead of one
-    // division by a power of ten per digit: the remainder below each digit follows from the prefix
-    if (p1 != 0) {
-      long v = p1;
-      for (int i = kappa - 1; i >= 0; i--) {
-        long q = v / 10;
-        buffer[i] = (byte) ('0' + (int) (v - q * 10));
-        v = q;
-      }
-    }
-    int len = 0;
-    long prefix = 0;
-    while (kappa > 0) {
-      if (p1 != 0) prefix = prefix * 10 + (buffer[len++] - '0');
-      kappa--;
-      long rest = p1 - prefix * POW10[kappa]; // p1 mod 10^kappa
-      long tmp = (rest << shift) + p2;
-      if (Long.compareUnsigned(tmp, delta) <= 0) {
-        k += kappa;
-        round(buffer, len, delta, tmp, POW10[kappa] << shift, wpW);
-        return (len & 0xffffffffL) | ((long) k << 32);
-      }
-    }
-    while (true) {
-      p2 *= 10;
-      delta *= 10;
-      int d = (int) (p2 >>> shift);
-      if (d != 0 || len != 0) buffer[len++] = (byte) ('0' + d);
-      p2 &= one - 1;
-      kappa--;
-      if (Long.compareUnsigned(p2, delta) < 0) {
-        k += kappa;
-        round(buffer, len, delta, p2, one, wpW * POW10[-kappa]);
-        return (len & 0xffffffffL) | ((long) k << 32);
-      }
-    }
-  }
-
-  /** Moves the last digit down while the result stays inside the interval and gets closer to w. */
-  private static void round(byte[] buffer, int len, long delta, long rest, long tenKappa, long wpW) {
-    while (Long.compareUnsigned(rest, wpW) < 0 && Long.compareUnsigned(delta - rest, tenKappa) >= 0
-        && (Long.compareUnsigned(rest + tenKappa, wpW) < 0
-            || Long.compareUnsigned(wpW - rest, rest + tenKappa - wpW) > 0)) {
-      buffer[len - 1]--;
-      rest += tenKappa;
-    }
-  }
-
-  private static int decimalDigits(long u) {
-    int d = 1;
-    for (long p = 10; p <= u && d < 10; p *= 10) d++;
-    return d;
   }
 }

@@ -78,8 +78,8 @@ public final class RecordWriter implements Closeable {
   private final Consumer<String> warn;
   private final Spill spill;
   /**
-   * The wall clock, read once per record for its {@code t}: the run's ({@code ticker::millis}),
-   * one class per JVM at this call site, so that it inlines to the clock read itself.
+   * The wall clock, read once per record for its {@code t}: the JVM's {@link CoarseClock}, or a
+   * test's; one class per JVM at this call site, so that it inlines to the read itself.
    */
   private final LongSupplier millis;
 
@@ -169,6 +169,22 @@ public final class RecordWriter implements Closeable {
       form = TEXT;
       ref = encodeNow(name, type, value);
     }
+    return slot(t, ctx, kind, name, type, form, bits, ref, source);
+  }
+
+  /**
+   * {@link #append} of a logged double ({@code kind} "log", type {@link Values#FLOAT}): the common
+   * record, on a path of its own, so that the compiled code of a training loop's log is not
+   * thrown away when the first record of another kind (a loop's profile, at the end of its first
+   * run) goes through {@code append}.
+   */
+  public long appendDouble(Frame ctx, String name, double value, String source) {
+    return slot(millis.getAsLong(), ctx, "log", name, Values.FLOAT, DOUBLE, Double.doubleToRawLongBits(value), null,
+        source);
+  }
+
+  private long slot(long t, Frame ctx, String kind, String name, Values type, byte form, long bits, Object ref,
+      String source) {
     // a loop position without an element: its loop's shared prefix and the index, not the frame
     Object where = ctx.value == null && ctx.prefix != null ? ctx.prefix : ctx;
     boolean writeNow;
@@ -284,18 +300,18 @@ public final class RecordWriter implements Closeable {
   private void encode(Batch b, long firstSeq) {
     Buffer o = out;
     for (int i = 0; i < b.n; i++) {
-      o.put(lineStart);
-      o.putLong(firstSeq + i);
-      o.put(timePart(b.t[i]));
+      head(firstSeq + i, b.t[i]);
+      o.put(head, 0, headLength);
       Object where = b.ctx[i];
+      Middle m = middle(b.kind[i], b.name[i], b.type[i]);
       if (where instanceof Frame.Prefix) {
         o.put(((Frame.Prefix) where).bytes());
         o.putLong(b.index[i]);
-        o.put(NO_ELEMENT);
+        o.put(m.afterIndex);
       } else {
         o.put(((Frame) where).json());
+        o.put(m.bytes);
       }
-      o.put(middle(b.kind[i], b.name[i], b.type[i]));
       switch (b.form[i]) {
         case DOUBLE:
           double d = Double.longBitsToDouble(b.bits[i]);
@@ -321,27 +337,55 @@ public final class RecordWriter implements Closeable {
   private static final byte[] NO_ELEMENT = {',', 'n', 'u', 'l', 'l', ']', ']'};
 
   // ---- the constant parts of lines, kept by the encoding thread (under writeLock)
-  private long lastT = Long.MIN_VALUE;
-  private byte[] lastTimePart;
+  /**
+   * The start of the line being encoded, up to its context: {@code {"run":"<id>","seq":<seq>,"t":<t>,"ctx":}.
+   * The records of one millisecond differ only in the sequence number, which is counted up in place.
+   */
+  private byte[] head = new byte[0];
+  private int headLength;
+  /** Where the sequence number's digits end in {@link #head}. */
+  private int seqEnd;
+  private long headSeq = -1;
+  private long headT = Long.MIN_VALUE;
   private final java.util.Map<String, Middle> middles = new java.util.HashMap<>();
   private String lastKind;
   private String lastName;
   private Values lastType;
-  private byte[] lastMiddle;
+  private Middle lastMiddle;
   private String lastSource;
   private byte[] lastEnd;
 
-  /** {@code ,"t":<t>,"ctx":} */
-  private byte[] timePart(long t) {
-    if (t != lastT) {
-      lastT = t;
-      lastTimePart = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.UTF_8);
+  private void head(long seq, long t) {
+    if (t == headT && seq == headSeq + 1 && countUp()) {
+      headSeq = seq;
+      return;
     }
-    return lastTimePart;
+    int seqDigits = Buffer.digits(seq);
+    byte[] tail = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.US_ASCII);
+    int n = lineStart.length + seqDigits + tail.length;
+    if (head.length < n) head = new byte[n + 8];
+    System.arraycopy(lineStart, 0, head, 0, lineStart.length);
+    seqEnd = Buffer.writeDigits(head, lineStart.length, seq, seqDigits);
+    System.arraycopy(tail, 0, head, seqEnd, tail.length);
+    headLength = n;
+    headSeq = seq;
+    headT = t;
+  }
+
+  /** Adds one to the sequence number in {@link #head}; false when it would need one more digit. */
+  private boolean countUp() {
+    for (int i = seqEnd - 1; i >= lineStart.length; i--) {
+      if (head[i] != '9') {
+        head[i]++;
+        return true;
+      }
+      head[i] = '0';
+    }
+    return false; // all nines, now zeros: head() writes it again, a digit longer
   }
 
   /** {@code ,"kind":"<kind>","name":<name>,"type":"<type>","value":} */
-  private byte[] middle(String kind, String name, Values type) {
+  private Middle middle(String kind, String name, Values type) {
     if (name == lastName && kind == lastKind && type == lastType) return lastMiddle;
     Middle first = middles.get(name);
     Middle m = first;
@@ -360,8 +404,8 @@ public final class RecordWriter implements Closeable {
     lastKind = kind;
     lastName = name;
     lastType = type;
-    lastMiddle = m.bytes;
-    return m.bytes;
+    lastMiddle = m;
+    return m;
   }
 
   /** The middle part of the lines of one kind, name and type; others of the same name follow {@link #next}. */
@@ -369,12 +413,16 @@ public final class RecordWriter implements Closeable {
     final String kind;
     final Values type;
     final byte[] bytes;
+    /** {@link #NO_ELEMENT}, then {@link #bytes}: what follows the index of a loop position without an element. */
+    final byte[] afterIndex;
     final Middle next;
 
     Middle(String kind, Values type, byte[] bytes, Middle next) {
       this.kind = kind;
       this.type = type;
       this.bytes = bytes;
+      this.afterIndex = Arrays.copyOf(NO_ELEMENT, NO_ELEMENT.length + bytes.length);
+      System.arraycopy(bytes, 0, afterIndex, NO_ELEMENT.length, bytes.length);
       this.next = next;
     }
   }
@@ -678,38 +726,20 @@ public final class RecordWriter implements Closeable {
 
     /** How many characters {@code v} takes in decimal, its sign included. */
     static int digits(long v) {
-      if (v == Long.MIN_VALUE) return 20;
-      int n = 1;
-      if (v < 0) {
-        n++;
-        v = -v;
-      }
-      while (v >= 10) {
-        v /= 10;
-        n++;
-      }
-      return n;
+      if (v >= 0) return Digits.length(v);
+      return v == Long.MIN_VALUE ? 20 : 1 + Digits.length(-v);
     }
 
     /** Writes {@code v} in decimal, {@code n} ({@link #digits}) characters from {@code at}; returns the end. */
     static int writeDigits(byte[] b, int at, long v, int n) {
-      int end = at + n;
+      if (v >= 0) return Digits.write(b, at, n, v);
       if (v == Long.MIN_VALUE) {
         byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(min, 0, b, at, min.length);
-        return end;
+        return at + n;
       }
-      if (v < 0) {
-        b[at] = '-';
-        v = -v;
-      }
-      int i = end - 1;
-      do {
-        long q = v / 10;
-        b[i--] = (byte) ('0' + (int) (v - q * 10));
-        v = q;
-      } while (v != 0);
-      return end;
+      b[at] = '-';
+      return Digits.write(b, at + 1, n - 1, -v);
     }
 
     void dropFirst(int n) {

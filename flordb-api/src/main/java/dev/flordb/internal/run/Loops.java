@@ -196,20 +196,25 @@ final class Loops {
     return parent;
   }
 
-  /** The integers from {@code start} up to {@code end} (exclusive). */
-  static Iterator<Integer> range(int start, int end) {
-    return new Iterator<>() {
-      int next = start;
-
+  /** The integers from {@code start} up to {@code end} (exclusive), from the start each time it is iterated. */
+  static Iterable<Integer> range(int start, int end) {
+    return new Iterable<>() {
       @Override
-      public boolean hasNext() {
-        return next < end;
-      }
+      public Iterator<Integer> iterator() {
+        return new Iterator<>() {
+          int next = start;
 
-      @Override
-      public Integer next() {
-        if (next >= end) throw new NoSuchElementException();
-        return next++;
+          @Override
+          public boolean hasNext() {
+            return next < end;
+          }
+
+          @Override
+          public Integer next() {
+            if (next >= end) throw new NoSuchElementException();
+            return next++;
+          }
+        };
       }
     };
   }

@@ -4,6 +4,7 @@ import dev.flordb.internal.checkpoint.CheckpointPolicy;
 import dev.flordb.internal.checkpoint.Checkpoints;
 import dev.flordb.internal.git.Snapshots;
 import dev.flordb.internal.git.WorkTree;
+import dev.flordb.internal.records.CoarseClock;
 import dev.flordb.internal.records.Frame;
 import dev.flordb.internal.records.RecordWriter;
 import dev.flordb.internal.records.Values;
@@ -61,6 +62,8 @@ public final class Session implements AutoCloseable {
   private final Shipper shipper;
   private final Console console;
   private final OutputCapture capture;
+  /** The names of logged values; loops, args and the rest have their own, so that a loop's name does not displace a log's as the last one checked. */
+  private final Names logNames = new Names();
   private final Names names = new Names();
   private final Args args;
   private final RunRepository repository;
@@ -82,8 +85,9 @@ public final class Session implements AutoCloseable {
     long startNanos = ticker.nanos();
     long startMillis = b.startMillis != null ? b.startMillis : ticker.millis();
     long jvmToSessionNanos = Math.max(0, (ticker.millis() - startMillis) * 1_000_000L);
-    // one lambda class (this call site) for every record file of the JVM: the writer's clock read stays monomorphic
-    LongSupplier wallClock = ticker::millis;
+    // each record's t from the JVM's coarse clock, unless a test set the time; one class at the
+    // writer's clock read either way, so that it stays monomorphic
+    LongSupplier wallClock = ticker == Ticker.SYSTEM ? CoarseClock.SYSTEM : ticker::millis;
     this.workTree = WorkTree.find(b.dir);
     this.console = new Console(b.out, b.err, b.quiet, b.interactive, ticker);
     this.launch = b.launch.inWorkTree(workTree); // filename: the path from the repository's root
@@ -172,7 +176,7 @@ public final class Session implements AutoCloseable {
 
   /** Whether a log of {@code name} here is stored: always forward; in a replay only what is asked for, once. */
   private boolean records(String name) {
-    names.check("Flor.log", name);
+    logNames.check("Flor.log", name);
     return replay == null || replay.records(name);
   }
 
@@ -180,7 +184,7 @@ public final class Session implements AutoCloseable {
   private void recordLog(String name, Object value) {
     if (value instanceof Double) {
       Frame ctx = loops.placeOf(name);
-      writer.append(ctx, "log", name, Values.FLOAT, value, source);
+      writer.appendDouble(ctx, name, (Double) value, source);
       if (!console.quiet()) console.echo(ctx, name, value);
     } else {
       record("log", name, value, true);
@@ -220,7 +224,7 @@ public final class Session implements AutoCloseable {
     names.check("Flor.loop", name);
     if (items == null) throw new IllegalArgumentException("Flor.loop(\"" + name + "\", null): items is null");
     long size = items instanceof Collection ? ((Collection<?>) items).size() : -1;
-    return () -> iterator(name, items.iterator(), size, false);
+    return new Loop<>(name, items, size, false);
   }
 
   public Iterable<Integer> loop(String name, int start, int end) {
@@ -230,7 +234,31 @@ public final class Session implements AutoCloseable {
           + "): end is before start; a range counts up from start to end (exclusive)");
     }
     // The position of range(0, n) is its value: only other ranges keep a value column.
-    return () -> iterator(name, Loops.range(start, end), (long) end - start, start == 0);
+    return new Loop<>(name, Loops.range(start, end), (long) end - start, start == 0);
+  }
+
+  /**
+   * A loop as the program iterates it: each {@code iterator()} runs it once more. A class, not a
+   * lambda: the first lambda of a call site is linked when it is first made, which costs a
+   * millisecond or two inside the program's loop.
+   */
+  private final class Loop<T> implements Iterable<T> {
+    private final String name;
+    private final Iterable<T> items;
+    private final long size;
+    private final boolean indexIsValue;
+
+    Loop(String name, Iterable<T> items, long size, boolean indexIsValue) {
+      this.name = name;
+      this.items = items;
+      this.size = size;
+      this.indexIsValue = indexIsValue;
+    }
+
+    @Override
+    public Iterator<T> iterator() {
+      return Session.this.iterator(name, items.iterator(), size, indexIsValue);
+    }
   }
 
   private <T> Iterator<T> iterator(String name, Iterator<T> items, long size, boolean indexIsValue) {

@@ -5,7 +5,9 @@ package dev.flordb.internal.run;
  * and a run's ids, tstamp and timings come out exact: the wall clock, in milliseconds since the
  * epoch (run ids, the tstamp, the header's and the end's times, each record's {@code t}), and a
  * monotonic clock, in nanoseconds from an arbitrary origin (loop and run timings, checkpoint
- * costs, progress bars).
+ * costs, progress bars). With the JVM's clocks, records take their {@code t} from {@link
+ * dev.flordb.internal.records.CoarseClock}, which reads the same wall clock a thousand times a
+ * second instead of once per record.
  *
  * <p>The packages below the run take the one clock they need as a {@link
  * java.util.function.LongSupplier} ({@code ticker::millis} for the record writer, {@code

@@ -25,10 +25,29 @@ public final class Sites {
     });
   }
 
+  /** The name placed last and its deepest path: a loop logs the same few names, mostly the same String. */
+  private Deepest last = new Deepest(null, Integer.MAX_VALUE);
+
+  /** One name's deepest loop path ({@code Integer.MAX_VALUE}: no site known), read and replaced as one reference. */
+  private static final class Deepest {
+    final String name;
+    final int depth;
+
+    Deepest(String name, int depth) {
+      this.name = name;
+      this.depth = depth;
+    }
+  }
+
   /** The context a value of {@code name} logged in {@code ctx} belongs to. */
   public Frame place(String name, Frame ctx) {
-    Integer max = deepest.get(name);
-    if (max == null || ctx.depth + 1 <= max) return ctx;
+    Deepest d = last;
+    if (d.name != name) {
+      Integer max = deepest.get(name);
+      d = new Deepest(name, max == null ? Integer.MAX_VALUE : max);
+      last = d;
+    }
+    if (ctx.depth + 1 <= d.depth) return ctx;
     for (Frame f = ctx; f != Frame.ROOT; f = f.parent) if (f.iteration) return ctx;
     // deeper than any place the statement is: keep the longest loop path of its that ctx starts with
     Frame best = null;
