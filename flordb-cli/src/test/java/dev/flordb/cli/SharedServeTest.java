@@ -63,6 +63,15 @@ class SharedServeTest {
     return out;
   }
 
+  /** The lr of each run that {@code GET /api/runs?where=CONDITION} lists. */
+  @SuppressWarnings("unchecked")
+  static List<Object> runsWhere(FlorServer s, String condition) throws Exception {
+    Map<String, Object> r = (Map<String, Object>) get(s, "/api/runs?where="
+        + java.net.URLEncoder.encode(condition, java.nio.charset.StandardCharsets.UTF_8), 200);
+    return ((List<Object>) r.get("runs")).stream().map(x -> ((Map<String, Object>) ((Map<String, Object>) x).get("args")).get("lr"))
+        .toList();
+  }
+
   static FlorServer serve(Project p, String store) {
     return FlorServer.start(p.dir, "127.0.0.1", 0, System.getProperty("java.class.path"), store);
   }
@@ -117,6 +126,10 @@ class SharedServeTest {
         if (!Boolean.TRUE.equals(diff.get("same_code"))) assertThat((String) diff.get("why")).contains("'flordb pull'");
       }
 
+      // the runs table's filter takes the conditions of flordb replay --where, on every clone's runs
+      assertThat(runsWhere(shared, "lr > 0.15")).containsExactly(0.2, 0.3);
+      assertThat(runsWhere(shared, "who = 'b' or lr < 0.15")).containsExactly(0.1, 0.3);
+
       // the dataframe and queries read every clone's runs too
       Map<String, Object> df = (Map<String, Object>) get(shared, "/api/dataframe?names=loss", 200);
       assertThat(df.get("total")).isEqualTo(18L);
@@ -155,6 +168,9 @@ class SharedServeTest {
     TreeSet<String> local = new TreeSet<>();
     local.addAll(localSummaries(c[0]));
     local.addAll(localSummaries(c[1]));
+    assertThat(local).hasSizeGreaterThan(20)
+        .anyMatch(l -> l.contains("\"name\":\"big\",\"in_loop\":1") && l.contains("\"lo\":9007199254740993,\"hi\":9007199254740996"))
+        .anyMatch(l -> l.contains("\"name\":\"x\",\"in_loop\":1") && l.contains("\"n\":4,\"lo\":0,\"hi\":0.30000000000000004"));
     String schema;
     try (Connection conn = DriverManager.getConnection(store); Statement s = conn.createStatement()) {
       try (ResultSet rs = s.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'flor\\_%'")) {

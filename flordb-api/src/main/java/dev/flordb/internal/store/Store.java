@@ -724,6 +724,11 @@ public final class Store implements AutoCloseable {
     this.shared = to;
   }
 
+  /** Whether {@link #dataframe} and {@link #query} read a shared store ({@link #share}): PostgreSQL's SQL, values as text. */
+  public synchronized boolean readsShared() {
+    return shared != null;
+  }
+
   /**
    * Ships to the shared store what this clone's record files hold beyond what it has, and the
    * runs' statuses and snapshot commits as this store knows them (this store is synced first by
