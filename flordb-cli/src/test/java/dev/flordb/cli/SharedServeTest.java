@@ -1,8 +1,10 @@
 package dev.flordb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flordb.internal.records.Json;
+import dev.flordb.testing.Browser;
 import dev.flordb.testing.ChildJvm;
 import dev.flordb.testing.Postgres;
 import dev.flordb.web.FlorServer;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
 
 /**
  * {@code flordb serve} on a shared store: a clone that recorded nothing serves every clone's
@@ -140,6 +144,20 @@ class SharedServeTest {
       SharedStoreTest.train(c[2], store, "lr=0.4", "who=c");
       Map<String, Map<String, Object>> more = runsById(shared);
       assertThat(more).hasSize(4).containsAllEntriesOf(local);
+
+      // and in a browser: the runs page lists all four, another clone's run page draws its charts and says why no code
+      assumeTrue(Browser.missing() == null, Browser.missing());
+      try (Browser browser = Browser.start(tmp)) {
+        WebDriver d = browser.driver();
+        d.get("http://127.0.0.1:" + shared.port() + "/");
+        browser.until(x -> x.findElements(By.cssSelector("#runs tbody tr")).size() == 4);
+        d.get("http://127.0.0.1:" + shared.port() + "/runs/" + runOfA);
+        browser.until(x -> x.findElements(By.cssSelector(".chart[data-drawn]")).size() == 3);
+        assertThat(d.findElement(By.id("file-text")).getText()).contains("recorded in another clone")
+            .contains("'flordb pull' fetches it");
+        assertThat(d.findElement(By.id("note-saved")).getText()).contains("recorded in another clone");
+        assertThat(d.findElement(By.id("args")).getText()).contains("0.1");
+      }
     }
   }
 
