@@ -89,18 +89,42 @@ class SharedServeTest {
     SharedStoreTest.train(c[0], store, "lr=0.1", "who=a");
     SharedStoreTest.train(c[0], store, "lr=0.2", "who=a");
     SharedStoreTest.train(c[1], store, "lr=0.3", "who=b");
+    // and a program that prints, so that its page has captured output
+    c[1].write("Hello.java", """
+        import dev.flordb.Flor;
+        public class Hello {
+          public static void main(String[] args) {
+            for (int i : Flor.loop("i", 0, 3)) {
+              System.out.println("hello " + i);
+              Flor.log("loss", 1.0 / (i + 1));
+            }
+            System.err.println("done");
+          }
+        }
+        """);
+    ChildJvm.source(c[1].dir, "Hello.java").env("FLOR_STORE", store).run().assertSucceeded();
 
     Map<String, Map<String, Object>> local = new TreeMap<>();
     String runOfA;
     Object seriesInA;
+    Map<String, Object> pageInA;
+    Map<String, Object> pages = new TreeMap<>();
     try (FlorServer a = serve(c[0], null); FlorServer b = serve(c[1], null)) {
       assertThat(a.served()).startsWith("the local store ").endsWith("flor.db");
       local.putAll(runsById(a));
       local.putAll(runsById(b));
       runOfA = runsById(a).keySet().iterator().next();
       seriesInA = get(a, "/api/runs/" + runOfA + "/series", 200);
+      pageInA = (Map<String, Object>) get(a, "/api/runs/" + runOfA, 200);
+      for (Map<String, Object> r : runsById(b).values()) {
+        if (r.get("filename").equals("Hello.java")) pages.put((String) r.get("run_id"), get(b, "/api/runs/" + r.get("run_id"), 200));
+      }
     }
-    assertThat(local).hasSize(3);
+    assertThat(local).hasSize(4);
+    assertThat((Map<String, Object>) pageInA.get("timings")).containsKey("run_s");
+    pages.put(runOfA, pageInA);
+    assertThat(pages).hasSize(2);
+    assertThat(pages.values()).anyMatch(p -> ((String) ((Map<String, Object>) p).get("output")).contains("hello 2\n[err] done"));
 
     try (FlorServer shared = serve(c[2], store)) {
       assertThat(shared.served()).matches("the shared store postgresql://localhost:\\d+/serve_three_clones"
@@ -113,6 +137,15 @@ class SharedServeTest {
       // the run page of a run of another clone: its charts are drawn, what needs its snapshot says why not
       assertThat(get(shared, "/api/runs/" + runOfA + "/series", 200)).isEqualTo(seriesInA);
       Map<String, Object> page = (Map<String, Object>) get(shared, "/api/runs/" + runOfA, 200);
+      for (Map.Entry<String, Object> e : pages.entrySet()) {
+        Map<String, Object> same = new LinkedHashMap<>((Map<String, Object>) get(shared, "/api/runs/" + e.getKey(), 200));
+        Map<String, Object> there = new LinkedHashMap<>((Map<String, Object>) e.getValue());
+        for (String k : List.of("files", "snapshot_missing", "recorded_here")) {
+          same.remove(k);
+          there.remove(k);
+        }
+        assertThat(same).as("timings, checkpoints, output and the rest").isEqualTo(there);
+      }
       assertThat(page.get("files")).isEqualTo(List.of());
       assertThat((String) page.get("snapshot_missing")).contains("recorded in another clone").contains("'flordb pull'");
       assertThat(page.get("recorded_here")).isEqualTo(false);
@@ -136,21 +169,21 @@ class SharedServeTest {
 
       // the dataframe and queries read every clone's runs too
       Map<String, Object> df = (Map<String, Object>) get(shared, "/api/dataframe?names=loss", 200);
-      assertThat(df.get("total")).isEqualTo(18L);
+      assertThat(df.get("total")).isEqualTo(18L + 3);
       Map<String, Object> q = (Map<String, Object>) get(shared, "/api/query?sql=SELECT%20count(*)%20AS%20n%20FROM%20runs", 200);
-      assertThat(q.get("rows")).isEqualTo(List.of(List.of(3L)));
+      assertThat(q.get("rows")).isEqualTo(List.of(List.of(4L)));
 
       // a run recorded here while the server runs shows up with the others
       SharedStoreTest.train(c[2], store, "lr=0.4", "who=c");
       Map<String, Map<String, Object>> more = runsById(shared);
-      assertThat(more).hasSize(4).containsAllEntriesOf(local);
+      assertThat(more).hasSize(5).containsAllEntriesOf(local);
 
       // and in a browser: the runs page lists all four, another clone's run page draws its charts and says why no code
       assumeTrue(Browser.missing() == null, Browser.missing());
       try (Browser browser = Browser.start(tmp)) {
         WebDriver d = browser.driver();
         d.get("http://127.0.0.1:" + shared.port() + "/");
-        browser.until(x -> x.findElements(By.cssSelector("#runs tbody tr")).size() == 4);
+        browser.until(x -> x.findElements(By.cssSelector("#runs tbody tr.run")).size() == 5);
         d.get("http://127.0.0.1:" + shared.port() + "/runs/" + runOfA);
         browser.until(x -> x.findElements(By.cssSelector(".chart[data-drawn]")).size() == 3);
         assertThat(d.findElement(By.id("file-text")).getText()).contains("recorded in another clone")

@@ -265,32 +265,36 @@ final class Api {
         : true);
     m.put("host", row.get("host"));
     m.put("error", row.get("error"));
+    // timings, checkpoints and output in one reading of the run's rows: a shared store's logs have no index to seek
     Map<String, Object> timings = new LinkedHashMap<>();
-    for (Map<String, Object> t : reads.rows("SELECT l.name, l.value, l.type, c.loop FROM logs l LEFT JOIN ctx c ON c.id = l.ctx"
-        + " WHERE l.name >= 'prof::' AND l.name < 'prof:;' AND l.rid = ? AND l.kind = 'prof' ORDER BY l.rowid", rid)) {
-      String key = ((String) t.get("name")).substring("prof::".length());
-      if (t.get("loop") != null) key = t.get("loop") + " / " + key;
-      timings.put(key, RunSummaries.typed(t.get("value"), (String) t.get("type")));
-    }
-    m.put("timings", timings);
     List<Map<String, Object>> ckpts = new ArrayList<>();
-    for (Map<String, Object> c : reads.rows("SELECT c.loop, c.idx, l.source, l.value FROM logs l JOIN ctx c ON c.id = l.ctx"
-        + " WHERE l.name >= 'ckpt::' AND l.name < 'ckpt:;' AND l.rid = ? AND l.kind = 'ckpt' ORDER BY l.rowid", rid)) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("loop", c.get("loop"));
-      e.put("index", c.get("idx"));
-      e.put("source", c.get("source"));
-      ckpts.add(e);
-    }
-    m.put("checkpoints", ckpts);
     StringBuilder output = new StringBuilder();
     int[] lines = {0};
-    reads.each("SELECT name, value FROM logs WHERE name IN ('io::stdout', 'io::stderr') AND rid = ? ORDER BY rowid", r -> {
-      if (lines[0]++ < 5000) {
-        String text = String.valueOf(r[1]);
-        output.append(r[0].equals("io::stderr") ? "[err] " : "").append(text).append(text.endsWith("\n") ? "" : "\n");
-      }
-    }, rid);
+    reads.each("SELECT l.kind, l.name, l.value, l.type, l.source, c.loop, c.idx FROM logs l LEFT JOIN ctx c ON c.id = l.ctx"
+        + " WHERE l.rid = ? AND ((l.name >= 'prof::' AND l.name < 'prof:;' AND l.kind = 'prof')"
+        + " OR (l.name >= 'ckpt::' AND l.name < 'ckpt:;' AND l.kind = 'ckpt') OR l.name IN ('io::stdout', 'io::stderr'))"
+        + " ORDER BY l.rowid", r -> {
+          String kind = (String) r[0];
+          String name = (String) r[1];
+          if (name.equals("io::stdout") || name.equals("io::stderr")) {
+            if (lines[0]++ < 5000) {
+              String text = String.valueOf(r[2]);
+              output.append(name.equals("io::stderr") ? "[err] " : "").append(text).append(text.endsWith("\n") ? "" : "\n");
+            }
+          } else if (kind.equals("prof")) {
+            String key = name.substring("prof::".length());
+            if (r[5] != null) key = r[5] + " / " + key;
+            timings.put(key, RunSummaries.typed(r[2], (String) r[3]));
+          } else if (r[5] != null) { // a checkpoint at its loop position
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("loop", r[5]);
+            e.put("index", r[6]);
+            e.put("source", r[4]);
+            ckpts.add(e);
+          }
+        }, rid);
+    m.put("timings", timings);
+    m.put("checkpoints", ckpts);
     m.put("output", output.toString());
     m.put("output_truncated", lines[0] > 5000);
     List<String> files = new ArrayList<>();
