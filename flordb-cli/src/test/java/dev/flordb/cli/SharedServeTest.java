@@ -177,6 +177,15 @@ class SharedServeTest {
       SharedStoreTest.train(c[2], store, "lr=0.4", "who=c");
       Map<String, Map<String, Object>> more = runsById(shared);
       assertThat(more).hasSize(5).containsAllEntriesOf(local);
+      // and this clone's own run can be tagged: the tag is a record here, shipped, and listed from the shared store
+      String mine = more.keySet().stream().filter(id -> !local.containsKey(id)).findFirst().orElseThrow();
+      HttpResponse<String> tagged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shared.port()
+          + "/api/runs/" + mine + "/tags")).header("Content-Type", "application/x-www-form-urlencoded")
+          .header("X-FlorDB", "1").POST(HttpRequest.BodyPublishers.ofString("tag=mine")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(tagged.statusCode()).as(tagged.body()).isEqualTo(200);
+      assertThat(runsById(shared).get(mine).get("tags")).isEqualTo(List.of("mine"));
+      assertThat(((Map<String, Object>) get(shared, "/api/runs/" + mine, 200)).get("recorded_here")).isEqualTo(true);
 
       // and in a browser: the runs page lists all four, another clone's run page draws its charts and says why no code
       assumeTrue(Browser.missing() == null, Browser.missing());
