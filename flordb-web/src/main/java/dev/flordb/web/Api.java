@@ -161,8 +161,9 @@ final class Api {
       }
     }
     List<Map<String, Object>> out = new ArrayList<>();
+    // a run without a start time first, in either database (PostgreSQL puts NULL last)
     for (Map<String, Object> row : reads.rows("SELECT rid, run_id, projid, tstamp, filename, status, version, code_version,"
-        + " args, start_ms, end_ms FROM runs ORDER BY start_ms, run_id")) {
+        + " args, start_ms, end_ms FROM runs ORDER BY start_ms IS NULL DESC, start_ms, run_id")) {
       if (chosen != null && !chosen.contains(row.get("run_id"))) continue;
       Map<String, Object> m = describe(row);
       if (!withHidden && Boolean.TRUE.equals(m.get("hidden"))) continue;

@@ -121,7 +121,7 @@ public final class SharedStore implements AutoCloseable {
   private Connection conn() throws SQLException {
     if (conn == null || conn.isClosed()) {
       conn = db.open(url, project);
-      makePacks(conn);
+      makeFromRows(conn);
     }
     return conn;
   }
@@ -132,7 +132,7 @@ public final class SharedStore implements AutoCloseable {
    * rebuild}): once, under the project's write lock, so that shipping (which writes both with its
    * rows) waits for it.
    */
-  private void makePacks(Connection c) throws SQLException {
+  private void makeFromRows(Connection c) throws SQLException {
     if (pending(c).isEmpty()) return;
     c.setAutoCommit(false);
     try {
@@ -140,7 +140,8 @@ public final class SharedStore implements AutoCloseable {
       List<String> due = pending(c);
       if (due.contains("packs")) CellPacks.fill(c, true);
       if (due.contains("summaries")) NameSummaries.rebuild(c, db);
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'")) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'")) {
         ps.executeUpdate();
       }
       c.commit();
@@ -155,7 +156,8 @@ public final class SharedStore implements AutoCloseable {
   /** What an upgrade left to be made from the rows: packs, summaries. */
   private static List<String> pending(Connection c) throws SQLException {
     List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT key FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'");
+    try (PreparedStatement ps = c.prepareStatement(
+            "SELECT key FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) out.add(rs.getString(1));
     }
