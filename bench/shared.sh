@@ -5,6 +5,8 @@
 #      until the shared store holds every one of them (target <= 5 s)
 #   2. dataframe("lr","loss") over those 1,000,000 records read from the shared store by another
 #      clone, warm JVM (target <= 2 s)
+#   3. flordb serve in that clone from the shared store: GET /api/runs, and the run's page with
+#      its chart's data
 # Usage: bench/shared.sh   (a minute or two on 2 cores; its temporary directories are deleted;
 # FLOR_BENCH_TMP=DIR puts them in DIR). The full output is kept in bench/target/bench-shared.log.
 set -euo pipefail
@@ -32,3 +34,5 @@ echo
 echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    1,000,000 records shipped:    $(fmt "$(result ship_after_end_s)" '%4.2f') s     (target <= 5)     after the run ended; $(result shipped_during_run) were shipped while it ran"
 echo "    dataframe lr,loss from PG:    $(fmt "$(result shared_dataframe_s)" '%4.2f') s     (target <= 2)     warm JVM, another clone"
+echo "    serve: GET /api/runs from PG: $(fmt "$(result shared_serve_runs_s)" '%4.2f') s                       warm; the first $(fmt "$(result shared_serve_runs_first_s)" '%4.2f') s"
+echo "    serve: a run's page + chart:  $(fmt "$(result shared_serve_run_page_s)" '%4.2f') s                       1,000,000 points, thinned to 20,000; $(fmt "$(result local_serve_run_page_s)" '%4.2f') s from the local store"

@@ -7,6 +7,8 @@ import dev.flordb.internal.run.Settings;
 import dev.flordb.internal.store.SharedStore;
 import dev.flordb.internal.store.Store;
 import dev.flordb.testing.Postgres;
+import dev.flordb.web.FlorServer;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,7 +27,9 @@ import org.eclipse.jgit.api.Git;
  *       runs; printed: the time from the end of the run (its last log call) until the shared store
  *       holds every record (close() returns then), and how many were there already;
  *   <li>reading: {@code dataframe("lr", "loss")} of those 1,000,000 records from the shared store,
- *       by a reader of another clone, warm JVM: warm-up rounds, then the median.
+ *       by a reader of another clone, warm JVM: warm-up rounds, then the median;
+ *   <li>serving: {@code flordb serve} in that clone from the shared store: the first and warm
+ *       {@code GET /api/runs}, and the run's page with its chart's data (medians).
  * </ol>
  */
 public final class SharedBench {
@@ -93,6 +97,33 @@ public final class SharedBench {
           }
           System.out.printf("RESULT shared_dataframe_s %.3f%n", Repos.median(times));
         }
+        // flordb serve in that clone, from the shared store: the runs table, and the run's page with its chart
+        long s0 = System.nanoTime();
+        try (FlorServer server = FlorServer.start(c, "127.0.0.1", 0, System.getProperty("java.class.path"), url)) {
+          double started = (System.nanoTime() - s0) / 1e9;
+          HttpClient http = HttpClient.newHttpClient();
+          String base = "http://127.0.0.1:" + server.port();
+          double first = WebBench.time(http, base + "/api/runs")[0];
+          String run;
+          try (Snapshots git = Snapshots.open(c); Store store = Store.open(c.resolve(".flor"), git)) {
+            store.share(SharedStore.open(url, git));
+            run = store.query("SELECT run_id FROM runs").row(0).getString("run_id");
+          }
+          double[][] t = pages(http, base, run, warmups, rounds);
+          System.out.printf("  flordb serve from the shared store: start %.2f s, first GET /api/runs %.3f s, warm %.3f s;"
+              + " the run's page %.3f s and its chart's data (%,d points) %.3f s%n", started, first, Repos.median(t[0]),
+              Repos.median(t[1]), records, Repos.median(t[2]));
+          System.out.printf("RESULT shared_serve_runs_first_s %.3f%n", first);
+          System.out.printf("RESULT shared_serve_runs_s %.3f%n", Repos.median(t[0]));
+          System.out.printf("RESULT shared_serve_run_page_s %.3f%n", Repos.median(t[1]) + Repos.median(t[2]));
+          // the same in the run's own clone, from its local store
+          try (FlorServer local = FlorServer.start(repo, "127.0.0.1", 0, System.getProperty("java.class.path"), null)) {
+            double[][] l = pages(http, "http://127.0.0.1:" + local.port(), run, warmups, rounds);
+            System.out.printf("  flordb serve from the run's local store: GET /api/runs %.3f s; the run's page %.3f s and"
+                + " its chart's data %.3f s%n", Repos.median(l[0]), Repos.median(l[1]), Repos.median(l[2]));
+            System.out.printf("RESULT local_serve_run_page_s %.3f%n", Repos.median(l[1]) + Repos.median(l[2]));
+          }
+        }
       } finally {
         Repos.delete(reader);
       }
@@ -100,6 +131,22 @@ public final class SharedBench {
       Repos.delete(repo);
       Repos.delete(pgDir);
     }
+  }
+
+  /** Medians' inputs: GET /api/runs, the run's page, its chart's data, each {@code rounds} times after warm-ups. */
+  private static double[][] pages(HttpClient http, String base, String run, int warmups, int rounds) throws Exception {
+    double[][] t = new double[3][rounds];
+    for (int round = -warmups; round < rounds; round++) {
+      double a = WebBench.time(http, base + "/api/runs")[0];
+      double b = WebBench.time(http, base + "/api/runs/" + run)[0];
+      double c = WebBench.time(http, base + "/api/runs/" + run + "/series")[0];
+      if (round >= 0) {
+        t[0][round] = a;
+        t[1][round] = b;
+        t[2][round] = c;
+      }
+    }
+    return t;
   }
 
   private static long count(String url, String project) throws Exception {

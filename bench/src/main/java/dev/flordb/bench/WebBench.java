@@ -117,7 +117,7 @@ public final class WebBench {
   }
 
   /** Seconds and bytes of one GET that must answer 200. */
-  private static double[] time(HttpClient http, String url) throws Exception {
+  static double[] time(HttpClient http, String url) throws Exception {
     long a = System.nanoTime();
     HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
     long b = System.nanoTime();

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
     header = "A web page to browse, plot, compare, tag and replay runs.",
     description = "Serves the project's runs in a browser: the runs table, each run's charts, runs"
         + " compared (arguments, metrics, code difference), tags, notes and hiding, and replays"
-        + " started from the page; on a JSON API under /api/ (see the README). Only this machine can"
+        + " started from the page; on a JSON API under /api/ (see the README). With a shared store"
+        + " (--store, FLOR_STORE or store.url) it shows every clone's runs. Only this machine can"
         + " reach it unless --host names another address, which then requires the token printed"
         + " with the address. Stops with Ctrl-C.")
 final class ServeCommand implements Callable<Integer> {
@@ -38,12 +39,14 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) throw new ParameterException(spec.commandLine(), "--port must be 0 to 65535, not " + port);
     PrintWriter out = spec.commandLine().getOut();
     java.nio.file.Path dir;
+    String storeUrl;
     try (ProjectOptions.Project p = project.open()) {
       dir = p.git.workTree();
+      storeUrl = p.storeUrl; // the store the other commands read: --store, FLOR_STORE, store.url
     }
     FlorServer server;
     try {
-      server = FlorServer.start(dir, host, port, FlorCli.programClassPath());
+      server = FlorServer.start(dir, host, port, FlorCli.programClassPath(), storeUrl);
     } catch (IllegalArgumentException e) { // an address that is not this machine's
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -53,6 +56,7 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "flordb-serve-stop"));
     out.println("FlorDB is serving " + server.project() + " at " + server.url());
+    out.println("from " + server.served());
     if (server.token() != null) {
       out.println("Every request needs the token in that link (it sets a cookie), or the header"
           + " Authorization: Bearer " + server.token());

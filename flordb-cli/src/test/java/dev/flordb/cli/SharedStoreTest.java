@@ -164,6 +164,7 @@ class SharedStoreTest {
         schema = rs.getString(1);
       }
       s.execute("DROP TABLE " + schema + ".packs");
+      s.execute("DROP TABLE " + schema + ".summaries");
       s.execute("UPDATE " + schema + ".meta SET value = '1' WHERE key = 'schema_version'");
     }
 

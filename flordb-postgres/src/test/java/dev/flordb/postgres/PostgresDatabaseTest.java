@@ -68,6 +68,7 @@ class PostgresDatabaseTest {
     PostgresDatabase db = new PostgresDatabase();
     try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
       s.execute("DROP TABLE packs");
+      s.execute("DROP TABLE summaries");
       s.execute("CREATE INDEX logs_name ON logs(name)");
       s.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     }
@@ -76,10 +77,49 @@ class PostgresDatabaseTest {
             + " (SELECT value FROM meta WHERE key = 'packs'), (SELECT count(*) FROM packs),"
             + " (SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'logs_name')")) {
       rs.next();
-      assertThat(rs.getString(1)).isEqualTo("2");
+      assertThat(rs.getString(1)).isEqualTo(String.valueOf(PostgresDatabase.SCHEMA_VERSION));
       assertThat(rs.getString(2)).isEqualTo("rebuild");
       assertThat(rs.getLong(3)).isZero();
       assertThat(rs.getLong(4)).as("version 1's index on logs(name)").isZero();
+    }
+  }
+
+  @Test
+  void aSchemaOfVersionTwoGainsTheSummariesTableAndTheMarkThatTheyAreStillToBeMade() throws SQLException {
+    String url = pg.newDatabase("schema_summaries");
+    PostgresDatabase db = new PostgresDatabase();
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE summaries");
+      s.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    }
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
+            + " (SELECT value FROM meta WHERE key = 'summaries'), (SELECT count(*) FROM summaries),"
+            + " (SELECT count(*) FROM meta WHERE key = 'packs')")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("3");
+      assertThat(rs.getString(2)).isEqualTo("rebuild");
+      assertThat(rs.getLong(3)).isZero();
+      assertThat(rs.getLong(4)).as("the packs were there already").isZero();
+    }
+  }
+
+  @Test
+  void theNextLogRowIsTheRowidTheNextRowGetsAndAFiniteNumberIsReadExactly() throws SQLException {
+    String url = pg.newDatabase("next_row");
+    PostgresDatabase db = new PostgresDatabase();
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      assertThat(db.nextLogRow(c)).isEqualTo(1);
+      s.execute("INSERT INTO logs(rid, seq, ctx, kind, name, type, value, source) VALUES"
+          + " (1, 0, 0, 'log', 'x', 'float', '0.30000000000000004', 'forward'), (1, 1, 0, 'log', 'x', 'float', 'NaN', 'forward'),"
+          + " (1, 2, 0, 'log', 'x', 'int', '9007199254740993', 'forward'), (1, 3, 0, 'log', 'x', 'float', '-Infinity', 'forward'),"
+          + " (1, 4, 0, 'log', 'x', 'float', '1.0E-5', 'forward')");
+      assertThat(db.nextLogRow(c)).isEqualTo(6);
+      try (ResultSet rs = s.executeQuery("SELECT max(rowid), array_agg(" + db.finiteNumber("value") + "::text ORDER BY rowid) FROM logs")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(5);
+        assertThat(rs.getString(2)).isEqualTo("{0.30000000000000004,NULL,9007199254740993,NULL,0.000010}");
+      }
     }
   }
 

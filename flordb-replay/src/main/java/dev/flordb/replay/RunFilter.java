@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code --where}: a condition over each run's values, such as {@code lr > 0.001 and epochs >= 5},
- * evaluated by SQLite over one row per run. A name stands for the run's arg of that name, else the
+ * evaluated by the store's database over one row per run (SQLite, or PostgreSQL for a shared store,
+ * where a name whose values are all numbers compares as a number). A name stands for the run's arg of that name, else the
  * last value it logged under that name outside any loop, else its last value anywhere. The
  * condition is SQL (and, or, not, comparisons, between, in, like, is null); it runs on the store's
  * read-only connection, so it can only read.
@@ -48,10 +49,14 @@ public final class RunFilter {
       throw new IllegalArgumentException("--where '" + condition + "' names no value; for example --where \"lr > 0.001\"");
     }
     Set<String> known = new LinkedHashSet<>();
-    for (Table.Row r : store.query("SELECT DISTINCT name FROM logs WHERE kind IN ('arg', 'log') AND name IN ("
+    Set<String> notNumbers = new LinkedHashSet<>();
+    for (Table.Row r : store.query("SELECT DISTINCT name, type FROM logs WHERE kind IN ('arg', 'log') AND name IN ("
         + String.join(", ", names.stream().map(RunFilter::quote).toList()) + ")")) {
       known.add(r.getString("name"));
+      if (!r.getString("type").equals("int") && !r.getString("type").equals("float")) notNumbers.add(r.getString("name"));
     }
+    // a shared store keeps values as text (SQLite compares its typed values as they are)
+    boolean text = store.readsShared();
     Set<String> unknown = new LinkedHashSet<>(names);
     unknown.removeAll(known);
     if (!unknown.isEmpty()) {
@@ -60,17 +65,19 @@ public final class RunFilter {
     }
     StringBuilder sql = new StringBuilder("SELECT run_id FROM (SELECT r.run_id");
     for (String n : names) {
-      sql.append(", (SELECT l.value FROM logs l WHERE l.rid = r.rid AND l.name = ").append(quote(n))
-          .append(" AND l.kind IN ('arg', 'log') ORDER BY l.kind = 'arg' DESC, l.ctx = 0 DESC, l.seq DESC LIMIT 1) AS \"")
-          .append(n).append('"');
+      boolean cast = text && !notNumbers.contains(n);
+      sql.append(cast ? ", CAST(" : ", ").append("(SELECT l.value FROM logs l WHERE l.rid = r.rid AND l.name = ").append(quote(n))
+          .append(" AND l.kind IN ('arg', 'log') ORDER BY l.kind = 'arg' DESC, l.ctx = 0 DESC, l.seq DESC LIMIT 1)")
+          .append(cast ? " AS DOUBLE PRECISION)" : "").append(" AS \"").append(n).append('"');
     }
-    sql.append(" FROM runs r) WHERE ").append(rewritten);
+    sql.append(" FROM runs r) AS per_run WHERE ").append(rewritten);
     Set<String> out = new LinkedHashSet<>();
     Table result;
     try {
       result = store.query(sql.toString());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("--where '" + condition + "' is not a condition SQLite understands ("
+      throw new IllegalArgumentException("--where '" + condition + "' is not a condition " + (text ? "PostgreSQL" : "SQLite")
+          + " understands ("
           + e.getMessage() + "); for example --where \"lr > 0.001 and epochs >= 5\"", e);
     }
     for (Table.Row r : result) out.add(r.getString("run_id"));

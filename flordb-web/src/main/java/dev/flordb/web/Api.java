@@ -27,8 +27,14 @@ final class Api {
   static final int DEFAULT_LIMIT = 100_000;
 
   private final Snapshots git;
+  /** The store that dataframes, queries and conditions read: the local one, or it sharing the team's. */
   private final Store store;
+  /** Whether {@link #store} reads the store a team shares (and this clone ships to it before each read). */
+  private final boolean shared;
+  /** The pages' reads of the store served: the shared one when there is one. */
   private final Reads reads;
+  /** The local store's own rows: what this clone has the records and snapshots of. */
+  private final Reads local;
   private final String project;
   private final Notes notes;
   private final Replays replays;
@@ -36,10 +42,13 @@ final class Api {
   private final RunSummaries summaries = new RunSummaries();
   private final RunSeries series;
 
-  Api(Snapshots git, Store store, Reads reads, String project, Notes notes, Replays replays, List<String> warnings) {
+  Api(Snapshots git, Store store, boolean shared, Reads reads, Reads local, String project, Notes notes, Replays replays,
+      List<String> warnings) {
     this.git = git;
     this.store = store;
+    this.shared = shared;
     this.reads = reads;
+    this.local = local;
     this.project = project;
     this.notes = notes;
     this.replays = replays;
@@ -74,9 +83,9 @@ final class Api {
       Map<String, Object> run = runRow(ctx.pathParam("run"));
       String path = ctx.queryParam("path");
       if (path == null || path.isBlank()) throw ApiError.badRequest("name the file: ?path=Train.java");
-      String commit = (String) run.get("version");
-      if (commit == null) throw ApiError.notFound("run " + run.get("run_id") + " has no snapshot commit");
-      ObjectId blob = git.files(ObjectId.fromString(commit)).get(path);
+      String missing = noSnapshot(run);
+      if (missing != null) throw ApiError.notFound(missing);
+      ObjectId blob = git.files(ObjectId.fromString((String) run.get("version"))).get(path);
       if (blob == null) throw ApiError.notFound("the snapshot of run " + run.get("run_id") + " has no file " + Json.write(path));
       byte[] b = git.read(blob);
       Map<String, Object> m = new LinkedHashMap<>();
@@ -96,18 +105,18 @@ final class Api {
       json(ctx, table(store.query(sql), limit(ctx)));
     });
     r.post("/api/runs/{run}/tags", ctx -> {
-      String run = runId(ctx.pathParam("run"));
+      String run = recordedHere(ctx.pathParam("run"));
       String on = ctx.formParam("on");
       notes.tag(run, ctx.formParam("tag"), on == null || Boolean.parseBoolean(on));
       json(ctx, summary(run));
     });
     r.post("/api/runs/{run}/note", ctx -> {
-      String run = runId(ctx.pathParam("run"));
+      String run = recordedHere(ctx.pathParam("run"));
       notes.note(run, ctx.formParam("text"));
       json(ctx, summary(run));
     });
     r.post("/api/runs/{run}/hidden", ctx -> {
-      String run = runId(ctx.pathParam("run"));
+      String run = recordedHere(ctx.pathParam("run"));
       String hidden = ctx.formParam("hidden");
       if (hidden == null || !(hidden.equals("true") || hidden.equals("false"))) {
         throw ApiError.badRequest("hidden must be true or false, not " + Json.write(hidden));
@@ -117,7 +126,7 @@ final class Api {
     });
     r.get("/api/replay/candidates", ctx -> {
       store.sync();
-      json(ctx, Map.of("candidates", Candidates.find(git.workTree(), reads)));
+      json(ctx, Map.of("candidates", Candidates.find(git.workTree(), local)));
     });
     r.get("/api/replay/plan", ctx -> json(ctx, replays.plan(list(ctx.queryParam("names")), ctx.queryParam("where"))));
     r.get("/api/replay", ctx -> json(ctx, replays.status()));
@@ -129,8 +138,14 @@ final class Api {
 
   // ---------------------------------------------------------------- runs
 
-  private void fresh() {
+  /** The store served, current: this clone's records read (and shipped to the shared store, when there is one). */
+  private void sync() {
     store.sync();
+    if (shared) store.shipToShared();
+  }
+
+  private void fresh() {
+    sync();
     summaries.refresh(reads);
   }
 
@@ -146,8 +161,9 @@ final class Api {
       }
     }
     List<Map<String, Object>> out = new ArrayList<>();
+    // a run without a start time first, in either database (PostgreSQL puts NULL last)
     for (Map<String, Object> row : reads.rows("SELECT rid, run_id, projid, tstamp, filename, status, version, code_version,"
-        + " args, start_ms, end_ms FROM runs ORDER BY start_ms, run_id")) {
+        + " args, start_ms, end_ms FROM runs ORDER BY start_ms IS NULL DESC, start_ms, run_id")) {
       if (chosen != null && !chosen.contains(row.get("run_id"))) continue;
       Map<String, Object> m = describe(row);
       if (!withHidden && Boolean.TRUE.equals(m.get("hidden"))) continue;
@@ -202,7 +218,7 @@ final class Api {
 
   boolean exists(String run) {
     if (!RecordFormat.isRunId(run)) return false;
-    store.sync();
+    sync();
     return reads.scalar("SELECT 1 FROM runs WHERE run_id = ?", run) != null;
   }
 
@@ -217,44 +233,76 @@ final class Api {
     return (Long) runRow(run).get("rid");
   }
 
+  /**
+   * Why the files of the run's snapshot cannot be read here, or null when they can: a run of
+   * another clone (in the shared store) has its snapshot in that clone until it is pushed and
+   * pulled.
+   */
+  private String noSnapshot(Map<String, Object> run) throws IOException {
+    String commit = (String) run.get("version");
+    if (commit == null) return "run " + run.get("run_id") + " has no snapshot commit (it did not get as far as its first one)";
+    if (git.repository().getObjectDatabase().has(ObjectId.fromString(commit))) return null;
+    return "the snapshot of run " + run.get("run_id") + " (commit " + commit.substring(0, 12) + ") is not in this"
+        + " clone: the run was recorded in another clone. There, 'flordb push' sends it; here, 'flordb pull' fetches it";
+  }
+
+  /** The run id, if this clone has the run's records (tags, notes and hiding are records of its own, next to them). */
+  private String recordedHere(String run) {
+    runRow(run);
+    if (shared && local.scalar("SELECT 1 FROM runs WHERE run_id = ? AND header IS NOT NULL", run) == null) {
+      throw new ApiError(409, "run " + run + " was recorded in another clone, and its tags, notes and hiding are"
+          + " records kept with the run's own: 'flordb pull' here fetches its snapshot and records (after 'flordb push'"
+          + " there), then this works");
+    }
+    return run;
+  }
+
   /** One run: its row and summary, timings, checkpoints, captured output and the files of its code version. */
   Map<String, Object> run(String run) throws IOException {
     Map<String, Object> row = runRow(run);
     long rid = (Long) row.get("rid");
     Map<String, Object> m = describe(row);
+    m.put("recorded_here", shared ? local.scalar("SELECT 1 FROM runs WHERE run_id = ? AND header IS NOT NULL", run) != null
+        : true);
     m.put("host", row.get("host"));
     m.put("error", row.get("error"));
+    // timings, checkpoints and output in one reading of the run's rows: a shared store's logs have no index to seek
     Map<String, Object> timings = new LinkedHashMap<>();
-    for (Map<String, Object> t : reads.rows("SELECT l.name, l.value, c.loop FROM logs l LEFT JOIN ctx c ON c.id = l.ctx"
-        + " WHERE l.name >= 'prof::' AND l.name < 'prof:;' AND l.rid = ? AND l.kind = 'prof' ORDER BY l.rowid", rid)) {
-      String key = ((String) t.get("name")).substring("prof::".length());
-      if (t.get("loop") != null) key = t.get("loop") + " / " + key;
-      timings.put(key, t.get("value"));
-    }
-    m.put("timings", timings);
     List<Map<String, Object>> ckpts = new ArrayList<>();
-    for (Map<String, Object> c : reads.rows("SELECT c.loop, c.idx, l.source, l.value FROM logs l JOIN ctx c ON c.id = l.ctx"
-        + " WHERE l.name >= 'ckpt::' AND l.name < 'ckpt:;' AND l.rid = ? AND l.kind = 'ckpt' ORDER BY l.rowid", rid)) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("loop", c.get("loop"));
-      e.put("index", c.get("idx"));
-      e.put("source", c.get("source"));
-      ckpts.add(e);
-    }
-    m.put("checkpoints", ckpts);
     StringBuilder output = new StringBuilder();
     int[] lines = {0};
-    reads.each("SELECT name, value FROM logs WHERE name IN ('io::stdout', 'io::stderr') AND rid = ? ORDER BY rowid", r -> {
-      if (lines[0]++ < 5000) {
-        String text = String.valueOf(r[1]);
-        output.append(r[0].equals("io::stderr") ? "[err] " : "").append(text).append(text.endsWith("\n") ? "" : "\n");
-      }
-    }, rid);
+    reads.each("SELECT l.kind, l.name, l.value, l.type, l.source, c.loop, c.idx FROM logs l LEFT JOIN ctx c ON c.id = l.ctx"
+        + " WHERE l.rid = ? AND ((l.name >= 'prof::' AND l.name < 'prof:;' AND l.kind = 'prof')"
+        + " OR (l.name >= 'ckpt::' AND l.name < 'ckpt:;' AND l.kind = 'ckpt') OR l.name IN ('io::stdout', 'io::stderr'))"
+        + " ORDER BY l.rowid", r -> {
+          String kind = (String) r[0];
+          String name = (String) r[1];
+          if (name.equals("io::stdout") || name.equals("io::stderr")) {
+            if (lines[0]++ < 5000) {
+              String text = String.valueOf(r[2]);
+              output.append(name.equals("io::stderr") ? "[err] " : "").append(text).append(text.endsWith("\n") ? "" : "\n");
+            }
+          } else if (kind.equals("prof")) {
+            String key = name.substring("prof::".length());
+            if (r[5] != null) key = r[5] + " / " + key;
+            timings.put(key, RunSummaries.typed(r[2], (String) r[3]));
+          } else if (r[5] != null) { // a checkpoint at its loop position
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("loop", r[5]);
+            e.put("index", r[6]);
+            e.put("source", r[4]);
+            ckpts.add(e);
+          }
+        }, rid);
+    m.put("timings", timings);
+    m.put("checkpoints", ckpts);
     m.put("output", output.toString());
     m.put("output_truncated", lines[0] > 5000);
     List<String> files = new ArrayList<>();
-    if (row.get("version") != null) files.addAll(git.files(ObjectId.fromString((String) row.get("version"))).keySet());
+    String missing = noSnapshot(row);
+    if (missing == null) files.addAll(git.files(ObjectId.fromString((String) row.get("version"))).keySet());
     m.put("files", files);
+    m.put("snapshot_missing", row.get("version") == null ? null : missing);
     return m;
   }
 
@@ -262,9 +310,11 @@ final class Api {
     if (ids.size() < 2) throw ApiError.badRequest("compare needs two runs or more: runs=RUN_A,RUN_B");
     if (ids.size() > 100) throw ApiError.badRequest("compare takes at most 100 runs, not " + ids.size());
     List<Map<String, Object>> runs = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
     for (String id : ids) {
       Map<String, Object> row = runRow(id);
       runs.add(describe(row));
+      missing.add(noSnapshot(row));
     }
     List<Map<String, Object>> diffs = new ArrayList<>();
     Map<String, Object> first = runs.get(0);
@@ -274,10 +324,14 @@ final class Api {
       d.put("to", other.get("run_id"));
       boolean same = first.get("code_version") != null && first.get("code_version").equals(other.get("code_version"));
       d.put("same_code", same);
-      if (first.get("version") == null || other.get("version") == null) {
+      String why = missing.get(0) != null ? missing.get(0) : missing.get(diffs.size() + 1);
+      if (!same && why != null) {
         d.put("diff", null);
+        d.put("why", why);
+      } else if (same) {
+        d.put("diff", "");
       } else {
-        d.put("diff", same ? "" : CodeDiff.between(git.repository(), ObjectId.fromString((String) first.get("version")),
+        d.put("diff", CodeDiff.between(git.repository(), ObjectId.fromString((String) first.get("version")),
             ObjectId.fromString((String) other.get("version"))));
       }
       diffs.add(d);

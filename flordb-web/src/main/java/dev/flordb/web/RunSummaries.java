@@ -1,6 +1,6 @@
 package dev.flordb.web;
 
-import dev.flordb.internal.records.Json;
+import dev.flordb.internal.store.Store;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -119,22 +119,19 @@ final class RunSummaries {
     return v instanceof Number n ? n.longValue() != 0 : Boolean.parseBoolean(String.valueOf(v));
   }
 
-  /** A stored value as its type says (see the schema in {@code Store}). */
+  /**
+   * A stored value as its type says (see the schema in {@code Store}), from either store (a
+   * shared one holds values as text); what does not read as its type stays as it is stored.
+   */
   static Object typed(Object raw, String type) {
     if (raw == null) return null;
-    switch (type) {
-      case "float":
-        return raw instanceof Number n ? (Object) n.doubleValue() : raw.toString();
-      case "bool":
-        return raw instanceof Number n ? n.longValue() != 0 : raw;
-      case "json":
-        try {
-          return Json.parse(raw.toString());
-        } catch (RuntimeException e) {
-          return raw.toString();
-        }
-      default:
-        return raw;
+    if (type.equals("float") && raw instanceof String s && !s.isEmpty() && !Character.isDigit(s.charAt(s.length() - 1))) {
+      return s; // NaN, Infinity: the words they are stored as
+    }
+    try {
+      return Store.typed(raw, type);
+    } catch (RuntimeException e) {
+      return raw.toString();
     }
   }
 

@@ -26,7 +26,7 @@ class RunSummariesTest {
     repo.write("Bench.java", "class Bench {}\n");
     run(repo.dir, 3.0, Double.NaN, 1.0, 2.0);
     try (Snapshots git = Snapshots.open(repo.dir); Store store = Store.open(repo.dir.resolve(".flor"), git);
-        Reads reads = new Reads(repo.dir.resolve(".flor").resolve(Store.DB_FILE))) {
+        Reads reads = new SqliteReads(repo.dir.resolve(".flor").resolve(Store.DB_FILE))) {
       store.sync();
       RunSummaries s = new RunSummaries();
       s.refresh(reads);
@@ -58,7 +58,7 @@ class RunSummariesTest {
     repo.write("Bench.java", "class Bench {}\n");
     run(repo.dir, Double.POSITIVE_INFINITY, 4.0, Double.NEGATIVE_INFINITY);
     try (Snapshots git = Snapshots.open(repo.dir); Store store = Store.open(repo.dir.resolve(".flor"), git);
-        Reads reads = new Reads(repo.dir.resolve(".flor").resolve(Store.DB_FILE))) {
+        Reads reads = new SqliteReads(repo.dir.resolve(".flor").resolve(Store.DB_FILE))) {
       store.sync();
       RunSummaries s = new RunSummaries();
       s.refresh(reads);

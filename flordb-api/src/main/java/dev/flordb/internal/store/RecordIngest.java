@@ -65,7 +65,7 @@ final class RecordIngest implements AutoCloseable {
   private final SharedDatabase.BulkRows ctxRows;
   /** The dataframe's packs of what this reading stores (elements as the local store stores them, in either database). */
   private final CellPacks.Writer packs;
-  /** The summaries of what this reading stores; null for a shared database, which has none. */
+  /** The summaries of what this reading stores (in either database). */
   private final NameSummaries.Writer summaries;
   private final PreparedStatement childrenOf;
 
@@ -118,7 +118,7 @@ final class RecordIngest implements AutoCloseable {
     logs = rows(conn, shared, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9);
     ctxRows = rows(conn, shared, "ctx(id, rid, parent, depth, loop, idx, value)", 7);
     packs = new CellPacks.Writer(conn, shared != null);
-    summaries = shared == null ? new NameSummaries.Writer(conn) : null;
+    summaries = new NameSummaries.Writer(conn, shared);
     childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
   }
 

@@ -20,7 +20,10 @@ import java.util.ServiceLoader;
  * database holds, {@code packs(id, rid, name, n, data)} as the local store's ({@code CellPacks}:
  * {@code id} growing in insertion order, {@code data} binary) and {@code meta(key, value)}: a row
  * {@code ('packs', 'rebuild')} left by an upgrade from a schema without packs has {@link
- * SharedStore} make them from the rows. Unqualified names on the connections it opens resolve to that project's tables.
+ * SharedStore} make them from the rows; {@code summaries(rid, kind, name, in_loop, source, type, n,
+ * lo, hi, last, at)} as the local store's ({@code NameSummaries}), {@code lo} and {@code hi} exact
+ * numbers, {@code last} text, a row {@code ('summaries', 'rebuild')} in {@code meta} asking for them
+ * to be made from the rows as for packs. Unqualified names on the connections it opens resolve to that project's tables.
  * Values are stored as text, typed by their {@code type} column; loop elements ({@code ctx.value})
  * as JSON text. The implementation creates and upgrades its schema itself, versioned, and
  * documents it where it defines it.
@@ -70,6 +73,18 @@ public interface SharedDatabase {
     @Override
     void close() throws SQLException;
   }
+
+  /**
+   * An SQL expression that is the stored value in the text column {@code column} as an exact
+   * number when it holds a finite one (an {@code int} or {@code float} value), else NULL.
+   */
+  String finiteNumber(String column);
+
+  /**
+   * The {@code rowid} that the next row appended to {@code logs} gets, on a connection from {@link
+   * #open} inside a transaction that holds the project's lock ({@link #lockProject}).
+   */
+  long nextLogRow(Connection c) throws SQLException;
 
   /** The URL as messages may show it: no password, no user, no parameters. */
   String redact(String url);

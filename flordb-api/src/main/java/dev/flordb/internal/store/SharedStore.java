@@ -121,26 +121,28 @@ public final class SharedStore implements AutoCloseable {
   private Connection conn() throws SQLException {
     if (conn == null || conn.isClosed()) {
       conn = db.open(url, project);
-      makePacks(conn);
+      makeFromRows(conn);
     }
     return conn;
   }
 
   /**
-   * Makes the dataframe's packs from the rows if the schema was upgraded from one without them
-   * ({@code meta} says {@code packs = rebuild}): once, under the project's write lock, so that
-   * shipping (which writes packs with its rows) waits for it.
+   * Makes the dataframe's packs and the runs' summaries from the rows if the schema was upgraded
+   * from one without them ({@code meta} says {@code packs = rebuild}, {@code summaries =
+   * rebuild}): once, under the project's write lock, so that shipping (which writes both with its
+   * rows) waits for it.
    */
-  private void makePacks(Connection c) throws SQLException {
-    if (!packsPending(c)) return;
+  private void makeFromRows(Connection c) throws SQLException {
+    if (pending(c).isEmpty()) return;
     c.setAutoCommit(false);
     try {
       db.lockProject(c);
-      if (packsPending(c)) {
-        CellPacks.fill(c, true);
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM meta WHERE key = 'packs'")) {
-          ps.executeUpdate();
-        }
+      List<String> due = pending(c);
+      if (due.contains("packs")) CellPacks.fill(c, true);
+      if (due.contains("summaries")) NameSummaries.rebuild(c, db);
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'")) {
+        ps.executeUpdate();
       }
       c.commit();
     } catch (SQLException | RuntimeException e) {
@@ -151,11 +153,15 @@ public final class SharedStore implements AutoCloseable {
     }
   }
 
-  private static boolean packsPending(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT value FROM meta WHERE key = 'packs'");
+  /** What an upgrade left to be made from the rows: packs, summaries. */
+  private static List<String> pending(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+            "SELECT key FROM meta WHERE key IN ('packs', 'summaries') AND value = 'rebuild'");
         ResultSet rs = ps.executeQuery()) {
-      return rs.next() && "rebuild".equals(rs.getString(1));
+      while (rs.next()) out.add(rs.getString(1));
     }
+    return out;
   }
 
   /** A failure to reach or use the database, named without its password. */
@@ -395,6 +401,20 @@ public final class SharedStore implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw failure("read the dataframe", e);
+    }
+  }
+
+  /**
+   * A new connection that can only read the project's tables ({@link SharedDatabase#openReadOnly}),
+   * for a reader that runs its own SQL ({@code flordb serve}); the caller closes it. The schema is
+   * brought up to date first ({@link #connect}).
+   */
+  public Connection openReader() {
+    connect();
+    try {
+      return db.openReadOnly(url, project);
+    } catch (SQLException e) {
+      throw failure("open a read-only connection", e);
     }
   }
 

@@ -580,7 +580,14 @@ public final class Store implements AutoCloseable {
 
   /** Reads a stored value back as its Java type. */
   static Object readValue(ResultSet rs, int i, String type) throws SQLException {
-    Object raw = rs.getObject(i);
+    return typed(rs.getObject(i), type);
+  }
+
+  /**
+   * A stored value, as this store or a shared one (text) holds it, as its Java type: Long,
+   * Double (or the word for NaN and the infinities), Boolean, a JSON value, a String.
+   */
+  public static Object typed(Object raw, String type) {
     if (raw == null) return null;
     switch (type) {
       case "int":
@@ -715,6 +722,11 @@ public final class Store implements AutoCloseable {
    */
   public synchronized void share(SharedStore to) {
     this.shared = to;
+  }
+
+  /** Whether {@link #dataframe} and {@link #query} read a shared store ({@link #share}): PostgreSQL's SQL, values as text. */
+  public synchronized boolean readsShared() {
+    return shared != null;
   }
 
   /**

@@ -74,7 +74,7 @@
     $('#diffs').replaceChildren(...data.diffs.map(d => {
       const title = Flor.el('p', {}, 'From ', Flor.el('a', {href: '/runs/' + d.from, text: d.from}), ' to ', Flor.el('a', {href: '/runs/' + d.to, text: d.to}));
       if (d.same_code) return Flor.el('div', {class: 'diff-box'}, title, Flor.el('p', {class: 'muted same-code', text: 'The same code.'}));
-      if (d.diff === null) return Flor.el('div', {class: 'diff-box'}, title, Flor.el('p', {class: 'muted', text: 'A run has no snapshot.'}));
+      if (d.diff === null) return Flor.el('div', {class: 'diff-box'}, title, Flor.el('p', {class: 'muted no-snapshot', text: d.why || 'A run has no snapshot.'}));
       const pre = Flor.el('pre', {class: 'diff'});
       for (const line of d.diff.split('\n')) {
         const cls = line.startsWith('diff --git') ? 'file' : line.startsWith('@@') ? 'hunk'

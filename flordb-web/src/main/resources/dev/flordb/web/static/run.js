@@ -72,6 +72,10 @@
       ? Flor.el('p', {text: run.checkpoints.map(c => c.loop + '=' + c.index + (c.source === 'replay' ? ' (rebuilt by a replay)' : '')).join(', ')})
       : Flor.el('p', {class: 'muted', text: 'none'}));
     $('#code-version').textContent = Flor.short(run.code_version) + (run.version ? ' (snapshot ' + Flor.short(run.version) + ')' : '');
+    if (run.snapshot_missing) $('#file-text').textContent = run.snapshot_missing;
+    if (!run.recorded_here) {
+      $('#note-saved').textContent = 'This run was recorded in another clone: \'flordb pull\' here brings its records, then it can be tagged, noted and hidden.';
+    }
     $('#files').replaceChildren(...run.files.map(f => Flor.el('li', {}, Flor.el('a', {href: '#', 'data-file': f, text: f, onclick: async e => {
       e.preventDefault();
       try { const t = await Flor.get('/api/runs/' + runId + '/file?path=' + encodeURIComponent(f)); $('#file-text').textContent = t.text; $('#file-text').className = ''; }
