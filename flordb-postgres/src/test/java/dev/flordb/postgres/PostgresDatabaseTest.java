@@ -76,10 +76,30 @@ class PostgresDatabaseTest {
             + " (SELECT value FROM meta WHERE key = 'packs'), (SELECT count(*) FROM packs),"
             + " (SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'logs_name')")) {
       rs.next();
-      assertThat(rs.getString(1)).isEqualTo("2");
+      assertThat(rs.getString(1)).isEqualTo(String.valueOf(PostgresDatabase.SCHEMA_VERSION));
       assertThat(rs.getString(2)).isEqualTo("rebuild");
       assertThat(rs.getLong(3)).isZero();
       assertThat(rs.getLong(4)).as("version 1's index on logs(name)").isZero();
+    }
+  }
+
+  @Test
+  void aSchemaOfVersionTwoTradesTheUniquePositionIndexForTheBrinIndexOnRunAndParent() throws SQLException {
+    String url = pg.newDatabase("schema_ctx_index");
+    PostgresDatabase db = new PostgresDatabase();
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      s.execute("DROP INDEX ctx_parent");
+      s.execute("CREATE UNIQUE INDEX ctx_position ON ctx(rid, parent, loop, idx)");
+      s.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    }
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
+            + " (SELECT string_agg(indexname || ': ' || indexdef, '; ' ORDER BY indexname) FROM pg_indexes"
+            + " WHERE schemaname = current_schema() AND tablename = 'ctx')")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo(String.valueOf(PostgresDatabase.SCHEMA_VERSION));
+      assertThat(rs.getString(2)).doesNotContain("ctx_position").contains("ctx_parent: ")
+          .containsPattern("ctx_parent: CREATE INDEX ctx_parent ON \\S+ USING brin \\(rid, parent\\)");
     }
   }
 
