@@ -84,22 +84,64 @@ class PostgresDatabaseTest {
   }
 
   @Test
-  void aSchemaOfVersionTwoTradesTheUniquePositionIndexForTheBrinIndexOnRunAndParent() throws SQLException {
+  void aSchemaOfVersionTwoTradesTheUniquePositionIndexForABrinIndexOnRunAndParentAndStoresPacksUncompressed()
+      throws SQLException {
     String url = pg.newDatabase("schema_ctx_index");
     PostgresDatabase db = new PostgresDatabase();
     try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
       s.execute("DROP INDEX ctx_parent");
       s.execute("CREATE UNIQUE INDEX ctx_position ON ctx(rid, parent, loop, idx)");
+      s.execute("ALTER TABLE packs ALTER COLUMN data SET STORAGE EXTENDED");
       s.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     }
     try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
             + " (SELECT string_agg(indexname || ': ' || indexdef, '; ' ORDER BY indexname) FROM pg_indexes"
-            + " WHERE schemaname = current_schema() AND tablename = 'ctx')")) {
+            + " WHERE schemaname = current_schema() AND tablename = 'ctx'),"
+            + " (SELECT attstorage FROM pg_attribute WHERE attrelid = 'packs'::regclass AND attname = 'data')")) {
       rs.next();
       assertThat(rs.getString(1)).isEqualTo(String.valueOf(PostgresDatabase.SCHEMA_VERSION));
       assertThat(rs.getString(2)).doesNotContain("ctx_position").contains("ctx_parent: ")
           .containsPattern("ctx_parent: CREATE INDEX ctx_parent ON \\S+ USING brin \\(rid, parent\\)");
+      assertThat(rs.getString(3)).as("packs.data's storage: e(xternal), not compressed").isEqualTo("e");
+    }
+  }
+
+  @Test
+  void bulkRowsTakeTextToEscapeOrBeyondAsciiAndLongsAndDoublesAsTheyAreAcrossManyBatches() throws SQLException {
+    String url = pg.newDatabase("bulk_rows");
+    PostgresDatabase db = new PostgresDatabase();
+    String[] texts = {"plain", "tab\there", "new\nline", "back\\slash", "cr\rlf", "caf\u00e9", "emoji \ud83d\ude00", "\\N", ""};
+    Object[] numbers = {0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 0.1, -2.5e-300, 1.0 / 3, 6.02214076E23, -0.0};
+    int many = 60_000; // some megabytes: several COPYs, the buffers taking turns
+    try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      try (SharedDatabase.BulkRows rows = db.bulkRows(c, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9)) {
+        for (int i = 0; i < many; i++) {
+          Object value = i < texts.length ? texts[i] : i < 2 * texts.length ? numbers[i - texts.length] : "value " + i;
+          rows.add(1L, (long) i, 0L, "log", "x", "str", value, "forward", i % 7 == 0 ? null : (long) -i);
+        }
+        rows.flush();
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      try (ResultSet rs = s.executeQuery("SELECT seq, value, t FROM logs ORDER BY rowid")) {
+        for (int i = 0; i < many; i++) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getLong(1)).isEqualTo(i);
+          String expected = i < texts.length ? texts[i] : i < 2 * texts.length
+              ? (numbers[i - texts.length] instanceof Double ? dev.flordb.internal.records.Json.write(numbers[i - texts.length])
+                  : numbers[i - texts.length].toString())
+              : "value " + i;
+          assertThat(rs.getString(2)).as("row " + i).isEqualTo(expected);
+          if (i % 7 == 0) {
+            assertThat(rs.getObject(3)).isNull();
+          } else {
+            assertThat(rs.getLong(3)).isEqualTo(-i);
+          }
+        }
+        assertThat(rs.next()).isFalse();
+      }
     }
   }
 
