@@ -305,15 +305,13 @@ final class RecordIngest implements AutoCloseable {
           pos += n;
           end = carry + n;
         }
-        byte[] b = buf;
-        int i = scanned;
-        while (i < end && b[i] != '\n') i++;
+        int i = newline(buf, scanned, end);
         if (i == end) {
           scanned = end;
           continue;
         }
         lineNo++;
-        p.add(fast, b, start, i, lineNo);
+        p.add(fast, buf, start, i, lineNo);
         start = i + 1;
         scanned = start;
       }
@@ -321,6 +319,25 @@ final class RecordIngest implements AutoCloseable {
       p.lastLine = lineNo;
       return true;
     }
+  }
+
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * The offset of the first '\n' in {@code b[from, to)}, or {@code to}: eight bytes at a time (a
+   * byte-at-a-time scan was a third of the parsing thread's time). The lowest flagged byte of
+   * {@code (w - 0x01..) & ~w & 0x80..} is the first zero byte of {@code w}, exactly.
+   */
+  static int newline(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
+      long zero = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+      if (zero != 0) return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+    }
+    while (i < to && b[i] != '\n') i++;
+    return i;
   }
 
   /** Lines on their way from the reader to the store, column-wise. */
