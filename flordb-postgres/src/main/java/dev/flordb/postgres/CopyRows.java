@@ -5,7 +5,10 @@ import dev.flordb.internal.store.SharedDatabase;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,9 +31,15 @@ final class CopyRows implements SharedDatabase.BulkRows {
    */
   static final int BATCH_BYTES = 2 << 20;
 
+  private final Connection conn;
   private final CopyManager copy;
   private final String sql;
   private final int width;
+  /** The identity sequence the rows' first column is numbered from, or null. */
+  private final String sequence;
+  /** The number of the next row, and the sequence's value as last set (numbered rows only). */
+  private long next;
+  private long taken;
   /** The rows being gathered, as the bytes COPY reads (written here directly: no String, no encoding pass). */
   private byte[] buf = new byte[1 << 16];
   private int len;
@@ -45,17 +54,51 @@ final class CopyRows implements SharedDatabase.BulkRows {
     return t;
   });
 
-  CopyRows(Connection c, String table, int width) throws SQLException {
+  CopyRows(Connection c, String sql, int width, String sequence) throws SQLException {
+    this.conn = c;
     this.copy = c.unwrap(PGConnection.class).getCopyAPI();
-    this.sql = "COPY " + table + " FROM STDIN";
+    this.sql = sql;
     this.width = width;
+    this.sequence = sequence;
+    if (sequence != null) {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT nextval('" + sequence + "')")) {
+        rs.next();
+        next = rs.getLong(1);
+        taken = next;
+      }
+    }
+  }
+
+  /**
+   * Rows of {@code table(columns...)} whose identity column {@code identity} this numbers itself,
+   * in the order they are added, from the identity's own sequence: one {@code nextval} now and one
+   * {@code setval} per {@link #flush}, where PostgreSQL would call {@code nextval} for every row.
+   * Only for a caller that holds the project's write lock (no one else takes numbers meanwhile);
+   * a transaction rolled back leaves a gap in the numbers, as PostgreSQL's own would.
+   */
+  static CopyRows numbered(Connection c, String table, String identity, String columns, int width) throws SQLException {
+    String sequence;
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_serial_sequence(?, ?)")) {
+      ps.setString(1, table);
+      ps.setString(2, identity);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        sequence = rs.getString(1);
+      }
+    }
+    if (sequence == null) throw new SQLException(table + "." + identity + " is not an identity column");
+    return new CopyRows(c, "COPY " + table + "(" + identity + ", " + columns + " FROM STDIN", width, sequence);
   }
 
   @Override
   public void add(Object... row) throws SQLException {
+    if (sequence != null) {
+      ensure(DoubleText.MAX_LENGTH);
+      writeLong(next++);
+    }
     for (int i = 0; i < width; i++) {
       ensure(DoubleText.MAX_LENGTH + 2);
-      if (i > 0) buf[len++] = '\t';
+      if (i > 0 || sequence != null) buf[len++] = '\t';
       Object v = row[i];
       if (v == null) {
         buf[len++] = '\\';
@@ -158,6 +201,11 @@ final class CopyRows implements SharedDatabase.BulkRows {
   public void flush() throws SQLException {
     send();
     await();
+    if (sequence != null && next - 1 > taken) {
+      try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT setval('" + sequence + "', " + (next - 1) + ")")) {
+        taken = next - 1;
+      }
+    }
   }
 
   @Override
