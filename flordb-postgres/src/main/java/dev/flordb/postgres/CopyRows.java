@@ -1,6 +1,7 @@
 package dev.flordb.postgres;
 
 import dev.flordb.internal.records.DoubleText;
+import dev.flordb.internal.records.Json;
 import dev.flordb.internal.store.SharedDatabase;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -105,9 +106,10 @@ final class CopyRows implements SharedDatabase.BulkRows {
         buf[len++] = 'N';
       } else if (v instanceof Long) {
         writeLong((Long) v);
+      } else if (v instanceof Double && Double.isFinite((Double) v)) {
+        len = DoubleText.write(buf, len, (Double) v, digits); // the record file's shortest form, as Json writes it
       } else if (v instanceof Double) {
-        // finite here (the ingest stores the others as text): the record file's shortest form, as Json writes it
-        len = DoubleText.write(buf, len, (Double) v, digits);
+        text(Json.write(v)); // not stored so by the ingest (it keeps them as text), but as Json would write it
       } else {
         text(v.toString());
       }

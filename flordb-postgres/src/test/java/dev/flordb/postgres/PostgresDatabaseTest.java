@@ -116,13 +116,14 @@ class PostgresDatabaseTest {
     String url = pg.newDatabase("bulk_rows");
     PostgresDatabase db = new PostgresDatabase();
     String[] texts = {"plain", "tab\there", "new\nline", "back\\slash", "cr\rlf", "caf\u00e9", "emoji \ud83d\ude00", "\\N", ""};
-    Object[] numbers = {0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 0.1, -2.5e-300, 1.0 / 3, 6.02214076E23, -0.0};
+    Object[] numbers = {0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 0.1, -2.5e-300, 1.0 / 3, 6.02214076E23, -0.0, Double.NaN,
+        Double.NEGATIVE_INFINITY};
     int many = 60_000; // some megabytes: several COPYs, the buffers taking turns
     try (Connection c = db.open(url, PROJECT); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
       try (SharedDatabase.BulkRows rows = db.bulkRows(c, "logs(rid, seq, ctx, kind, name, type, value, source, t)", 9)) {
         for (int i = 0; i < many; i++) {
-          Object value = i < texts.length ? texts[i] : i < 2 * texts.length ? numbers[i - texts.length] : "value " + i;
+          Object value = i < texts.length ? texts[i] : i < texts.length + numbers.length ? numbers[i - texts.length] : "value " + i;
           rows.add(1L, (long) i, 0L, "log", "x", "str", value, "forward", i % 7 == 0 ? null : (long) -i);
         }
         rows.flush();
@@ -146,7 +147,7 @@ class PostgresDatabaseTest {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getLong(1)).isEqualTo(i);
           assertThat(rs.getLong(4)).isEqualTo(first + i);
-          String expected = i < texts.length ? texts[i] : i < 2 * texts.length
+          String expected = i < texts.length ? texts[i] : i < texts.length + numbers.length
               ? (numbers[i - texts.length] instanceof Double ? dev.flordb.internal.records.Json.write(numbers[i - texts.length])
                   : numbers[i - texts.length].toString())
               : "value " + i;
