@@ -68,6 +68,8 @@ final class RecordIngest implements AutoCloseable {
   /** The summaries of what this reading stores; null for a shared database, which has none. */
   private final NameSummaries.Writer summaries;
   private final PreparedStatement childrenOf;
+  /** The same for the run's outermost positions: a query of its own, so that a partial index on them can serve it. */
+  private final PreparedStatement childrenOfRun;
 
   private final Map<String, Long> rids = new HashMap<>();
   private final Map<Long, Map<String, Object>> args = new HashMap<>();
@@ -120,6 +122,7 @@ final class RecordIngest implements AutoCloseable {
     packs = new CellPacks.Writer(conn, shared != null);
     summaries = shared == null ? new NameSummaries.Writer(conn) : null;
     childrenOf = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = ?");
+    childrenOfRun = conn.prepareStatement("SELECT id, loop, idx, value FROM ctx WHERE rid = ? AND parent = 0");
   }
 
   private static SharedDatabase.BulkRows rows(Connection conn, SharedDatabase shared, String table, int width)
@@ -491,6 +494,7 @@ final class RecordIngest implements AutoCloseable {
     if (packs != null) packs.close();
     if (summaries != null) summaries.close();
     childrenOf.close();
+    childrenOfRun.close();
   }
 
   // ---------------------------------------------------------------- loop positions
@@ -527,9 +531,10 @@ final class RecordIngest implements AutoCloseable {
     boolean mayHaveRows = key < 0 || key < firstNewCtx || evicted.remove(key);
     if (mayHaveRows) {
       ctxRows.flush();
-      childrenOf.setLong(1, rid);
-      childrenOf.setLong(2, parent);
-      try (ResultSet rs = childrenOf.executeQuery()) {
+      PreparedStatement q = parent == 0 ? childrenOfRun : childrenOf;
+      q.setLong(1, rid);
+      if (parent != 0) q.setLong(2, parent);
+      try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           Object element = jsonLoopValues ? Store.storedElement(rs.getString(4)) : rs.getObject(4);
           if (element instanceof Integer) element = ((Integer) element).longValue();
