@@ -67,16 +67,16 @@ public final class DoubleText {
   }
 
   /** The most bytes {@link #write} writes: a sign, 17 digits, "0.00" or a point and "E-324". */
-  static final int MAX_LENGTH = 26;
+  public static final int MAX_LENGTH = 26;
   /** The size of the scratch array {@link #write} takes. */
-  static final int DIGITS = 18;
+  public static final int DIGITS = 18;
 
   /**
    * Writes {@code v} (finite) as ASCII text into {@code out} from {@code at}, which has room for
    * {@link #MAX_LENGTH} bytes, and returns where the text ends. {@code digits} is scratch space of
    * {@link #DIGITS} bytes, so that a caller that formats many numbers allocates nothing.
    */
-  static int write(byte[] out, int at, double v, byte[] digits) {
+  public static int write(byte[] out, int at, double v, byte[] digits) {
     long bits = Double.doubleToRawLongBits(v);
     long t = bits & (C_MIN - 1);
     int bq = (int) (bits >>> (P - 1)) & 0x7ff;

@@ -237,20 +237,27 @@ final class RunRepository {
   }
 
   /**
+   * Stores nothing more while the run goes on (its end stores the rest): a store under way
+   * finishes first. The end of a run calls it before it ships the records, which it does first.
+   */
+  void stopStoring() {
+    if (storing == null) return;
+    storing.shutdown(); // a store under way finishes: the end stores only what it left
+    try {
+      storing.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
    * At the end of the run, with its record file closed: the last snapshot commit and, for a
    * forward run of at least {@link #STORE_AT_END_BYTES} of records, the records stored in the
    * query database at the same time (on another thread), so that the first read after the run
    * finds it current; then the store and the repository are closed.
    */
   void close() {
-    if (storing != null) {
-      storing.shutdown(); // a store under way finishes: the end stores only what it left
-      try {
-        storing.awaitTermination(1, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    stopStoring();
     CompletableFuture<Void> stored = null;
     if (!start.isCompletedExceptionally() && sizeOf(writer.file()) >= STORE_AT_END_BYTES) {
       stored = CompletableFuture.runAsync(this::storeRecords, RunStart.daemonThreads("flordb-store"));

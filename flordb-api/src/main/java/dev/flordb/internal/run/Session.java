@@ -406,9 +406,21 @@ public final class Session implements AutoCloseable {
     try {
       writer.close();
     } finally {
-      if (shipper != null) shipper.poke(); // the records ship while the last snapshot commit is written
+      // the records ship first (on few cores, before the last snapshot commit and the local store)
+      if (shipper != null) {
+        repository.stopStoring();
+        shipper.recordsClosed(recordBytes());
+      }
       repository.close();
       if (shipper != null) shipper.finish(repository.snapshotCommit());
+    }
+  }
+
+  private long recordBytes() {
+    try {
+      return java.nio.file.Files.size(writer.file());
+    } catch (java.io.IOException e) {
+      return 0; // nothing to wait for: the shipper says what is wrong with the file
     }
   }
 

@@ -21,6 +21,13 @@ final class Shipper {
   static final long RETRY_MS = 5000;
   /** How long the end of a run waits for its last records to reach a store that is up. */
   static final long FINAL_WAIT_MS = 30_000;
+  /**
+   * Below this many processors the end of a run ships its records before it stores them locally
+   * ({@link #recordsClosed}): on two cores, storing a million records in {@code flor.db}, writing
+   * the last snapshot commit and shipping at once take twice as long each, and the shared store is
+   * where the team (and, with {@code FLOR_STORE} set, this clone's own reads) look for them.
+   */
+  static final int PARALLEL_END_PROCESSORS = 4;
 
   private final String url;
   private final Path workTree;
@@ -34,6 +41,11 @@ final class Shipper {
   private ObjectId finalCommit;
   private boolean done;
   private boolean warned;
+  /** How many bytes of the record file the shared store has, as far as this shipper knows. */
+  private long shippedBytes;
+  /** When the end of the run stops waiting for the store (set by {@link #recordsClosed}), in nanoTime. */
+  private long endDeadline;
+  private boolean endStarted;
   private volatile boolean healthy = true;
   // the shipping thread's own
   private Snapshots git;
@@ -66,13 +78,46 @@ final class Shipper {
   }
 
   /**
+   * The run's record file is closed, at {@code size} bytes: ships the rest at once and, on a
+   * machine of fewer than {@link #PARALLEL_END_PROCESSORS} processors, returns once the store has
+   * it (or is down, or {@link #FINAL_WAIT_MS} have passed), so that the rest of the run's end
+   * comes after the shipping rather than slowing it down; on more, returns at once.
+   */
+  void recordsClosed(long size) {
+    boolean wait = Runtime.getRuntime().availableProcessors() < PARALLEL_END_PROCESSORS;
+    synchronized (this) {
+      startEnd();
+      wake = true;
+      notifyAll();
+      while (wait && shippedBytes < size && healthy && !done) {
+        long left = TimeUnit.NANOSECONDS.toMillis(endDeadline - System.nanoTime());
+        if (left <= 0) break;
+        try {
+          wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+  }
+
+  /** The end of the run's waiting begins: at most {@link #FINAL_WAIT_MS} from now, however many steps it takes. */
+  private void startEnd() {
+    if (endStarted) return;
+    endStarted = true;
+    endDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_WAIT_MS);
+  }
+
+  /**
    * At the end of the run (its record file closed, its last snapshot commit written): ships the
-   * rest and the run's snapshot commit, waiting at most {@link #FINAL_WAIT_MS} for a store that
-   * is up, and not at all for one that is not.
+   * rest and the run's snapshot commit, waiting at most {@link #FINAL_WAIT_MS} (from {@link
+   * #recordsClosed}) for a store that is up, and not at all for one that is not.
    */
   void finish(ObjectId snapshotCommit) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_WAIT_MS);
     synchronized (this) {
+      startEnd();
+      long deadline = endDeadline;
       finalCommit = snapshotCommit;
       ending = true;
       notifyAll();
@@ -146,6 +191,10 @@ final class Shipper {
       if (size != shippedSize || last) {
         store.shipFile(recordFile);
         shippedSize = size;
+        synchronized (this) {
+          shippedBytes = size;
+          notifyAll();
+        }
       }
       if (last) store.shipped(runId, git, finalCommit);
       healthy = true;
