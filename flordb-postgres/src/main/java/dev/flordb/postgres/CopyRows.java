@@ -62,17 +62,20 @@ final class CopyRows implements SharedDatabase.BulkRows {
     this.width = width;
     this.sequence = sequence;
     if (sequence != null) {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT nextval('" + sequence + "')")) {
+      // the number after the sequence's last (as PostgresDatabase.nextLogRow reads it, which the
+      // summaries written with these rows count on), taken for good by the setval of flush()
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+          "SELECT coalesce(pg_sequence_last_value('" + sequence + "'::regclass), 0) + 1")) {
         rs.next();
         next = rs.getLong(1);
-        taken = next;
+        taken = next - 1;
       }
     }
   }
 
   /**
    * Rows of {@code table(columns...)} whose identity column {@code identity} this numbers itself,
-   * in the order they are added, from the identity's own sequence: one {@code nextval} now and one
+   * in the order they are added, from the identity's own sequence: its last value now and one
    * {@code setval} per {@link #flush}, where PostgreSQL would call {@code nextval} for every row.
    * Only for a caller that holds the project's write lock (no one else takes numbers meanwhile);
    * a transaction rolled back leaves a gap in the numbers, as PostgreSQL's own would.
