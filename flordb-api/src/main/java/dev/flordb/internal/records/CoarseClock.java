@@ -54,7 +54,14 @@ public final class CoarseClock implements LongSupplier {
 
   private synchronized Thread start() {
     if (thread == null) {
-      Thread t = new Thread(this::tick, "flordb-clock");
+      // a class, not a method reference: this runs at a program's first log, inside its loop,
+      // where linking a lambda's call site costs a millisecond
+      Thread t = new Thread("flordb-clock") {
+        @Override
+        public void run() {
+          tick();
+        }
+      };
       t.setDaemon(true);
       t.start();
       thread = t;

@@ -549,9 +549,12 @@ public final class RecordWriter implements Closeable {
       boolean behind;
       synchronized (this) {
         if (closing) return;
-        // more than a batch came in while the last round encoded: encode on, rather than leave
-        // the backlog to grow until the logging thread has to write it itself
-        behind = !full.isEmpty();
+        // Encode on while the backlog is long (append wakes this thread when it gets so), rather
+        // than leave it to grow until the logging thread has to write it itself; otherwise wait
+        // for the next round. Not after every batch: a training loop that just started runs
+        // interpreted until the JIT compiles it, and this thread would take the core the
+        // compilers need (the record file is still written every flushMillis).
+        behind = waiting > WAKE_FLUSHER_RECORDS;
       }
       if (!behind) LockSupport.parkNanos(flushNanos);
       synchronized (this) {

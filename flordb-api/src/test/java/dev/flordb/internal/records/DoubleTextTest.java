@@ -2,6 +2,7 @@ package dev.flordb.internal.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,35 @@ class DoubleTextTest {
       roundTrips(Math.nextUp(Math.scalb(1.0, p)));
       roundTrips(Math.nextDown(Math.scalb(1.0, p)));
     }
+  }
+
+  @Test
+  void theTableOfPowersOfTenIsTenToTheMinusKScaledTo126BitsAndRoundedUp() {
+    BigInteger mask63 = BigInteger.ONE.shiftLeft(63).subtract(BigInteger.ONE);
+    assertThat(DoubleText.G).hasSize(2 * (292 + 324 + 1));
+    for (int k = -324; k <= 292; k++) {
+      int r = (int) (-k * 913_124_641_741L >> 38) - 125; // floor(log2 10^-k) - 125
+      BigInteger g = k <= 0
+          ? (r >= 0 ? BigInteger.TEN.pow(-k).shiftRight(r) : BigInteger.TEN.pow(-k).shiftLeft(-r))
+          : BigInteger.ONE.shiftLeft(-r).divide(BigInteger.TEN.pow(k));
+      g = g.add(BigInteger.ONE);
+      assertThat(g.bitLength()).isEqualTo(126);
+      int i = (k + 324) << 1;
+      assertThat(DoubleText.G[i]).as("g1 of k = %d", k).isEqualTo(g.shiftRight(63).longValueExact());
+      assertThat(DoubleText.G[i + 1]).as("g0 of k = %d", k).isEqualTo(g.and(mask63).longValue());
+    }
+  }
+
+  @Test
+  void theTextIsJava19sShortestAsWellAsItsShape() {
+    // where Java 17's Double.toString gives 2.82879384806159008E17, 9.999999999999999E22 and
+    // 4.8726570056999995E288: Java 19 and later give these
+    assertThat(DoubleText.toString(2.82879384806159E17)).isEqualTo("2.82879384806159E17");
+    assertThat(DoubleText.toString(1.0E23)).isEqualTo("1.0E23");
+    assertThat(DoubleText.toString(4.8726570057E288)).isEqualTo("4.8726570057E288");
+    assertThat(DoubleText.toString(0.002)).isEqualTo("0.002");
+    assertThat(DoubleText.toString(5.0E-324)).isEqualTo("4.9E-324");
+    assertThat(DoubleText.toString(Double.MAX_VALUE)).isEqualTo("1.7976931348623157E308");
   }
 
   @Test
