@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  *       <run>.jsonl} for the run's own file, {@code <run>.replay-<stamp>.jsonl} for a replay's,
  *       {@code <run>.notes-<stamp>.jsonl} for what people said of the run from {@code flordb
  *       serve} (tags, notes, hiding; {@link #runOfFile}); every record of a file belongs to that run. {@code seq}: 0, 1, 2... in file order;
- *       {@code t}: wall-clock milliseconds when the record was made.
+ *       {@code t}: wall-clock milliseconds when the record was made (from a clock that a thread
+ *       reads every millisecond while records come: behind the real time by a millisecond or two,
+ *       more on a machine too busy to run that thread; {@code seq}, not {@code t}, orders records).
  *   <li>{@code ctx}: the loop context, outermost loop first, as {@code [loop, index, value]}
  *       triples; {@code index} counts from 0; {@code value} is the loop's element where it is a
  *       plain value (number, string, boolean), else null.
@@ -38,8 +40,9 @@ import java.util.regex.Pattern;
  *       end of this iteration: name {@code ckpt::<loop>}, value its file and costs; see
  *       {@code Checkpoints}), {@code end} (last line
  *       of a run that ended: its status).
- *   <li>{@code type}: how {@code value} is typed: {@code int}, {@code float} (non-finite floats
- *       as the strings "NaN", "Infinity", "-Infinity"), {@code bool}, {@code str}, {@code json}
+ *   <li>{@code type}: how {@code value} is typed: {@code int}, {@code float} (the shortest
+ *       decimal that reads back as the same double, as Java 19's {@code Double.toString} writes
+ *       it; non-finite floats as the strings "NaN", "Infinity", "-Infinity"), {@code bool}, {@code str}, {@code json}
  *       (arrays, lists and maps of plain values, inline), {@code repr} (the string form of
  *       anything else).
  *   <li>{@code src}: {@code forward} (the run logged it), {@code replay} (hindsight logging
