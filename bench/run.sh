@@ -2,7 +2,9 @@
 # FlorDB benchmarks. Builds what it needs, then prints these figures:
 #   1. the cost of one Flor.log call, echo off: warm (JMH, varied doubles in nested epoch/step
 #      loops, ns/op; target <= 100), and all told, JIT warm-up included (NestedLoopLogs: a new JVM
-#      per run, 10 x 10,000 logs from its start; the median of 3 runs; target <= 250 ns per log)
+#      per run, 10 x 10,000 logs from its start; the median of 5 runs; target <= 250 ns per log),
+#      beside the floor: the same loops through a logging API that does nothing (NestedLoopFloor),
+#      what the JVM itself costs for them from its start
 #   2. the time to make 1,000,000 records durable: log them, then commit() (fsync + snapshot; < 2 s)
 #   3. dataframe("lr","loss") over a store of 1,000,000 records from 10 runs, warm JVM (< 1 s)
 #   4. the first read: from the end of 10 runs x 100,000 records to the first
@@ -34,18 +36,20 @@ java -cp "$jar" dev.flordb.bench.LogCallMain >"$out/bench-log.log" 2>&1 \
 grep -E '^(# Benchmark:|# Warmup Iteration|Iteration|Benchmark |LogCall\.)' "$out/bench-log.log" || true
 
 echo
-echo "== 1/5  log call, all told: 10 x 10,000 logs in nested loops from JVM start (3 JVMs, each in a new repository)"
+echo "== 1/5  log call, all told: 10 x 10,000 logs in nested loops from JVM start (5 JVMs, each in a new repository)"
 : >"$out/bench-nested.log"
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
   repo="$(mktemp -d "${FLOR_BENCH_TMP:-${TMPDIR:-/tmp}}/flordb-bench-nested.XXXXXX")"
   (cd "$repo" && git init -q && echo 'class Bench {}' >Bench.java \
     && java -cp "$jar" dev.flordb.bench.NestedLoopLogs) >>"$out/bench-nested.log" 2>&1 \
     || { rm -rf "$repo"; tail -40 "$out/bench-nested.log"; exit 1; }
   rm -rf "$repo"
+  java -cp "$jar" dev.flordb.bench.NestedLoopFloor >>"$out/bench-nested.log" 2>&1
 done
-grep '^RESULT nested_ns_per_log' "$out/bench-nested.log"
-median="$(awk '$1 == "RESULT" && $2 == "nested_ns_per_log" { print $3 }' "$out/bench-nested.log" | sort -n | sed -n 2p)"
-echo "RESULT nested_ns_per_log_median $median" | tee -a "$out/bench-nested.log"
+grep -E '^RESULT (nested|floor)_ns_per_log' "$out/bench-nested.log"
+median() { awk -v k="$1" '$1 == "RESULT" && $2 == k { print $3 }' "$out/bench-nested.log" | sort -n | sed -n 3p; }
+echo "RESULT nested_ns_per_log_median $(median nested_ns_per_log)" | tee -a "$out/bench-nested.log"
+echo "RESULT floor_ns_per_log_median $(median floor_ns_per_log)" | tee -a "$out/bench-nested.log"
 
 echo
 echo "== 2/5  1,000,000 records made durable (log, then commit)"
@@ -75,7 +79,7 @@ fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "") printf "%s", "n/a"; else p
 echo
 echo "== summary ($(nproc) cores, $(java -version 2>&1 | sed -n 1p))"
 echo "    log call, warm (echo off):    $(fmt "$(result nestedLoops)" '%4.0f') ns/op  (target <= 100)   nested loops, varied doubles (JMH); bare call, no loop step: $(fmt "$(result logCall)" '%.0f') ns"
-echo "    log call, all told:           $(fmt "$(result nested_ns_per_log_median)" '%4.0f') ns/log (target <= 250)   10 x 10,000 logs from JVM start, JIT warm-up included (median of 3 JVMs)"
+echo "    log call, all told:           $(fmt "$(result nested_ns_per_log_median)" '%4.0f') ns/log (target <= 250)   10 x 10,000 logs from JVM start, JIT warm-up included (median of 5 JVMs); a logging API that does nothing: $(fmt "$(result floor_ns_per_log_median)" '%.0f') ns"
 echo "    1,000,000 records durable:    $(fmt "$(result durable_s)" '%4.2f') s     (target < 2)      logging $(result durable_log_s) s + commit $(result durable_commit_s) s"
 echo "    dataframe lr,loss over 1M:    $(fmt "$(result dataframe_s)" '%4.2f') s     (target < 1)      first sync of the store: $(result sync_s) s"
 echo "    first read, 1M records:       $(fmt "$(result first_read_s)" '%4.2f') s     (target < 2)      end of 10 runs x 100,000 records to the first dataframe answer: sync $(result first_sync_s) s + dataframe; process with start-up $(result first_read_process_s) s; the 10 runs, logged and closed (each storing its records at its end): $(result runs_closed_s) s"
