@@ -9,7 +9,9 @@ import java.util.NoSuchElementException;
  * static generic log that boxes its double and returns it, an {@code Iterable<Integer>} range),
  * which keep a count and the last value. The difference to the plain loop is what the JVM itself
  * costs for such a loop while its interpreter and compilers warm up: the floor under the all-told
- * figure of the log call, which no library can go below.
+ * figure of the log call, which no library can go below. Its {@code main} has the shape of
+ * {@code NestedLoopLogs.main} on purpose, the plain loop included (its back-edges count towards
+ * when the JIT compiles {@code main}), so that the two differ only in the calls.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.flordb.bench.NestedLoopFloor [epochs] [steps]}.
  */

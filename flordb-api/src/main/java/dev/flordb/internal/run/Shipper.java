@@ -89,15 +89,20 @@ final class Shipper {
       startEnd();
       wake = true;
       notifyAll();
-      while (wait && shippedBytes < size && healthy && !done) {
-        long left = TimeUnit.NANOSECONDS.toMillis(endDeadline - System.nanoTime());
-        if (left <= 0) break;
-        try {
-          wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
+      if (wait) waitForTheEnd(() -> shippedBytes >= size || !healthy || done);
+    }
+  }
+
+  /** Waits, holding this, until {@code over} holds or the end's deadline passes (or the thread is interrupted). */
+  private void waitForTheEnd(java.util.function.BooleanSupplier over) {
+    while (!over.getAsBoolean()) {
+      long left = TimeUnit.NANOSECONDS.toMillis(endDeadline - System.nanoTime());
+      if (left <= 0) return;
+      try {
+        wait(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
@@ -117,20 +122,10 @@ final class Shipper {
   void finish(ObjectId snapshotCommit) {
     synchronized (this) {
       startEnd();
-      long deadline = endDeadline;
       finalCommit = snapshotCommit;
       ending = true;
       notifyAll();
-      while (!done && healthy) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) break;
-        try {
-          wait(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
+      waitForTheEnd(() -> done || !healthy);
       if (!done && !warned) {
         console.warn("the shared store did not take the last of this run's records in time; they wait in "
             + recordFile + ", and 'flordb sync' ships them");
