@@ -1,5 +1,6 @@
 package dev.flordb.postgres;
 
+import dev.flordb.internal.records.Digits;
 import dev.flordb.internal.records.DoubleText;
 import dev.flordb.internal.records.Json;
 import dev.flordb.internal.store.SharedDatabase;
@@ -97,8 +98,8 @@ final class CopyRows implements SharedDatabase.BulkRows {
   @Override
   public void add(Object... row) throws SQLException {
     if (sequence != null) {
-      ensure(DoubleText.MAX_LENGTH);
-      writeLong(next++);
+      ensure(Digits.MAX_LONG_LENGTH);
+      len = Digits.writeLong(buf, len, next++);
     }
     for (int i = 0; i < width; i++) {
       ensure(DoubleText.MAX_LENGTH + 2);
@@ -108,7 +109,7 @@ final class CopyRows implements SharedDatabase.BulkRows {
         buf[len++] = '\\';
         buf[len++] = 'N';
       } else if (v instanceof Long) {
-        writeLong((Long) v);
+        len = Digits.writeLong(buf, len, (Long) v);
       } else if (v instanceof Double && Double.isFinite((Double) v)) {
         len = DoubleText.write(buf, len, (Double) v, digits); // the record file's shortest form, as Json writes it
       } else if (v instanceof Double) {
@@ -124,21 +125,6 @@ final class CopyRows implements SharedDatabase.BulkRows {
 
   private void ensure(int more) {
     if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(len + more, buf.length * 2));
-  }
-
-  private void writeLong(long v) {
-    if (v == Long.MIN_VALUE) {
-      text(Long.toString(v));
-      return;
-    }
-    if (v < 0) {
-      buf[len++] = '-';
-      v = -v;
-    }
-    int n = 1;
-    for (long x = v; x >= 10; x /= 10) n++;
-    for (int i = len + n - 1; i >= len; i--, v /= 10) buf[i] = (byte) ('0' + v % 10);
-    len += n;
   }
 
   /** A text value in COPY's text format: backslash, tab, newline and carriage return escaped; UTF-8. */

@@ -1,7 +1,9 @@
 package dev.flordb.internal.records;
 
-/** Non-negative integers in decimal, two digits at a time, into byte arrays: for the record writer's numbers. */
-final class Digits {
+import java.nio.charset.StandardCharsets;
+
+/** Integers in decimal, two digits at a time, into byte arrays: the record writer's and the shared store's numbers. */
+public final class Digits {
   private Digits() {}
 
   private static final long[] POW10 = new long[19];
@@ -18,6 +20,30 @@ final class Digits {
       PAIRS[2 * i] = (byte) ('0' + i / 10);
       PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
     }
+  }
+
+  /** The most characters {@link #writeLong} writes: {@code Long.MIN_VALUE}'s 20. */
+  public static final int MAX_LONG_LENGTH = 20;
+
+  /** How many characters {@code v} takes in decimal, its sign included. */
+  public static int lengthOf(long v) {
+    if (v >= 0) return length(v);
+    return v == Long.MIN_VALUE ? MAX_LONG_LENGTH : 1 + length(-v);
+  }
+
+  /**
+   * Writes {@code v} in decimal, as {@link Long#toString(long)} does, into {@code b} from {@code
+   * at}, which has room for {@link #MAX_LONG_LENGTH} bytes; returns where it ends.
+   */
+  public static int writeLong(byte[] b, int at, long v) {
+    if (v >= 0) return write(b, at, length(v), v);
+    if (v == Long.MIN_VALUE) {
+      byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(min, 0, b, at, min.length);
+      return at + min.length;
+    }
+    b[at] = '-';
+    return write(b, at + 1, length(-v), -v);
   }
 
   /** 10^n, for n in [0, 18]. */

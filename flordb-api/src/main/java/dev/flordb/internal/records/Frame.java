@@ -80,10 +80,9 @@ public final class Frame {
       Values.classify(value).writeValue(sb, value);
       valueJson = sb.toString().getBytes(StandardCharsets.UTF_8);
     }
-    int digits = RecordWriter.Buffer.digits(index);
-    j = new byte[p.length + digits + 1 + valueJson.length + 2];
+    j = new byte[p.length + Digits.lengthOf(index) + 1 + valueJson.length + 2];
     System.arraycopy(p, 0, j, 0, p.length);
-    int at = RecordWriter.Buffer.writeDigits(j, p.length, index, digits);
+    int at = Digits.writeLong(j, p.length, index);
     j[at++] = ',';
     System.arraycopy(valueJson, 0, j, at, valueJson.length);
     at += valueJson.length;

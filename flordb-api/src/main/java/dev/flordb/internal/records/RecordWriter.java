@@ -360,14 +360,13 @@ public final class RecordWriter implements Closeable {
       headSeq = seq;
       return;
     }
-    int seqDigits = Buffer.digits(seq);
     byte[] tail = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.US_ASCII);
-    int n = lineStart.length + seqDigits + tail.length;
-    if (head.length < n) head = new byte[n + 8];
+    int n = lineStart.length + Digits.MAX_LONG_LENGTH + tail.length;
+    if (head.length < n) head = new byte[n];
     System.arraycopy(lineStart, 0, head, 0, lineStart.length);
-    seqEnd = Buffer.writeDigits(head, lineStart.length, seq, seqDigits);
+    seqEnd = Digits.writeLong(head, lineStart.length, seq);
     System.arraycopy(tail, 0, head, seqEnd, tail.length);
-    headLength = n;
+    headLength = seqEnd + tail.length;
     headSeq = seq;
     headT = t;
   }
@@ -714,9 +713,8 @@ public final class RecordWriter implements Closeable {
 
     /** A long in decimal, as {@link Long#toString(long)} writes it. */
     void putLong(long v) {
-      ensure(20);
-      int n = digits(v);
-      length = writeDigits(bytes, length, v, n);
+      ensure(Digits.MAX_LONG_LENGTH);
+      length = Digits.writeLong(bytes, length, v);
     }
 
     /** A finite double as {@link DoubleText} writes it. */
@@ -726,24 +724,6 @@ public final class RecordWriter implements Closeable {
     }
 
     private final byte[] scratch = new byte[DoubleText.DIGITS];
-
-    /** How many characters {@code v} takes in decimal, its sign included. */
-    static int digits(long v) {
-      if (v >= 0) return Digits.length(v);
-      return v == Long.MIN_VALUE ? 20 : 1 + Digits.length(-v);
-    }
-
-    /** Writes {@code v} in decimal, {@code n} ({@link #digits}) characters from {@code at}; returns the end. */
-    static int writeDigits(byte[] b, int at, long v, int n) {
-      if (v >= 0) return Digits.write(b, at, n, v);
-      if (v == Long.MIN_VALUE) {
-        byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(min, 0, b, at, min.length);
-        return at + n;
-      }
-      b[at] = '-';
-      return Digits.write(b, at + 1, n - 1, -v);
-    }
 
     void dropFirst(int n) {
       System.arraycopy(bytes, n, bytes, 0, length - n);
