@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  * A time read while it ticks is behind the real one by at most a tick and however long the
  * operating system made the thread wait (a millisecond or two on a busy machine).
  */
-public final class CoarseClock implements LongSupplier {
+public class CoarseClock implements LongSupplier {
   /** The JVM's one coarse clock; its thread starts at the first read. */
   public static final CoarseClock SYSTEM = new CoarseClock();
 
@@ -63,10 +63,20 @@ public final class CoarseClock implements LongSupplier {
         }
       };
       t.setDaemon(true);
-      t.start();
+      try {
+        startThread(t);
+      } catch (RuntimeException | Error e) {
+        // no thread to be had (the JVM's limit): every read takes the real clock, as asleep, and
+        // the thread kept is the one never started, which an unpark leaves alone
+      }
       thread = t;
     }
     return thread;
+  }
+
+  /** Starts the ticking thread; a seam for the test of a JVM that cannot start one. */
+  void startThread(Thread t) {
+    t.start();
   }
 
   private void tick() {

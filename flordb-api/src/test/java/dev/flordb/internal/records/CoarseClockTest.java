@@ -37,4 +37,20 @@ class CoarseClockTest {
     while (clock.asleep() && System.currentTimeMillis() < deadlineAwake) Thread.sleep(1);
     assertThat(clock.asleep()).as("woken by the read").isFalse();
   }
+
+  @Test
+  void whenNoThreadCanBeStartedEveryReadIsTheRealTimeAndNoneThrows() {
+    CoarseClock clock = new CoarseClock() {
+      @Override
+      void startThread(Thread t) {
+        throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+      }
+    };
+    for (int i = 0; i < 1000; i++) {
+      long before = System.currentTimeMillis();
+      long t = clock.getAsLong();
+      assertThat(t).isBetween(before, System.currentTimeMillis());
+    }
+    assertThat(clock.asleep()).isTrue();
+  }
 }
