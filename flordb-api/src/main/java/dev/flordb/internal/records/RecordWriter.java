@@ -87,8 +87,9 @@ public final class RecordWriter implements Closeable {
   private Batch filling = new Batch();
   private final List<Batch> full = new ArrayList<>();
   private final List<Batch> pool = new ArrayList<>();
-  private int waiting;
   private long seq;
+  /** The sequence number of the first record not yet taken by a flush: {@code seq - flushedSeq} records wait. */
+  private long flushedSeq;
   private boolean closed;
   /** Set when close() begins: the flusher stops, and close() writes what is left. */
   private boolean closing;
@@ -169,7 +170,7 @@ public final class RecordWriter implements Closeable {
       form = TEXT;
       ref = encodeNow(name, type, value);
     }
-    return slot(t, ctx, kind, name, type, form, bits, ref, source);
+    return slot(t, ctx, shape(kind, type, form, source), name, bits, ref);
   }
 
   /**
@@ -179,49 +180,73 @@ public final class RecordWriter implements Closeable {
    * run) goes through {@code append}.
    */
   public long appendDouble(Frame ctx, String name, double value, String source) {
-    return slot(millis.getAsLong(), ctx, "log", name, Values.FLOAT, DOUBLE, Double.doubleToRawLongBits(value), null,
-        source);
+    Shape shape = logDouble;
+    if (shape.source != source) logDouble = shape = shape(shape.kind, shape.type, shape.form, source);
+    return slot(millis.getAsLong(), ctx, shape, name, Double.doubleToRawLongBits(value), null);
   }
 
-  private long slot(long t, Frame ctx, String kind, String name, Values type, byte form, long bits, Object ref,
-      String source) {
+  /** {@link #append} of a logged integer ({@code kind} "log", type {@link Values#INT}), on a path of its own as {@link #appendDouble}. */
+  public long appendLong(Frame ctx, String name, long value, String source) {
+    Shape shape = logLong;
+    if (shape.source != source) logLong = shape = shape(shape.kind, shape.type, shape.form, source);
+    return slot(millis.getAsLong(), ctx, shape, name, value, null);
+  }
+
+  /** The shapes of logged doubles and integers, kept for their source; racy, and benign: shapes are immutable. */
+  private Shape logDouble = shape("log", Values.FLOAT, DOUBLE, "forward");
+  private Shape logLong = shape("log", Values.INT, LONG, "forward");
+
+  // The logging thread's part of every record: as few bytecodes and stores as it can be, since a
+  // training loop's first thousands of logs run interpreted. What is rare (a full batch, a
+  // backlog) is in methods of their own.
+  private long slot(long t, Frame ctx, Shape shape, String name, long bits, Object ref) {
     // a loop position without an element: its loop's shared prefix and the index, not the frame
     Object where = ctx.value == null && ctx.prefix != null ? ctx.prefix : ctx;
-    boolean writeNow;
-    boolean wake = false;
     long mySeq;
+    int backlog = 0;
     synchronized (this) {
-      if (closed) throw new IllegalStateException("the run's record file is closed: " + file);
-      mySeq = seq++;
+      if (closed) throw closedError();
       Batch b = filling;
-      int i = b.n++;
+      int i = b.n;
       b.t[i] = t;
       b.ctx[i] = where;
       b.index[i] = ctx.index;
-      b.kind[i] = kind;
+      b.shape[i] = shape;
       b.name[i] = name;
-      b.type[i] = type;
-      b.form[i] = form;
       b.bits[i] = bits;
       b.value[i] = ref;
-      b.source[i] = source;
-      if (b.n == BATCH) {
-        full.add(b);
-        filling = pool.isEmpty() ? new Batch() : pool.remove(pool.size() - 1);
-      }
-      waiting++;
-      writeNow = waiting > MAX_WAITING_RECORDS;
-      if (!writeNow && !flusherWoken && waiting > WAKE_FLUSHER_RECORDS) {
-        flusherWoken = true;
-        wake = true;
-      }
+      b.n = i + 1;
+      mySeq = seq++;
+      if (i + 1 == BATCH) backlog = batchFilled(b);
     }
-    if (writeNow) {
+    if (backlog != 0) afterBatchFilled(backlog);
+    return mySeq;
+  }
+
+  private IllegalStateException closedError() {
+    return new IllegalStateException("the run's record file is closed: " + file);
+  }
+
+  /** Under the lock: a full batch waits for the flusher; the records waiting now (negative: wake it). */
+  private int batchFilled(Batch b) {
+    full.add(b);
+    filling = pool.isEmpty() ? new Batch() : pool.remove(pool.size() - 1);
+    long waiting = seq - flushedSeq;
+    if (waiting > MAX_WAITING_RECORDS) return 1;
+    if (!flusherWoken && waiting > WAKE_FLUSHER_RECORDS) {
+      flusherWoken = true;
+      return -1;
+    }
+    return 0;
+  }
+
+  /** Outside the lock: the logging thread writes a backlog the flusher could not keep down, or wakes the flusher. */
+  private void afterBatchFilled(int backlog) {
+    if (backlog > 0) {
       flush();
-    } else if (wake) {
+    } else {
       LockSupport.unpark(flusher);
     }
-    return mySeq;
   }
 
   /** How a slot holds its value: encoded later from the object; JSON text; a double's bits; an integer. */
@@ -274,8 +299,8 @@ public final class RecordWriter implements Closeable {
           batches.add(filling);
           filling = pool.isEmpty() ? new Batch() : pool.remove(pool.size() - 1);
         }
-        firstSeq = seq - waiting;
-        waiting = 0;
+        firstSeq = flushedSeq;
+        flushedSeq = seq;
       }
       // nothing new, nothing failed, nothing left by a round that threw: nothing to do
       if (batches.isEmpty() && !failing && out.length == 0 && unwritten.length == 0) return;
@@ -300,19 +325,21 @@ public final class RecordWriter implements Closeable {
   private void encode(Batch b, long firstSeq) {
     Buffer o = out;
     for (int i = 0; i < b.n; i++) {
-      head(firstSeq + i, b.t[i]);
-      o.put(head, 0, headLength);
       Object where = b.ctx[i];
-      Middle m = middle(b.kind[i], b.name[i], b.type[i]);
+      Shape shape = b.shape[i];
+      Middle m = middle(shape, b.name[i]);
       if (where instanceof Frame.Prefix) {
-        o.put(((Frame.Prefix) where).bytes());
+        head(firstSeq + i, b.t[i], (Frame.Prefix) where);
+        o.put(head, 0, headLength);
         o.putLong(b.index[i]);
         o.put(m.afterIndex);
       } else {
+        head(firstSeq + i, b.t[i], null);
+        o.put(head, 0, headLength);
         o.put(((Frame) where).json());
         o.put(m.bytes);
       }
-      switch (b.form[i]) {
+      switch (shape.form) {
         case DOUBLE:
           double d = Double.longBitsToDouble(b.bits[i]);
           if (Double.isFinite(d)) {
@@ -328,9 +355,9 @@ public final class RecordWriter implements Closeable {
           o.putText((String) b.value[i]);
           break;
         default:
-          o.putText(valueText(b.type[i], b.value[i]));
+          o.putText(valueText(shape.type, b.value[i]));
       }
-      o.put(end(b.source[i]));
+      o.put(shape.end);
     }
   }
 
@@ -338,38 +365,53 @@ public final class RecordWriter implements Closeable {
 
   // ---- the constant parts of lines, kept by the encoding thread (under writeLock)
   /**
-   * The start of the line being encoded, up to its context: {@code {"run":"<id>","seq":<seq>,"t":<t>,"ctx":}.
-   * The records of one millisecond differ only in the sequence number, which is counted up in place.
+   * The start of the line being encoded, up to its context and maybe a loop's prefix of it: {@code
+   * {"run":"<id>","seq":<seq>,"t":<t>,"ctx":}. The sequence number is counted up in place.
    */
   private byte[] head = new byte[0];
   private int headLength;
   /** Where the sequence number's digits end in {@link #head}. */
   private int seqEnd;
+  /** Where the context starts in {@link #head}: what follows is {@link #headPrefix}'s bytes. */
+  private int ctxStart;
+  /** The prefix whose bytes end {@link #head}, or null. */
+  private Frame.Prefix headPrefix;
   private long headSeq = -1;
   private long headT = Long.MIN_VALUE;
   private final java.util.Map<String, Middle> middles = new java.util.HashMap<>();
-  private String lastKind;
+  private Shape lastShape;
   private String lastName;
-  private Values lastType;
   private Middle lastMiddle;
-  private String lastSource;
-  private byte[] lastEnd;
 
-  private void head(long seq, long t) {
-    if (t == headT && seq == headSeq + 1 && countUp()) {
-      headSeq = seq;
-      return;
+  /**
+   * Makes {@link #head} the start of the line of record {@code seq} at time {@code t}, up to its
+   * context, and then {@code prefix}'s bytes (the context up to the index) when there is one: the
+   * records of one millisecond in one loop differ there only in the sequence number.
+   */
+  private void head(long seq, long t, Frame.Prefix prefix) {
+    if (t != headT || seq != headSeq + 1 || !countUp()) {
+      byte[] tail = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.US_ASCII);
+      int n = lineStart.length + Digits.MAX_LONG_LENGTH + tail.length;
+      if (head.length < n) head = Arrays.copyOf(head, n);
+      System.arraycopy(lineStart, 0, head, 0, lineStart.length);
+      seqEnd = Digits.writeLong(head, lineStart.length, seq);
+      System.arraycopy(tail, 0, head, seqEnd, tail.length);
+      ctxStart = seqEnd + tail.length;
+      headLength = ctxStart;
+      headPrefix = null;
+      headT = t;
     }
-    byte[] tail = (",\"t\":" + t + ",\"ctx\":").getBytes(StandardCharsets.US_ASCII);
-    int n = lineStart.length + Digits.MAX_LONG_LENGTH + tail.length;
-    if (head.length < n) head = new byte[n];
-    System.arraycopy(lineStart, 0, head, 0, lineStart.length);
-    seqEnd = Digits.writeLong(head, lineStart.length, seq);
-    System.arraycopy(tail, 0, head, seqEnd, tail.length);
-    headLength = seqEnd + tail.length;
     headSeq = seq;
-    headT = t;
+    if (prefix != headPrefix) {
+      byte[] p = prefix == null ? NOTHING : prefix.bytes();
+      if (head.length < ctxStart + p.length) head = Arrays.copyOf(head, ctxStart + p.length);
+      System.arraycopy(p, 0, head, ctxStart, p.length);
+      headLength = ctxStart + p.length;
+      headPrefix = prefix;
+    }
   }
+
+  private static final byte[] NOTHING = {};
 
   /** Adds one to the sequence number in {@link #head}; false when it would need one more digit. */
   private boolean countUp() {
@@ -384,8 +426,10 @@ public final class RecordWriter implements Closeable {
   }
 
   /** {@code ,"kind":"<kind>","name":<name>,"type":"<type>","value":} */
-  private Middle middle(String kind, String name, Values type) {
-    if (name == lastName && kind == lastKind && type == lastType) return lastMiddle;
+  private Middle middle(Shape shape, String name) {
+    if (name == lastName && shape == lastShape) return lastMiddle;
+    String kind = shape.kind;
+    Values type = shape.type;
     Middle first = middles.get(name);
     Middle m = first;
     while (m != null && !(m.type == type && m.kind.equals(kind))) m = m.next;
@@ -400,9 +444,8 @@ public final class RecordWriter implements Closeable {
       if (middles.size() >= 4096) middles.clear();
       middles.put(name, m);
     }
-    lastKind = kind;
+    lastShape = shape;
     lastName = name;
-    lastType = type;
     lastMiddle = m;
     return m;
   }
@@ -426,15 +469,48 @@ public final class RecordWriter implements Closeable {
     }
   }
 
-  /** {@code ,"src":"<source>"}} and the line's end. */
-  private byte[] end(String source) {
-    if (source != lastSource) {
+  /**
+   * What a record is besides its name, context and value: its kind, its value's type and how its
+   * slot holds the value, and its source; one object for all the records of a kind, so that a
+   * slot stores one reference for them. Interned: equal shapes are the same object.
+   */
+  private static final class Shape {
+    final String kind;
+    final Values type;
+    final byte form;
+    final String source;
+    /** {@code ,"src":"<source>"}} and the line's end. */
+    final byte[] end;
+
+    Shape(String kind, Values type, byte form, String source) {
+      this.kind = kind;
+      this.type = type;
+      this.form = form;
+      this.source = source;
       StringBuilder sb = new StringBuilder(",\"src\":");
       Json.writeString(sb, source);
-      lastEnd = sb.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
-      lastSource = source;
+      this.end = sb.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
     }
-    return lastEnd;
+
+    boolean is(String kind, Values type, byte form, String source) {
+      return this.kind.equals(kind) && this.type == type && this.form == form && this.source.equals(source);
+    }
+  }
+
+  /** The shapes of this JVM's records: a few dozen at most, since kinds and sources are FlorDB's own. */
+  private static final List<Shape> SHAPES = new ArrayList<>();
+  /** The shape last found (null before the first): records of one kind come in runs. */
+  private static volatile Shape lastFound;
+
+  private static Shape shape(String kind, Values type, byte form, String source) {
+    Shape last = lastFound;
+    if (last != null && last.is(kind, type, form, source)) return last;
+    synchronized (SHAPES) {
+      for (Shape sh : SHAPES) if (sh.is(kind, type, form, source)) return lastFound = sh;
+      Shape made = new Shape(kind, type, form, source);
+      SHAPES.add(made);
+      return lastFound = made;
+    }
   }
 
   /**
@@ -553,7 +629,7 @@ public final class RecordWriter implements Closeable {
         // for the next round. Not after every batch: a training loop that just started runs
         // interpreted until the JIT compiles it, and this thread would take the core the
         // compilers need (the record file is still written every flushMillis).
-        behind = waiting > WAKE_FLUSHER_RECORDS;
+        behind = seq - flushedSeq > WAKE_FLUSHER_RECORDS;
       }
       if (!behind) LockSupport.parkNanos(flushNanos);
       synchronized (this) {
@@ -626,13 +702,10 @@ public final class RecordWriter implements Closeable {
     final long[] t = new long[BATCH];
     final Object[] ctx = new Object[BATCH];
     final long[] index = new long[BATCH];
-    final String[] kind = new String[BATCH];
+    final Shape[] shape = new Shape[BATCH];
     final String[] name = new String[BATCH];
-    final Values[] type = new Values[BATCH];
-    final byte[] form = new byte[BATCH];
     final long[] bits = new long[BATCH];
     final Object[] value = new Object[BATCH];
-    final String[] source = new String[BATCH];
     int n;
 
     void clear() {
