@@ -53,7 +53,10 @@ public final class Flor {
 
   private static Session session() {
     Session s = session;
-    if (s != null) return s;
+    return s != null ? s : start(); // a few bytecodes: every log pays for this, interpreted too
+  }
+
+  private static Session start() {
     synchronized (LOCK) {
       if (session == null) {
         Launch launch = Launch.ofThisJvm();
@@ -110,6 +113,50 @@ public final class Flor {
    */
   public static <T> T log(String name, T value) {
     return session().log(name, value);
+  }
+
+  /**
+   * {@link #log(String, Object)} of a {@code double}, without boxing it: the common value of a
+   * training loop, {@code loss = Flor.log("loss", criterion.apply(out, y))}. Java picks this
+   * overload (and those of the other primitive types) for a primitive argument, so that a log in
+   * a loop allocates nothing; a boxed {@code Double} is logged by {@link #log(String, Object)},
+   * with the same record.
+   */
+  public static double log(String name, double value) {
+    return session().logDouble(name, value);
+  }
+
+  /** {@link #log(String, double)} of a {@code float}, kept as the float's own digits ({@code 0.1f} is 0.1). */
+  public static float log(String name, float value) {
+    return session().log(name, Float.valueOf(value));
+  }
+
+  /** {@link #log(String, double)} of a {@code long}, without boxing it; stored as an integer. */
+  public static long log(String name, long value) {
+    return session().logLong(name, value);
+  }
+
+  /** {@link #log(String, double)} of an {@code int}, without boxing it; stored as an integer. */
+  public static int log(String name, int value) {
+    session().logLong(name, value);
+    return value;
+  }
+
+  /** {@link #log(String, double)} of a {@code short}; stored as an integer. */
+  public static short log(String name, short value) {
+    session().logLong(name, value);
+    return value;
+  }
+
+  /** {@link #log(String, double)} of a {@code byte}; stored as an integer. */
+  public static byte log(String name, byte value) {
+    session().logLong(name, value);
+    return value;
+  }
+
+  /** {@link #log(String, double)} of a {@code char}, stored as a one-character string as a {@code Character} is. */
+  public static char log(String name, char value) {
+    return session().log(name, Character.valueOf(value));
   }
 
   /**

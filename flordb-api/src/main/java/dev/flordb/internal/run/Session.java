@@ -164,6 +164,30 @@ public final class Session implements AutoCloseable {
     return value;
   }
 
+  /** {@link #log(String, Object)} of a double, without boxing it: the common value of a training loop. */
+  public double logDouble(String name, double value) {
+    if (records(name)) {
+      Frame ctx = loops.placeOf(name);
+      writer.appendDouble(ctx, name, value, source);
+      if (!console.quiet()) console.echo(ctx, name, value);
+    } else if (replay != null) {
+      replay.verify(name, value);
+    }
+    return value;
+  }
+
+  /** {@link #log(String, Object)} of an integer (long, int, short or byte: all stored as {@code int}), without boxing it. */
+  public long logLong(String name, long value) {
+    if (records(name)) {
+      Frame ctx = loops.placeOf(name);
+      writer.appendLong(ctx, name, value, source);
+      if (!console.quiet()) console.echo(ctx, name, value);
+    } else if (replay != null) {
+      replay.verify(name, value);
+    }
+    return value;
+  }
+
   /** {@link #log} of a value computed only when it will be stored: a replay skips the others. */
   public void logLazily(String name, Supplier<?> value) {
     if (records(name)) record("log", name, value == null ? null : supplied(value), true);
