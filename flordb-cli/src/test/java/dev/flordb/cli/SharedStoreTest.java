@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.internal.records.Json;
 import dev.flordb.testing.ChildJvm;
-import dev.flordb.testing.Postgres;
+import dev.flordb.testing.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,9 +14,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,18 +44,7 @@ class SharedStoreTest {
       }
       """;
 
-  @TempDir static Path server;
-  static Postgres pg;
-
-  @BeforeAll
-  static void startServer() {
-    pg = Postgres.start(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (pg != null) pg.close();
-  }
+  @RegisterExtension static final PostgresServer pg = new PostgresServer();
 
   /** Three clones of a project with Train.java committed, the first one's remote a bare repository. */
   static Project[] clones(Path tmp) {
