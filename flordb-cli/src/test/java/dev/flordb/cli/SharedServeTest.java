@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.flordb.internal.records.Json;
 import dev.flordb.testing.Browser;
 import dev.flordb.testing.ChildJvm;
-import dev.flordb.testing.Postgres;
+import dev.flordb.testing.PostgresServer;
 import dev.flordb.web.FlorServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,9 +24,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
@@ -36,19 +35,8 @@ import org.openqa.selenium.WebDriver;
  * runs, as each clone's own server serves its own, from a real PostgreSQL server.
  */
 class SharedServeTest {
-  @TempDir static Path server;
-  static Postgres pg;
+  @RegisterExtension static final PostgresServer pg = new PostgresServer();
   static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startServer() {
-    pg = Postgres.start(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (pg != null) pg.close();
-  }
 
   static Object get(FlorServer s, String path, int status) throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).build(),

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.internal.records.Json;
 import dev.flordb.testing.ChildJvm;
-import dev.flordb.testing.Postgres;
+import dev.flordb.testing.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,9 +14,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,18 +44,7 @@ class SharedStoreTest {
       }
       """;
 
-  @TempDir static Path server;
-  static Postgres pg;
-
-  @BeforeAll
-  static void startServer() {
-    pg = Postgres.start(server);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (pg != null) pg.close();
-  }
+  @RegisterExtension static final PostgresServer pg = new PostgresServer();
 
   /** Three clones of a project with Train.java committed, the first one's remote a bare repository. */
   static Project[] clones(Path tmp) {
@@ -335,6 +323,101 @@ class SharedStoreTest {
     assertThat(rows(p.cli(withStore(store, "query", "--json",
         "SELECT count(*) AS n, count(DISTINCT seq) AS seqs FROM logs WHERE name = 'v'"))))
         .containsExactly(Map.of("n", 200_000L, "seqs", 200_000L));
+  }
+
+  /**
+   * The summaries a shipping writes point at its rows by the rowids it foresaw from logs.rowid's
+   * sequence, and it checks the sequence before writing them. Here another connection draws a
+   * number from that sequence after the rows were copied and before the summaries are written (the
+   * shipping waits on a lock the test holds on packs, which it writes in between): the sequence is
+   * not where the summaries expect, the shipping is refused whole, and the next sync ships it.
+   */
+  @Test
+  void aShippingDuringWhichAnotherConnectionDrawsALogsRowidIsRefusedWholeAndTheNextSyncShipsItOnce(
+      @TempDir Path tmp) throws Exception {
+    String store = pg.newDatabase("foreseen_rowids");
+    Project p = Project.init(tmp.resolve("p"));
+    p.write("Train.java", TRAIN);
+    p.commitAll("training");
+    train(p, store, "lr=0.1", "who=a"); // shipped as it ran
+    String shipped = p.runs().get(0).getString("run_id");
+    ChildJvm.source(p.dir, "Train.java", "--kwargs", "lr=0.2", "who=b").run().assertSucceeded(); // offline
+    String offline = p.runs().stream().map(r -> r.getString("run_id")).filter(r -> !r.equals(shipped)).findFirst()
+        .orElseThrow();
+    String schema;
+    try (dev.flordb.internal.git.Snapshots git = dev.flordb.internal.git.Snapshots.open(p.dir)) {
+      schema = "flor_" + dev.flordb.internal.store.SharedStore.projectOf(git);
+    }
+    String[] tables = {"runs", "ctx", "logs", "packs", "summaries", "files"};
+    Map<String, Long> before = counts(store, schema, tables);
+
+    try (Connection other = DriverManager.getConnection(store); Connection watch = DriverManager.getConnection(store)) {
+      other.setAutoCommit(false);
+      try (Statement s = other.createStatement()) {
+        s.execute("LOCK TABLE " + schema + ".packs IN SHARE MODE");
+      }
+      java.util.concurrent.CompletableFuture<Project.Cli> sync =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> p.cli(withStore(store, "sync")));
+      // the shipping has copied its rows and set the sequence after them, and waits to write its packs
+      boolean waiting = false;
+      for (int i = 0; i < 6000 && !waiting && !sync.isDone(); i++) {
+        try (Statement s = watch.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks l"
+            + " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE NOT l.granted AND c.relname = 'packs' AND n.nspname = '" + schema + "'")) {
+          rs.next();
+          waiting = rs.getLong(1) > 0;
+        }
+        if (!waiting) Thread.sleep(5);
+      }
+      assertThat(waiting).as("the sync reached the packs").isTrue();
+      try (Statement s = other.createStatement(); ResultSet rs = s.executeQuery(
+          "SELECT nextval(pg_get_serial_sequence('" + schema + ".logs', 'rowid'))")) {
+        rs.next();
+      }
+      other.commit();
+      Project.Cli refused = sync.get(2, java.util.concurrent.TimeUnit.MINUTES);
+      assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+      assertThat(refused.err()).as(refused.toString())
+          .contains("could not take the records of run " + offline + " (")
+          .contains("the summaries expected the rows of logs to end before rowid")
+          .contains("nothing of this shipping is kept: sync again");
+    }
+    assertThat(counts(store, schema, tables)).as("nothing of the refused shipping is in the store").isEqualTo(before);
+
+    Project.Cli again = p.cli(withStore(store, "sync"));
+    assertThat(again.exit()).as(again.toString()).isZero();
+    assertThat(again.out()).startsWith("shipped ");
+    String[] names = {"lr", "who", "loss", "acc", "n", "ok", "note"};
+    assertThat(rows(p.cli(withStore(store, "dataframe", join("--json", names)))))
+        .isEqualTo(rows(p.cli(join("dataframe", join("--json", names)))));
+    String ofRun = " FROM logs l JOIN runs r ON r.rid = l.rid WHERE r.run_id = ";
+    assertThat(rows(p.cli(withStore(store, "query", "--json", "SELECT count(*) AS n, count(DISTINCT l.seq) AS seqs"
+        + ofRun + "'" + offline + "'")))).isEqualTo(rows(p.cli(withStore(store, "query", "--json",
+            "SELECT count(*) AS n, count(DISTINCT l.seq) AS seqs" + ofRun + "'" + shipped + "'"))));
+    // every summary points at a row of its own run and name that holds its last value
+    try (Connection c = DriverManager.getConnection(store); Statement s = c.createStatement()) {
+      s.execute("SET search_path TO " + schema);
+      try (ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE l.rid = m.rid AND l.name = m.name"
+          + " AND l.value IS NOT DISTINCT FROM m.last) FROM summaries m LEFT JOIN logs l ON l.rowid = m.at")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isGreaterThan(before.get("summaries"));
+        assertThat(rs.getLong(2)).isEqualTo(rs.getLong(1));
+      }
+    }
+  }
+
+  /** The number of rows of each table of the project's schema. */
+  private static Map<String, Long> counts(String store, String schema, String... tables) throws Exception {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    try (Connection c = DriverManager.getConnection(store); Statement s = c.createStatement()) {
+      for (String t : tables) {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + schema + "." + t)) {
+          rs.next();
+          out.put(t, rs.getLong(1));
+        }
+      }
+    }
+    return out;
   }
 
   @Test

@@ -4,32 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flordb.internal.store.SharedDatabase;
-import dev.flordb.testing.Postgres;
-import java.nio.file.Path;
+import dev.flordb.testing.PostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The PostgreSQL side of the shared store, against a real server: discovery, schema, versions, roles, messages. */
 class PostgresDatabaseTest {
   static final String PROJECT = "0123456789abcdef0123456789abcdef01234567";
-  @TempDir static Path dir;
-  static Postgres pg;
-
-  @BeforeAll
-  static void start() {
-    pg = Postgres.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (pg != null) pg.close();
-  }
+  @RegisterExtension static final PostgresServer pg = new PostgresServer();
 
   @Test
   void theApiFindsItForPostgresqlUrlsOnly() {

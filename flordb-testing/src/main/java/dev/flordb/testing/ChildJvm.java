@@ -23,6 +23,11 @@ import java.util.function.Predicate;
  * sources, started in a project directory with the test's class path (which holds flordb and its
  * dependencies). Children run with {@code FLOR_QUIET=1} unless a test asks for the echo.
  *
+ * <p>Children share a temporary directory ({@code java.io.tmpdir}) that this JVM makes and deletes
+ * when it ends: what a killed child leaves there (the SQLite driver's native library, which it
+ * removes only at a normal exit) goes with it. Not one per child, and not deleted when the child
+ * ends: a run records its JVM options, and its replays later in the test start with them again.
+ *
  * <p>Waits are bounded by generous deadlines, which only turn a hang into a clear failure; no
  * assertion depends on how fast a child is.
  */
@@ -41,6 +46,10 @@ public final class ChildJvm {
     // Cheap start-up; neither flag changes what a program does.
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
+    // the child's spilled records go where its test's go, and where the test's reads look for them
+    // (the build sets flordb.spill.dir, Spill.DIR_PROPERTY, so that no test spills into /tmp or ~/.cache)
+    String spill = System.getProperty("flordb.spill.dir");
+    if (spill != null) command.add("-Dflordb.spill.dir=" + spill);
     command.add("-cp");
     command.add(classPath);
   }
@@ -86,8 +95,28 @@ public final class ChildJvm {
     return this;
   }
 
-  private ProcessBuilder builder() {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+  /** The children's temporary directory, made at the first child, deleted when this JVM ends. */
+  private static Path childrenTmp;
+
+  private static synchronized Path childrenTmp() throws IOException {
+    if (childrenTmp == null) {
+      Path d = Files.createTempDirectory("flordb-children-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          Trees.delete(d);
+        } catch (IOException e) {
+          System.err.println("cannot remove the child JVMs' temporary directory " + d + ": " + e);
+        }
+      }, "flordb-children-tmp"));
+      childrenTmp = d;
+    }
+    return childrenTmp;
+  }
+
+  private ProcessBuilder builder() throws IOException {
+    List<String> cmd = new ArrayList<>(command);
+    cmd.add(1, "-Djava.io.tmpdir=" + childrenTmp());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
     Map<String, String> env = pb.environment();
     // The child finds its repository from its working directory, as a user's program does.
     env.remove("GIT_DIR");
@@ -113,8 +142,8 @@ public final class ChildJvm {
   /** Runs the child to its end (within {@link #DEADLINE}). */
   public Finished run() {
     try {
-      Path out = Files.createTempFile("flordb-child", ".out");
-      Path err = Files.createTempFile("flordb-child", ".err");
+      Path out = Files.createTempFile(childrenTmp(), "flordb-child", ".out");
+      Path err = Files.createTempFile(childrenTmp(), "flordb-child", ".err");
       try {
         Process p = builder().redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         p.getOutputStream().close(); // nothing to read on standard input
@@ -138,7 +167,7 @@ public final class ChildJvm {
   /** Starts the child and returns at once; its standard output is read line by line as it comes. */
   public Running start() {
     try {
-      Path err = Files.createTempFile("flordb-child", ".err");
+      Path err = Files.createTempFile(childrenTmp(), "flordb-child", ".err");
       Process p = builder().redirectError(err.toFile()).start();
       return new Running(p, err, command);
     } catch (IOException e) {

@@ -29,8 +29,18 @@ import java.util.function.LongConsumer;
  * <p>While the program runs, its record writer puts the bytes back itself when space returns. When
  * the program has ended first, {@link #recover}, which every read of the store calls, appends them
  * to the record file and removes the spill file.
+ *
+ * <p>The system property {@value #DIR_PROPERTY}, when set, replaces both places with {@code
+ * <that directory>/<project>/}. It is for test runs (the build sets it to a directory of its own,
+ * and the tests' child JVMs inherit it), whose projects live in temporary directories that are
+ * gone before anything could put a spill back: their spills must not pile up in the machine's
+ * temporary directory or the user's cache. A program and the {@code flordb} that reads its store
+ * must agree on it, so users leave it unset.
  */
 public final class Spill implements AutoCloseable {
+  /** The system property that, when set, names the one directory every project's spills go under (for tests). */
+  public static final String DIR_PROPERTY = "flordb.spill.dir";
+
   private final List<Path> roots;
   private final Path recordFile;
   private RecordWriter.Opener opener = RecordWriter.Opener.FILES;
@@ -53,10 +63,16 @@ public final class Spill implements AutoCloseable {
 
   /** The project's spill directories, in the order they are tried. */
   public static List<Path> defaultRoots(Path workTree) {
+    return roots(workTree, System.getProperty(DIR_PROPERTY), System.getProperty("java.io.tmpdir"),
+        System.getProperty("user.home"));
+  }
+
+  /** The spill directories of a project given {@value #DIR_PROPERTY} (or null), the temporary directory and the home. */
+  static List<Path> roots(Path workTree, String dir, String tmp, String home) {
     String project = projectKey(workTree);
+    if (dir != null && !dir.isEmpty()) return List.of(Path.of(dir, project));
     List<Path> roots = new ArrayList<>();
-    roots.add(Path.of(System.getProperty("java.io.tmpdir"), "flordb-spill", project));
-    String home = System.getProperty("user.home");
+    roots.add(Path.of(tmp, "flordb-spill", project));
     if (home != null) roots.add(Path.of(home, ".cache", "flordb", "spill", project));
     return roots;
   }

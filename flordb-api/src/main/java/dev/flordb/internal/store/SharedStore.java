@@ -195,6 +195,7 @@ public final class SharedStore implements AutoCloseable {
       throw new FlorException("cannot list the record files in " + recordsDir + ": " + e.getMessage(), e);
     }
     files.sort(null);
+    Path shipping = null; // the file being shipped, which a refusal names
     try {
       Map<String, Long> known = marks();
       int n = 0;
@@ -202,14 +203,17 @@ public final class SharedStore implements AutoCloseable {
       for (Path f : files) {
         long size = Files.size(f);
         if (size <= known.getOrDefault(f.getFileName().toString(), 0L) || !ReplayVerdict.ingestible(f)) continue;
+        shipping = f;
         long r = shipFile(f);
+        shipping = null;
         if (r > 0) n++;
         records += r;
       }
       if (states != null) states(states);
       return new Shipped(n, records);
     } catch (SQLException e) {
-      throw failure("take the records", e);
+      throw failure(shipping == null ? "take the records" : "take the records of run "
+          + RecordFormat.runOfFile(shipping.getFileName().toString()) + " (" + shipping + ")", e);
     } catch (IOException e) {
       throw new FlorException("cannot read the record files in " + recordsDir + ": " + e.getMessage(), e);
     }

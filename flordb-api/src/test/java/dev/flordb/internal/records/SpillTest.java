@@ -125,14 +125,33 @@ class SpillTest {
   @Test
   void aProjectsSpillPlacesAreUnderTheTemporaryDirectoryThenTheUsersCacheNamedAfterTheProject() {
     Path project = tmp.resolve("my-project");
-    List<Path> roots = Spill.defaultRoots(project);
+    List<Path> roots = Spill.roots(project, null, "/var/tmp", "/home/ann");
     String key = roots.get(0).getFileName().toString();
     assertThat(key).matches("my-project-[0-9a-f]{12}");
     assertThat(roots).containsExactly(
-        Path.of(System.getProperty("java.io.tmpdir"), "flordb-spill", key),
-        Path.of(System.getProperty("user.home"), ".cache", "flordb", "spill", key));
-    assertThat(Spill.defaultRoots(tmp.resolve("my-project/../my-project"))).isEqualTo(roots);
-    assertThat(Spill.defaultRoots(tmp.resolve("other").resolve("my-project")).get(0)).isNotEqualTo(roots.get(0));
+        Path.of("/var/tmp", "flordb-spill", key),
+        Path.of("/home/ann", ".cache", "flordb", "spill", key));
+    assertThat(Spill.roots(tmp.resolve("my-project/../my-project"), null, "/var/tmp", "/home/ann")).isEqualTo(roots);
+    assertThat(Spill.roots(tmp.resolve("other").resolve("my-project"), null, "/var/tmp", "/home/ann").get(0))
+        .isNotEqualTo(roots.get(0));
+    assertThat(Spill.roots(project, null, "/var/tmp", null)).containsExactly(roots.get(0));
+  }
+
+  @Test
+  void theSpillDirectoryPropertyReplacesBothPlacesWithOneNamedAfterTheProject() {
+    Path project = tmp.resolve("my-project");
+    String key = Spill.roots(project, null, "/var/tmp", "/home/ann").get(0).getFileName().toString();
+    assertThat(Spill.roots(project, "/build/spill", "/var/tmp", "/home/ann")).containsExactly(Path.of("/build/spill", key));
+    assertThat(Spill.roots(project, "", "/var/tmp", "/home/ann")).hasSize(2); // empty is unset
+  }
+
+  @Test
+  void theTestsOfThisBuildSpillUnderADirectoryOfTheBuildNotTheMachinesTemporaryDirectory() {
+    // set by the parent pom for every module's tests, and passed on to child JVMs by ChildJvm
+    String dir = System.getProperty(Spill.DIR_PROPERTY);
+    assertThat(dir).as(Spill.DIR_PROPERTY).isNotBlank();
+    assertThat(Path.of(dir)).isNotEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "flordb-spill"));
+    assertThat(Spill.defaultRoots(tmp.resolve("repo"))).singleElement().extracting(Path::getParent).isEqualTo(Path.of(dir));
   }
 
   @Test
