@@ -81,6 +81,11 @@ public final class Console {
     err.println("flordb: " + message);
   }
 
+  /** Whether {@link #progress} can show a bar for a loop of {@code total} iterations: on an interactive terminal only. */
+  boolean showsProgress(long total) {
+    return interactive && total > 0;
+  }
+
   /** Shows a progress bar for a loop of known size, on an interactive terminal only. */
   void progress(String loop, long done, long total, double secondsPerIteration) {
     if (quiet || !interactive || total <= 0) return;

@@ -268,6 +268,8 @@ final class Loops {
     private final Frame parent;
     /** The JSON of this loop's context up to the index, the same for every iteration. */
     private final Frame.Prefix ctxPrefix;
+    /** False where no progress bar can be shown (most runs): a step then makes no call for it. */
+    private final boolean progress;
     /** The frame of the iteration under way. */
     Frame current;
     /** Where this loop was put in {@link #openLoops}. */
@@ -287,6 +289,7 @@ final class Loops {
       this.indexIsValue = indexIsValue;
       this.parent = loopParent(name);
       this.ctxPrefix = new Frame.Prefix(parent, name);
+      this.progress = console.showsProgress(size);
       this.loopStart = ticker.nanos();
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {
@@ -331,7 +334,7 @@ final class Loops {
       double delta = secs - mean;
       mean += delta / n;
       m2 += delta * (secs - mean);
-      console.progress(name, n, size, mean);
+      if (progress) console.progress(name, n, size, mean);
     }
 
     /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
