@@ -323,42 +323,46 @@ public final class RecordWriter implements Closeable {
 
   /** Encodes a batch's records as lines into {@link #out}. */
   private void encode(Batch b, long firstSeq) {
+    // A method per line: the JIT compiles a method after a few hundred calls, but a loop's body
+    // only after tens of thousands of rounds, which a run's first batches would spend interpreted.
+    for (int i = 0; i < b.n; i++) encodeLine(b, i, firstSeq + i);
+  }
+
+  private void encodeLine(Batch b, int i, long seq) {
     Buffer o = out;
-    for (int i = 0; i < b.n; i++) {
-      Object where = b.ctx[i];
-      Shape shape = b.shape[i];
-      Middle m = middle(shape, b.name[i]);
-      if (where instanceof Frame.Prefix) {
-        head(firstSeq + i, b.t[i], (Frame.Prefix) where);
-        o.put(head, 0, headLength);
-        o.putLong(b.index[i]);
-        o.put(m.afterIndex);
-      } else {
-        head(firstSeq + i, b.t[i], null);
-        o.put(head, 0, headLength);
-        o.put(((Frame) where).json());
-        o.put(m.bytes);
-      }
-      switch (shape.form) {
-        case DOUBLE:
-          double d = Double.longBitsToDouble(b.bits[i]);
-          if (Double.isFinite(d)) {
-            o.putDouble(d);
-          } else {
-            o.putText(valueText(Values.FLOAT, d));
-          }
-          break;
-        case LONG:
-          o.putLong(b.bits[i]);
-          break;
-        case TEXT:
-          o.putText((String) b.value[i]);
-          break;
-        default:
-          o.putText(valueText(shape.type, b.value[i]));
-      }
-      o.put(shape.end);
+    Object where = b.ctx[i];
+    Shape shape = b.shape[i];
+    Middle m = middle(shape, b.name[i]);
+    if (where instanceof Frame.Prefix) {
+      head(seq, b.t[i], (Frame.Prefix) where);
+      o.put(head, 0, headLength);
+      o.putLong(b.index[i]);
+      o.put(m.afterIndex);
+    } else {
+      head(seq, b.t[i], null);
+      o.put(head, 0, headLength);
+      o.put(((Frame) where).json());
+      o.put(m.bytes);
     }
+    switch (shape.form) {
+      case DOUBLE:
+        double d = Double.longBitsToDouble(b.bits[i]);
+        if (Double.isFinite(d)) {
+          o.putDouble(d);
+        } else {
+          o.putText(valueText(Values.FLOAT, d));
+        }
+        break;
+      case LONG:
+        o.putLong(b.bits[i]);
+        break;
+      case TEXT:
+        o.putText((String) b.value[i]);
+        break;
+      default:
+        o.putText(valueText(shape.type, b.value[i]));
+    }
+    o.put(shape.end);
   }
 
   private static final byte[] NO_ELEMENT = {',', 'n', 'u', 'l', 'l', ']', ']'};
