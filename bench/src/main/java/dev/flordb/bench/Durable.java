@@ -26,7 +26,7 @@ public final class Durable {
         long t0 = System.nanoTime();
         for (int e : s.loop("epoch", 0, epochs)) {
           for (int step : s.loop("step", 0, steps)) {
-            loss = s.log("loss", loss * 0.999999 + step * 1e-9);
+            loss = s.logDouble("loss", loss * 0.999999 + step * 1e-9);
           }
         }
         long t1 = System.nanoTime();

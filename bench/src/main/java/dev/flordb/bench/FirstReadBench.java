@@ -49,7 +49,7 @@ public final class FirstReadBench {
           double hparam = s.arg("hparam", 0.001 * (r + 1));
           for (int e : s.loop("epoch", 0, epochs)) {
             for (int step : s.loop("step", 0, steps)) {
-              s.log("loss", 1.0 / ((long) e * steps + step + 1));
+              s.logDouble("loss", 1.0 / ((long) e * steps + step + 1));
             }
           }
           if (hparam < 0) throw new AssertionError();

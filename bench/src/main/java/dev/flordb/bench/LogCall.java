@@ -77,14 +77,14 @@ public class LogCall {
     long k = r.k;
     for (int e : s.loop("epoch", 0, EPOCHS)) {
       for (int step : s.loop("step", 0, STEPS)) {
-        bh.consume(s.log("loss", 1.0 / (k + (long) e * STEPS + step + 1)));
+        bh.consume(s.logDouble("loss", 1.0 / (k + (long) e * STEPS + step + 1)));
       }
     }
     r.k = k + EPOCHS * STEPS;
   }
 
   @Benchmark
-  public Object logCall(InStep r) {
-    return r.session.log("loss", 1.0 / (++r.k));
+  public double logCall(InStep r) {
+    return r.session.logDouble("loss", 1.0 / (++r.k));
   }
 }

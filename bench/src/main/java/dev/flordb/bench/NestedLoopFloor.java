@@ -6,7 +6,7 @@ import java.util.NoSuchElementException;
 /**
  * What {@link NestedLoopLogs} would measure for a logging API that does nothing: the same loops,
  * from JVM start, through calls of the same shape as {@code Flor.loop} and {@code Flor.log} (a
- * static generic log that boxes its double and returns it, an {@code Iterable<Integer>} range),
+ * static log of a double that returns it, an {@code Iterable<Integer>} range),
  * which keep a count and the last value. The difference to the plain loop is what the JVM itself
  * costs for such a loop while its interpreter and compilers warm up: the floor under the all-told
  * figure of the log call, which no library can go below. Its {@code main} has the shape of
@@ -26,6 +26,13 @@ public final class NestedLoopFloor {
     static <T> T log(String name, T value) {
       count++;
       if (value instanceof Double) last = (Double) value;
+      return value;
+    }
+
+    /** The overload a double takes, as {@code Flor.log(String, double)}: nothing boxed. */
+    static double log(String name, double value) {
+      count++;
+      last = value;
       return value;
     }
 
