@@ -9,7 +9,9 @@ import dev.flordb.Flor;
  * loops without it, in the same JVM order (plain first, so that the JIT has warmed up the
  * arithmetic but not FlorDB's path), and the difference per log: what a program pays per log all
  * told, its JIT warm-up included. The run is started (by a {@code Flor.arg}) before the clock
- * starts: start-up and the end of the run are printed apart.
+ * starts: start-up and the end of the run are printed apart. Also printed: the CPU time each kind
+ * of thread used during the FlorDB loops, per log ({@link ThreadCpu}): the program's, the record
+ * writer's, the JIT compilers' and the garbage collector's, which share the machine's cores.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.flordb.bench.NestedLoopLogs [epochs] [steps]}, in a git
  * repository (bench/run.sh makes one).
@@ -33,6 +35,7 @@ public final class NestedLoopLogs {
     int seed = Flor.arg("seed", 1); // starts the run
     long start = System.nanoTime() - s0;
 
+    java.util.Map<String, Long> cpu0 = ThreadCpu.now();
     long f0 = System.nanoTime();
     for (int e : Flor.loop("epoch", 0, epochs)) {
       for (int s : Flor.loop("step", 0, steps)) {
@@ -40,6 +43,7 @@ public final class NestedLoopLogs {
       }
     }
     long flor = System.nanoTime() - f0;
+    java.util.Map<String, Long> cpu1 = ThreadCpu.now();
 
     long c0 = System.nanoTime();
     Flor.commit();
@@ -48,6 +52,7 @@ public final class NestedLoopLogs {
     System.out.printf("RESULT nested_plain_s %.4f%n", plain / 1e9);
     System.out.printf("RESULT nested_flor_s %.4f%n", flor / 1e9);
     System.out.printf("RESULT nested_ns_per_log %.1f%n", (flor - plain) / (double) n);
+    ThreadCpu.print("nested", cpu0, cpu1, n); // who used the cores during the loops, per log
     System.out.printf("RESULT nested_start_s %.3f%n", start / 1e9);
     System.out.printf("RESULT nested_commit_s %.3f%n", commit / 1e9);
     if (sink == 42 + seed) System.out.println(); // keeps the arithmetic
