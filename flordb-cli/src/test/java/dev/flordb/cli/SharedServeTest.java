@@ -154,6 +154,9 @@ class SharedServeTest {
       // the runs table's filter takes the conditions of flordb replay --where, on every clone's runs
       assertThat(runsWhere(shared, "lr > 0.15")).containsExactly(0.2, 0.3);
       assertThat(runsWhere(shared, "who = 'b' or lr < 0.15")).containsExactly(0.1, 0.3);
+      // a boolean is a condition of its own, and equals true or false, as in the local store
+      assertThat(runsWhere(shared, "ok and lr > 0.15")).containsExactly(0.2, 0.3);
+      assertThat(runsWhere(shared, "ok = false or lr = 0.1")).containsExactly(0.1);
 
       // the dataframe and queries read every clone's runs too
       Map<String, Object> df = (Map<String, Object>) get(shared, "/api/dataframe?names=loss", 200);

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * {@code --where}: a condition over each run's values, such as {@code lr > 0.001 and epochs >= 5},
  * evaluated by the store's database over one row per run (SQLite, or PostgreSQL for a shared store,
- * where a name whose values are all numbers compares as a number). A name stands for the run's arg of that name, else the
+ * where a name whose values are all numbers compares as a number, and one whose values are all
+ * booleans as a boolean, as in SQLite). A name stands for the run's arg of that name, else the
  * last value it logged under that name outside any loop, else its last value anywhere. The
  * condition is SQL (and, or, not, comparisons, between, in, like, is null); it runs on the store's
  * read-only connection, so it can only read.
@@ -50,10 +51,14 @@ public final class RunFilter {
     }
     Set<String> known = new LinkedHashSet<>();
     Set<String> notNumbers = new LinkedHashSet<>();
+    Set<String> notBooleans = new LinkedHashSet<>();
     for (Table.Row r : store.query("SELECT DISTINCT name, type FROM logs WHERE kind IN ('arg', 'log') AND name IN ("
         + String.join(", ", names.stream().map(RunFilter::quote).toList()) + ")")) {
-      known.add(r.getString("name"));
-      if (!r.getString("type").equals("int") && !r.getString("type").equals("float")) notNumbers.add(r.getString("name"));
+      String name = r.getString("name");
+      String type = r.getString("type");
+      known.add(name);
+      if (!type.equals("int") && !type.equals("float")) notNumbers.add(name);
+      if (!type.equals("bool")) notBooleans.add(name);
     }
     // a shared store keeps values as text (SQLite compares its typed values as they are)
     boolean text = store.readsShared();
@@ -65,10 +70,11 @@ public final class RunFilter {
     }
     StringBuilder sql = new StringBuilder("SELECT run_id FROM (SELECT r.run_id");
     for (String n : names) {
-      boolean cast = text && !notNumbers.contains(n);
-      sql.append(cast ? ", CAST(" : ", ").append("(SELECT l.value FROM logs l WHERE l.rid = r.rid AND l.name = ").append(quote(n))
-          .append(" AND l.kind IN ('arg', 'log') ORDER BY l.kind = 'arg' DESC, l.ctx = 0 DESC, l.seq DESC LIMIT 1)")
-          .append(cast ? " AS DOUBLE PRECISION)" : "").append(" AS \"").append(n).append('"');
+      // as text, a shared store's numbers and booleans would compare as text, or not at all
+      String cast = !text ? null : !notNumbers.contains(n) ? "DOUBLE PRECISION" : !notBooleans.contains(n) ? "BOOLEAN" : null;
+      sql.append(cast != null ? ", CAST(" : ", ").append("(SELECT l.value FROM logs l WHERE l.rid = r.rid AND l.name = ")
+          .append(quote(n)).append(" AND l.kind IN ('arg', 'log') ORDER BY l.kind = 'arg' DESC, l.ctx = 0 DESC, l.seq DESC LIMIT 1)")
+          .append(cast != null ? " AS " + cast + ")" : "").append(" AS \"").append(n).append('"');
     }
     sql.append(" FROM runs r) AS per_run WHERE ").append(rewritten);
     Set<String> out = new LinkedHashSet<>();
