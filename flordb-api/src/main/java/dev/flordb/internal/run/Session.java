@@ -166,12 +166,9 @@ public final class Session implements AutoCloseable {
 
   /** {@link #log(String, Object)} of a double, without boxing it: the common value of a training loop. */
   public double logDouble(String name, double value) {
-    logNames.check("Flor.log", name); // records(name), written out: a call fewer while it runs interpreted
-    if (replay == null || replay.records(name)) {
-      Frame ctx = loops.placeOf(name);
-      writer.appendDouble(ctx, name, value, source);
-      if (!console.quiet()) console.echo(ctx, name, value);
-    } else {
+    if (records(name)) {
+      recordDouble(name, value);
+    } else if (replay != null) {
       replay.verify(name, value);
     }
     return value;
@@ -208,12 +205,16 @@ public final class Session implements AutoCloseable {
   /** A logged value, at its place ({@link Loops#placeOf}); a double, the common case, straight to the writer. */
   private void recordLog(String name, Object value) {
     if (value instanceof Double) {
-      Frame ctx = loops.placeOf(name);
-      writer.appendDouble(ctx, name, (Double) value, source);
-      if (!console.quiet()) console.echo(ctx, name, value);
+      recordDouble(name, (Double) value);
     } else {
       record("log", name, value, true);
     }
+  }
+
+  private void recordDouble(String name, double value) {
+    Frame ctx = loops.placeOf(name);
+    writer.appendDouble(ctx, name, value, source);
+    if (!console.quiet()) console.echo(ctx, name, value);
   }
 
   private void record(String kind, String name, Object value, boolean echo) {
