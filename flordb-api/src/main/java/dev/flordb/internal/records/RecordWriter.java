@@ -745,13 +745,6 @@ public final class RecordWriter implements Closeable {
       length += len;
     }
 
-    /** Text known to be ASCII (the constant parts of a line). */
-    void putAscii(String s) {
-      int n = s.length();
-      ensure(n);
-      for (int i = 0; i < n; i++) bytes[length++] = (byte) s.charAt(i);
-    }
-
     /** Any text, as UTF-8. */
     void putText(String s) {
       int n = s.length();
@@ -766,26 +759,6 @@ public final class RecordWriter implements Closeable {
         }
         bytes[length++] = (byte) c;
       }
-    }
-
-    /** A JSON string literal, escaped as {@link Json#writeString} does. */
-    void putJsonString(String s) {
-      int n = s.length();
-      ensure(n + 2);
-      int start = length;
-      bytes[length++] = '"';
-      for (int i = 0; i < n; i++) {
-        char c = s.charAt(i);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-          length = start;
-          StringBuilder sb = new StringBuilder(n + 8);
-          Json.writeString(sb, s);
-          putText(sb.toString());
-          return;
-        }
-        bytes[length++] = (byte) c;
-      }
-      bytes[length++] = '"';
     }
 
     /** A long in decimal, as {@link Long#toString(long)} writes it. */
