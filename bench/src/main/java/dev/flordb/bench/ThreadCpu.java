@@ -49,6 +49,7 @@ final class ThreadCpu {
    * of the interval between {@code before} and {@code after}; the JVM's main thread is {@code java}.
    */
   static void print(String prefix, Map<String, Long> before, Map<String, Long> after, long ops) {
+    if (after.isEmpty()) return; // no /proc: no breakdown, rather than a total of 0
     long total = 0;
     for (Map.Entry<String, Long> e : after.entrySet()) total += e.getValue() - before.getOrDefault(e.getKey(), 0L);
     for (Map.Entry<String, Long> e : after.entrySet()) {
