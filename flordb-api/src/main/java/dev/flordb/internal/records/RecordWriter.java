@@ -203,7 +203,7 @@ public final class RecordWriter implements Closeable {
     // a loop position without an element: its loop's shared prefix and the index, not the frame
     Object where = ctx.value == null && ctx.prefix != null ? ctx.prefix : ctx;
     long mySeq;
-    int backlog = 0;
+    boolean writeBacklog = false;
     synchronized (this) {
       if (closed) throw closedError();
       Batch b = filling;
@@ -217,9 +217,13 @@ public final class RecordWriter implements Closeable {
       b.value[i] = ref;
       b.n = i + 1;
       mySeq = seq++;
-      if (i + 1 == BATCH) backlog = batchFilled(b);
+      if (i + 1 == BATCH) writeBacklog = batchFilled(b);
     }
-    if (backlog != 0) afterBatchFilled(backlog);
+    // Taken only when the flusher fell a long way behind. Waking the flusher is done in
+    // batchFilled, under the lock: a branch here on that rarer event, not yet seen when the JIT
+    // compiles this method early in a run, would be compiled out and cost a deoptimization (and
+    // a recompilation) in the middle of the run's first loop when the first wake-up comes.
+    if (writeBacklog) flush();
     return mySeq;
   }
 
@@ -227,26 +231,20 @@ public final class RecordWriter implements Closeable {
     return new IllegalStateException("the run's record file is closed: " + file);
   }
 
-  /** Under the lock: a full batch waits for the flusher; the records waiting now (negative: wake it). */
-  private int batchFilled(Batch b) {
+  /**
+   * Under the lock: a full batch waits for the flusher, which is woken when many records wait.
+   * True when so many wait that the logging thread must write them itself (outside the lock).
+   */
+  private boolean batchFilled(Batch b) {
     full.add(b);
     filling = pool.isEmpty() ? new Batch() : pool.remove(pool.size() - 1);
     long waiting = seq - flushedSeq;
-    if (waiting > MAX_WAITING_RECORDS) return 1;
+    if (waiting > MAX_WAITING_RECORDS) return true;
     if (!flusherWoken && waiting > WAKE_FLUSHER_RECORDS) {
       flusherWoken = true;
-      return -1;
-    }
-    return 0;
-  }
-
-  /** Outside the lock: the logging thread writes a backlog the flusher could not keep down, or wakes the flusher. */
-  private void afterBatchFilled(int backlog) {
-    if (backlog > 0) {
-      flush();
-    } else {
       LockSupport.unpark(flusher);
     }
+    return false;
   }
 
   /** How a slot holds its value: encoded later from the object; JSON text; a double's bits; an integer. */
