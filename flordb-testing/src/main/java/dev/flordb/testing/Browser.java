@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -64,9 +65,15 @@ public final class Browser implements AutoCloseable {
     return driver;
   }
 
-  /** Waits up to 20 seconds for {@code condition}, as a person waits for a page. */
+  /**
+   * Waits up to 20 seconds for {@code condition}, as a person waits for a page. A condition that
+   * reads an element the page replaced meanwhile (the live pages re-render their rows) is asked
+   * again, as when it is not met.
+   */
   public <T> T until(java.util.function.Function<WebDriver, T> condition) {
-    return new WebDriverWait(driver, Duration.ofSeconds(20)).until(condition::apply);
+    return new WebDriverWait(driver, Duration.ofSeconds(20))
+        .ignoring(StaleElementReferenceException.class)
+        .until(condition::apply);
   }
 
   /** Saves what the page shows now as a PNG file. */
