@@ -6,6 +6,7 @@ import static dev.flordb.TestProjects.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flordb.internal.run.Session;
+import dev.flordb.internal.run.Ticker;
 import dev.flordb.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -158,6 +159,42 @@ class ProfilingTest {
         List.of("prof::teardown_s", 0.25),
         List.of("prof::run_s", 3.75),
         List.of("prof::supplied_outer_body_s", 0.25));
+  }
+
+  @Test
+  void aLongInnerLoopHasAnExactMeanAndADeviationFromARandomSampleOfItsSteps(@TempDir Path dir) {
+    Path r = TestProjects.emptyRepo(dir);
+    FakeClock clock = new FakeClock(Instant.parse("2026-03-04T05:06:07.890Z"));
+    long[] reads = {0};
+    Ticker counting = new Ticker() {
+      @Override
+      public long millis() {
+        return clock.millis();
+      }
+
+      @Override
+      public long nanos() {
+        reads[0]++;
+        return clock.nanos();
+      }
+    };
+    long stepReads = 0;
+    try (Session s = TestProjects.session(r).ticker(counting).start()) {
+      for (int e : s.loop("epoch", 0, 1)) {
+        long before = reads[0];
+        // steps of 1 ms and 3 ms in turn: a sample of every other (or every eighth) step would see one kind only
+        for (int step : s.loop("step", 0, 2_000)) clock.advanceMillis(step % 2 == 0 ? 1 : 3);
+        stepReads = reads[0] - before;
+      }
+    }
+    Table prof = query(r, "SELECT name, value FROM logs WHERE name LIKE 'prof::step::%' ORDER BY name");
+    assertThat(prof.column("name")).containsExactly(
+        "prof::step::iter_mean_s", "prof::step::iter_std_s", "prof::step::iterations", "prof::step::loop_s");
+    assertThat(prof.row(0).getDouble("value")).isEqualTo(0.002);
+    assertThat(prof.row(1).getDouble("value")).isCloseTo(0.001, org.assertj.core.data.Percentage.withPercentage(10));
+    assertThat(prof.row(2).getLong("value")).isEqualTo(2_000L);
+    // the first 64 steps and about a quarter of the rest (a sampled step's start and end)
+    assertThat(stepReads).isBetween(64L + 300, 64L + 700);
   }
 
   private static long sleep(long millis) {

@@ -212,11 +212,26 @@ final class Loops {
           @Override
           public Integer next() {
             if (next >= end) throw new NoSuchElementException();
-            return next++;
+            return box(next++);
           }
         };
       }
     };
+  }
+
+  /**
+   * The boxes of the indices of range loops, made once: a training loop's steps run over the same
+   * range every epoch, and an {@code Integer} a step (beyond Java's own cache, up to 127) would be
+   * most of what its loop allocates.
+   */
+  private static final Integer[] BOXES = new Integer[1 << 14];
+
+  /** {@code Integer.valueOf(i)}; racy, and benign: an Integer is immutable and any box of i will do. */
+  private static Integer box(int i) {
+    if (i < 0 || i >= BOXES.length) return i;
+    Integer b = BOXES[i];
+    if (b == null) BOXES[i] = b = i;
+    return b;
   }
 
   /** A loop the program runs itself, iteration by iteration. */
@@ -275,11 +290,19 @@ final class Loops {
     /** Where this loop was put in {@link #openLoops}. */
     private int openIndex;
     private long index = -1;
+    /** True where every iteration is timed: the outermost loop's, which are few and long (and a loop with a progress bar). */
+    private final boolean timesAll;
+    /** Whether the iteration under way is timed; see {@link Timings} for which are. */
+    private boolean timing;
+    /** The state of the generator that picks the iterations timed (xorshift). */
+    private long pick = 0x9E3779B97F4A7C15L;
+    private long firstStart;
     private long iterStart;
     private final long loopStart;
     private boolean finished;
-    // Welford's running mean and variance of iteration times
-    private double mean;
+    // Welford's running mean and variance of the times of the iterations timed
+    private long timed;
+    private double timedMean;
     private double m2;
 
     LoopIterator(String name, Iterator<T> items, long size, boolean indexIsValue) {
@@ -290,6 +313,7 @@ final class Loops {
       this.parent = loopParent(name);
       this.ctxPrefix = new Frame.Prefix(parent, name);
       this.progress = console.showsProgress(size);
+      this.timesAll = parent == Frame.ROOT || progress;
       this.loopStart = ticker.nanos();
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {
@@ -313,28 +337,43 @@ final class Loops {
     @Override
     public T next() {
       if (finished) throw new NoSuchElementException();
-      long now = ticker.nanos();
-      if (index >= 0) {
+      long ending = index;
+      boolean endsTimed = timing;
+      boolean startsTimed = timing = timesAll || ending < 63 || picked();
+      // a clock read costs about as much as the rest of a step: only where an iteration timed starts or ends
+      long now = endsTimed || startsTimed ? ticker.nanos() : 0;
+      if (ending >= 0) {
         leaveLoopsInside();
-        endIteration(now);
+        if (endsTimed) endIteration(now);
         if (parent == Frame.ROOT) checkpoints.iterationEnded(current, false);
+      } else {
+        firstStart = now;
       }
       T item = items.next();
-      index++;
-      Object value = indexIsValue ? null : item;
-      current = new Frame(parent, name, index, value, ctxPrefix);
+      index = ending + 1;
+      current = new Frame(parent, name, index, indexIsValue ? null : item, ctxPrefix);
       setContext(current);
-      iterStart = now; // the step's own bookkeeping counts in the iteration: one clock read a step
+      if (startsTimed) iterStart = now; // the step's own bookkeeping counts in the iteration
       return item;
+    }
+
+    /** One in eight, at random. */
+    private boolean picked() {
+      long x = pick;
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      pick = x;
+      return (x & 7) == 0;
     }
 
     private void endIteration(long now) {
       double secs = (now - iterStart) / 1e9;
-      long n = index + 1;
-      double delta = secs - mean;
-      mean += delta / n;
-      m2 += delta * (secs - mean);
-      if (progress) console.progress(name, n, size, mean);
+      long n = ++timed;
+      double delta = secs - timedMean;
+      timedMean += delta / n;
+      m2 += delta * (secs - timedMean);
+      if (progress) console.progress(name, index + 1, size, timedMean);
     }
 
     /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
@@ -364,14 +403,16 @@ final class Loops {
       }
       long now = ticker.nanos();
       if (index >= 0) {
-        endIteration(now);
+        if (timing) endIteration(now);
         // the last iteration always: replay restores it to skip the whole loop (a loop left by break
         // may have changed the state since; replay recomputes that iteration instead)
         if (parent == Frame.ROOT && completed) checkpoints.iterationEnded(current, true);
       }
       console.endProgress();
       if (completed || context() == current) setContext(parent);
-      timings.loopEnded(parent, name, index + 1, mean, m2, now - loopStart, now);
+      long count = index + 1;
+      double mean = count > 0 ? (now - firstStart) / 1e9 / count : 0.0; // exact: the iterations follow one another
+      timings.loopEnded(parent, name, count, mean, timed > 1 ? Math.sqrt(m2 / (timed - 1)) : 0.0, now - loopStart, now);
     }
   }
 }

@@ -12,6 +12,13 @@ import java.util.function.Supplier;
  * (set-up before the first outermost loop, the JVM's launch, tear-down after the last outermost
  * loop, the whole run, and the time spent computing values logged through a supplier). Never once
  * per iteration. A replay records none: the run's own timings stay as recorded.
+ *
+ * <p>An iteration's mean time is exact: the time from the first iteration's start to the last's
+ * end, over their number. Its deviation is exact for the outermost loop and for loops of up to 64
+ * iterations; beyond, it is estimated from the first 64 and a random eighth of the rest, since
+ * timing every step of an inner loop costs a clock read a step, about what the rest of the step
+ * costs. A random sample, not every eighth step: a loop whose steps alternate between kinds (an
+ * optimizer step every fourth batch) would be sampled on one kind only.
  */
 final class Timings {
   private final Ticker ticker;
@@ -53,12 +60,12 @@ final class Timings {
 
   /**
    * A loop under {@code parent} ended at {@code now} after {@code count} iterations: its profile,
-   * from the running mean and sum of squared deviations ({@code m2}) of its iteration times.
+   * from the mean and standard deviation of its iteration times, in seconds.
    */
-  void loopEnded(Frame parent, String name, long count, double mean, double m2, long loopNanos, long now) {
+  void loopEnded(Frame parent, String name, long count, double mean, double std, long loopNanos, long now) {
     recordProf(parent, "prof::" + name + "::iterations", count);
     recordProf(parent, "prof::" + name + "::iter_mean_s", mean);
-    recordProf(parent, "prof::" + name + "::iter_std_s", count > 1 ? Math.sqrt(m2 / (count - 1)) : 0.0);
+    recordProf(parent, "prof::" + name + "::iter_std_s", std);
     recordProf(parent, "prof::" + name + "::loop_s", loopNanos / 1e9);
     if (parent == Frame.ROOT) {
       synchronized (this) {
