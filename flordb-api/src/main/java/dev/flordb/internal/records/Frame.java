@@ -53,7 +53,15 @@ public final class Frame {
    * @param prefix {@code new Prefix(parent, loop)}
    */
   public Frame(Frame parent, String loop, long index, Object value, Prefix prefix) {
-    this(parent, loop, index, value, prefix, false);
+    // the fields written out here, not through this(...): a loop step makes one, and the first
+    // compiler's code for it then makes no further call
+    this.parent = parent;
+    this.loop = loop;
+    this.index = index;
+    this.value = value != null && Values.isScalar(value) ? value : null;
+    this.depth = parent.depth + 1;
+    this.iteration = false;
+    this.prefix = prefix;
   }
 
   private Frame(Frame parent, String loop, long index, Object value, Prefix prefix, boolean iteration) {

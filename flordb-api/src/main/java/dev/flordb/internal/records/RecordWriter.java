@@ -181,14 +181,14 @@ public final class RecordWriter implements Closeable {
    */
   public long appendDouble(Frame ctx, String name, double value, String source) {
     Shape shape = logDouble;
-    if (shape.source != source) logDouble = shape = shape(shape.kind, shape.type, shape.form, source);
+    if (shape.source != source) logDouble = shape = shape.from(source);
     return slot(millis.getAsLong(), ctx, shape, name, Double.doubleToRawLongBits(value), null);
   }
 
   /** {@link #append} of a logged integer ({@code kind} "log", type {@link Values#INT}), on a path of its own as {@link #appendDouble}. */
   public long appendLong(Frame ctx, String name, long value, String source) {
     Shape shape = logLong;
-    if (shape.source != source) logLong = shape = shape(shape.kind, shape.type, shape.form, source);
+    if (shape.source != source) logLong = shape = shape.from(source);
     return slot(millis.getAsLong(), ctx, shape, name, value, null);
   }
 
@@ -496,6 +496,11 @@ public final class RecordWriter implements Closeable {
 
     boolean is(String kind, Values type, byte form, String source) {
       return this.kind.equals(kind) && this.type == type && this.form == form && this.source.equals(source);
+    }
+
+    /** This shape with another source. */
+    Shape from(String source) {
+      return shape(kind, type, form, source);
     }
   }
 

@@ -55,10 +55,17 @@ final class Loops {
 
   // ---------------------------------------------------------------- contexts
 
+  // context() and setContext() run at every log and step: their common case is small enough for
+  // the first compiler to inline (a run's first loop runs on its code), the rest in methods of its own.
+
   Frame context() {
     // the thread that last entered a loop position reads its own, without a ThreadLocal look-up
     Place looping = loopingPlace;
     if (Thread.currentThread() == looping.thread) return looping.top;
+    return otherThreadsContext(looping);
+  }
+
+  private Frame otherThreadsContext(Place looping) {
     Place mine = context.get();
     return mine != null ? mine.top : outsideIterations(looping.top);
   }
@@ -76,11 +83,15 @@ final class Loops {
 
   void setContext(Frame f) {
     Place looping = loopingPlace;
-    Thread me = Thread.currentThread();
-    if (me == looping.thread) {
+    if (Thread.currentThread() == looping.thread) {
       looping.top = f; // a field write a step
       return;
     }
+    setOtherThreadsContext(f);
+  }
+
+  private void setOtherThreadsContext(Frame f) {
+    Thread me = Thread.currentThread();
     Place mine = context.get();
     if (mine == null) {
       mine = new Place(me);
@@ -378,7 +389,10 @@ final class Loops {
 
     /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
     private void leaveLoopsInside() {
-      if (openLoops.size() <= openIndex + 1) return; // a racy read: only a hint, checked again under the lock
+      if (openLoops.size() > openIndex + 1) leaveLoopsLeftInside(); // a racy read: only a hint, checked again under the lock
+    }
+
+    private void leaveLoopsLeftInside() {
       synchronized (openLoops) {
         int me = openLoops.indexOf(this);
         if (me >= 0 && openLoops.size() > me + 1) leaveLoopsFrom(me + 1);

@@ -16,7 +16,11 @@ public final class Names {
   private String last;
 
   void check(String what, String name) {
-    if (name == last && name != null) return;
+    // small enough for the first compiler to inline at every log: a run's first loop runs on its code
+    if (name != last || name == null) checkAgain(what, name);
+  }
+
+  private void checkAgain(String what, String name) {
     if (name != null && checked.contains(name)) {
       last = name;
       return;
