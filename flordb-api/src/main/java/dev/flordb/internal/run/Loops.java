@@ -301,12 +301,12 @@ final class Loops {
     /** Where this loop was put in {@link #openLoops}. */
     private int openIndex;
     private long index = -1;
-    /** True where every iteration is timed: the outermost loop's, which are few and long (and a loop with a progress bar). */
+    /** True where every iteration is timed: the outermost loop's, which are few and long, and a progress bar's. */
     private final boolean timesAll;
     /** Whether the iteration under way is timed; see {@link Timings} for which are. */
     private boolean timing;
-    /** The state of the generator that picks the iterations timed (xorshift). */
-    private long pick = 0x9E3779B97F4A7C15L;
+    /** The state of the generator that picks the iterations timed (xorshift; never 0). */
+    private long pick;
     private long firstStart;
     private long iterStart;
     private final long loopStart;
@@ -326,6 +326,7 @@ final class Loops {
       this.progress = console.showsProgress(size);
       this.timesAll = parent == Frame.ROOT || progress;
       this.loopStart = ticker.nanos();
+      this.pick = (0x9E3779B97F4A7C15L ^ loopStart) | 1; // each run of the loop its own sample
       leaveLoopsNotAround(parent);
       synchronized (openLoops) {
         openIndex = openLoops.size();
@@ -389,7 +390,8 @@ final class Loops {
 
     /** Loops this iteration started and left by break: their profiles, before this loop goes on. */
     private void leaveLoopsInside() {
-      if (openLoops.size() > openIndex + 1) leaveLoopsLeftInside(); // a racy read: only a hint, checked again under the lock
+      // a racy read: only a hint, checked again under the lock
+      if (openLoops.size() > openIndex + 1) leaveLoopsLeftInside();
     }
 
     private void leaveLoopsLeftInside() {
@@ -426,7 +428,8 @@ final class Loops {
       if (completed || context() == current) setContext(parent);
       long count = index + 1;
       double mean = count > 0 ? (now - firstStart) / 1e9 / count : 0.0; // exact: the iterations follow one another
-      timings.loopEnded(parent, name, count, mean, timed > 1 ? Math.sqrt(m2 / (timed - 1)) : 0.0, now - loopStart, now);
+      double std = timed > 1 ? Math.sqrt(m2 / (timed - 1)) : 0.0;
+      timings.loopEnded(parent, name, count, mean, std, now - loopStart, now);
     }
   }
 }
