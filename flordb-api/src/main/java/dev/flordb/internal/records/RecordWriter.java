@@ -45,7 +45,7 @@ public final class RecordWriter implements Closeable {
   /** Records per batch. */
   private static final int BATCH = 4096;
   /** Above this many records waiting to be encoded, the logging thread encodes and writes them itself. */
-  private static final int MAX_WAITING_RECORDS = 256 * BATCH;
+  static final int MAX_WAITING_RECORDS = 256 * BATCH;
   /** Above this many records waiting, the flusher is woken before its next round. */
   private static final int WAKE_FLUSHER_RECORDS = 16 * BATCH;
   /** Encoded bytes handed to the operating system at once while a long backlog is encoded. */

@@ -104,6 +104,44 @@ class RecordWriterTest {
   }
 
   @Test
+  void aLoggingThreadFarAheadOfAStalledFlusherWritesTheBacklogItselfAndNothingIsLost() throws Exception {
+    RecordWriter w = fx.open(); // the flusher runs only when woken by the records waiting
+    CountDownLatch flusherWriting = new CountDownLatch(1);
+    CountDownLatch diskAnswers = new CountDownLatch(1);
+    fx.recordChannel.beforeWrite = () -> {
+      if (!Thread.currentThread().getName().equals("flordb-record-flusher")) return;
+      flusherWriting.countDown();
+      try {
+        diskAnswers.await(); // a disk that takes its time: the flusher waits in its write
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    int n = 2 * RecordWriter.MAX_WAITING_RECORDS;
+    AtomicLong logged = new AtomicLong();
+    Thread program = new Thread(() -> {
+      for (int i = 0; i < n; i++) {
+        w.append(Frame.ROOT, "log", "x", Values.INT, (long) i, "forward");
+        logged.set(i + 1);
+      }
+    });
+    program.start();
+    assertThat(flusherWriting.await(PATIENCE_NANOS, TimeUnit.NANOSECONDS)).as("the flusher was woken").isTrue();
+    // Records pile up while the flusher waits, until so many wait that the program's thread writes
+    // them itself, which waits for the disk too: memory stays bounded.
+    assertThat(eventually(() -> program.getState() == Thread.State.BLOCKED)).as("the program waits").isTrue();
+    assertThat(logged.get()).isGreaterThan(RecordWriter.MAX_WAITING_RECORDS).isLessThan(n);
+    diskAnswers.countDown();
+    program.join();
+    w.close();
+    List<String> lines = Files.readAllLines(fx.file, StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(n);
+    for (int i : new int[] {0, RecordWriter.MAX_WAITING_RECORDS, n - 1}) {
+      assertThat(RecordFormat.parse(lines.get(i)).value()).isEqualTo((long) i);
+    }
+  }
+
+  @Test
   void valuesKeptAsTheirBitsAndContextsKeptAsTheirLoopsPrefixReadBackExactlyAsLogged() throws IOException {
     RecordWriter w = fx.open();
     Frame epoch = new Frame(Frame.ROOT, "epoch", 3, null);
