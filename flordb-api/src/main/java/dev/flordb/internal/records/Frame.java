@@ -39,12 +39,12 @@ public final class Frame {
   }
 
   public Frame(Frame parent, String loop, long index, Object value) {
-    this(parent, loop, index, value, new Prefix(parent, loop), false);
+    this(parent, loop, index, value, new Prefix(parent, loop));
   }
 
   /** A position of {@code Flor.iteration}. */
   public static Frame iteration(Frame parent, String name, long index, Object value) {
-    return new Frame(parent, name, index, value, new Prefix(parent, name), true);
+    return new Frame(parent, name, index, value, new Prefix(parent, name, true));
   }
 
   /**
@@ -53,24 +53,14 @@ public final class Frame {
    * @param prefix {@code new Prefix(parent, loop)}
    */
   public Frame(Frame parent, String loop, long index, Object value, Prefix prefix) {
-    // the fields written out here, not through this(...): a loop step makes one, and the first
-    // compiler's code for it then makes no further call
+    // the one constructor of positions: a loop step makes one, and C1's code for it then makes
+    // no further constructor call
     this.parent = parent;
     this.loop = loop;
     this.index = index;
     this.value = value != null && Values.isScalar(value) ? value : null;
     this.depth = parent.depth + 1;
-    this.iteration = false;
-    this.prefix = prefix;
-  }
-
-  private Frame(Frame parent, String loop, long index, Object value, Prefix prefix, boolean iteration) {
-    this.iteration = iteration;
-    this.parent = parent;
-    this.loop = loop;
-    this.index = index;
-    this.value = value != null && Values.isScalar(value) ? value : null;
-    this.depth = parent.depth + 1;
+    this.iteration = prefix.iteration;
     this.prefix = prefix;
   }
 
@@ -109,11 +99,18 @@ public final class Frame {
   public static final class Prefix {
     private final Frame parent;
     private final String loop;
+    /** True for the positions of a {@code Flor.iteration} block, false for a loop's. */
+    private final boolean iteration;
     private byte[] bytes;
 
     public Prefix(Frame parent, String loop) {
+      this(parent, loop, false);
+    }
+
+    private Prefix(Frame parent, String loop, boolean iteration) {
       this.parent = parent;
       this.loop = loop;
+      this.iteration = iteration;
     }
 
     byte[] bytes() {
